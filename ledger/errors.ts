@@ -1,0 +1,92 @@
+// Errors are values: a stable code an integrator can branch on, a Russian message a cashier can
+// act on, and details that name the field or the figures. The gateway maps `status` to HTTP.
+
+export type ErrorCode =
+  | 'INVALID_INPUT'
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'CUSTOMER_NOT_FOUND'
+  | 'CHECK_NOT_FOUND'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'PHONE_TAKEN'
+  | 'CARD_TAKEN'
+  | 'BODY_TOO_LARGE'
+  | 'REDEEM_EXCEEDS_LIMIT'
+  | 'NOT_ENOUGH_BONUSES'
+  | 'REDEEM_WITHOUT_CUSTOMER'
+  | 'CHECK_TOO_OLD'
+  | 'CHECK_IN_FUTURE'
+  | 'REFUND_EXCEEDS_SALE'
+  | 'REFUND_OF_REFUND'
+  | 'NO_PROGRAM'
+  | 'RATE_LIMITED'
+  | 'STORAGE_UNAVAILABLE'
+  | 'INTERNAL';
+
+const STATUS: Record<ErrorCode, number> = {
+  INVALID_INPUT: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  CUSTOMER_NOT_FOUND: 404,
+  CHECK_NOT_FOUND: 404,
+  IDEMPOTENCY_CONFLICT: 409,
+  PHONE_TAKEN: 409,
+  CARD_TAKEN: 409,
+  BODY_TOO_LARGE: 413,
+  REDEEM_EXCEEDS_LIMIT: 422,
+  NOT_ENOUGH_BONUSES: 422,
+  REDEEM_WITHOUT_CUSTOMER: 422,
+  CHECK_TOO_OLD: 422,
+  CHECK_IN_FUTURE: 422,
+  REFUND_EXCEEDS_SALE: 422,
+  REFUND_OF_REFUND: 409,
+  NO_PROGRAM: 422,
+  RATE_LIMITED: 429,
+  STORAGE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export class KopilkaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'KopilkaError';
+    this.code = code;
+    this.status = STATUS[code];
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details === undefined ? {} : { details: this.details }),
+      },
+    };
+  }
+}
+
+export function isKopilkaError(e: unknown): e is KopilkaError {
+  return e instanceof KopilkaError;
+}
+
+/** Formats hundredths of a point as bonuses for a cashier: 5500 → "55", 5550 → "55,5". */
+export function formatPoints(hundredths: number): string {
+  const sign = hundredths < 0 ? '-' : '';
+  const abs = Math.abs(hundredths);
+  const whole = Math.floor(abs / 100);
+  const frac = abs % 100;
+  if (frac === 0) return `${sign}${whole}`;
+  return `${sign}${whole},${String(frac).padStart(2, '0').replace(/0$/, '')}`;
+}
+
+/** Formats kopecks as roubles for a cashier: 55000 → "550,00 ₽". */
+export function formatRub(kopecks: number): string {
+  const sign = kopecks < 0 ? '-' : '';
+  const abs = Math.abs(kopecks);
+  return `${sign}${Math.floor(abs / 100)},${String(abs % 100).padStart(2, '0')} ₽`;
+}
