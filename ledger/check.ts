@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requirePhone } from './phone.ts';
 import { parseInput } from './validation.ts';
 
 // The common Check: every connector translates its system's sale into this shape.
@@ -75,6 +76,9 @@ export interface ParsedCheck extends Check {
 
 export function parseCheck(input: unknown): ParsedCheck {
   const check = parseInput(checkSchema, input, 'чек');
+  if (check.customer != null && 'phone' in check.customer) {
+    check.customer = { phone: requirePhone(check.customer.phone, 'customer.phone') };
+  }
   return withTimes(check);
 }
 

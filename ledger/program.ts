@@ -129,6 +129,9 @@ export const programSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
+    if (p.expiry.mode === 'afterAccrual' && p.activationDays >= p.expiry.days) {
+      ctx.addIssue({ code: 'custom', path: ['expiry', 'days'], message: 'бонусы сгорят раньше, чем станут доступны: срок должен быть больше activationDays' });
+    }
     const codes = new Set<string>();
     p.levels.forEach((l, i) => {
       if (codes.has(l.code)) ctx.addIssue({ code: 'custom', path: ['levels', i, 'code'], message: 'код уровня повторяется' });

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+// Every setting comes from the environment, validated once at start; a wrong value stops the
+// service with a message that names the variable.
+
+const port = z.coerce.number().int().min(0).max(65535);
+const schema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  HOST: z.string().default('0.0.0.0'),
+  POS_PORT: port.default(8080),
+  API_PORT: port.default(8081),
+  OPERATOR_TOKEN: z.string().min(16, 'не короче 16 символов').optional(),
+  BILLING_TOKEN: z.string().min(16).optional(),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: port.default(54329),
+  /** Worker threads for rule evaluation of batches; 0 evaluates inline. */
+  WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  PG_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(12),
+  WRITER_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
+  WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** Requests a second per key before 429; bursts up to twice as much pass. */
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  DEMO: z.enum(['0', '1']).optional(),
+});
+
+export type Settings = z.output<typeof schema>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const r = schema.safeParse(env);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new Error(`Kopilka: invalid settings in the environment:\n${lines.join('\n')}`);
+}

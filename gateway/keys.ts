@@ -1,0 +1,117 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type pg from 'pg';
+import { z } from 'zod';
+import { KopilkaError } from '../ledger/errors.ts';
+
+// Who is calling. Keys are random secrets shown once; Postgres keeps only their SHA-256, so a
+// leaked database does not leak keys. A key never reaches another tenant's data.
+
+export const CHANNELS = ['api', 'cashier', 'onec', 'moysklad', 'frontol', 'evotor'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type Principal =
+  | { kind: 'operator' }
+  | { kind: 'billing' }
+  | { kind: 'admin'; tenantId: string }
+  | { kind: 'channel'; tenantId: string; channel: Channel; storeId: string | null };
+
+export const newKeySchema = z
+  .object({
+    channel: z.enum(CHANNELS, { message: `канал: один из ${CHANNELS.join(', ')}` }),
+    storeId: z.string().trim().min(1).max(128).nullish(),
+  })
+  .strict();
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+export function newSecret(kind: 'admin' | Channel): string {
+  return `kp_${kind}_${randomBytes(24).toString('base64url')}`;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(hash(a));
+  const y = Buffer.from(hash(b));
+  return timingSafeEqual(x, y);
+}
+
+interface Cached {
+  principal: Principal | null;
+  until: number;
+}
+
+export class KeyStore {
+  // A POS sends its key with every check; a short cache keeps Postgres off the hot path.
+  // Revoking a key takes effect on every gateway within CACHE_MS.
+  private static readonly CACHE_MS = 30_000;
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly operatorToken: string,
+    private readonly billingToken: string | undefined,
+  ) {}
+
+  async create(tenantId: string, role: 'admin' | 'channel', channel: Channel | null, storeId: string | null): Promise<string> {
+    const secret = newSecret(role === 'admin' ? 'admin' : channel!);
+    await this.pool.query('INSERT INTO api_keys (tenant_id, key_hash, role, channel, store_id) VALUES ($1, $2, $3, $4, $5)', [
+      tenantId,
+      hash(secret),
+      role,
+      channel,
+      storeId,
+    ]);
+    return secret;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
+    const secret = m[1]!;
+    if (sameSecret(secret, this.operatorToken)) return { kind: 'operator' };
+    if (this.billingToken !== undefined && sameSecret(secret, this.billingToken)) return { kind: 'billing' };
+    const h = hash(secret);
+    const now = Date.now();
+    let c = this.cache.get(h);
+    if (c === undefined || c.until < now) {
+      const r = await this.pool.query<{ tenant_id: string; role: string; channel: Channel | null; store_id: string | null }>(
+        'SELECT tenant_id, role, channel, store_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+        [h],
+      );
+      const row = r.rows[0];
+      const principal: Principal | null =
+        row === undefined
+          ? null
+          : row.role === 'admin'
+            ? { kind: 'admin', tenantId: row.tenant_id }
+            : { kind: 'channel', tenantId: row.tenant_id, channel: row.channel!, storeId: row.store_id };
+      c = { principal, until: now + KeyStore.CACHE_MS };
+      if (this.cache.size > 100_000) this.cache.clear();
+      this.cache.set(h, c);
+    }
+    if (c.principal === null) throw new KopilkaError('UNAUTHORIZED', 'Ключ доступа неверен или отозван');
+    return c.principal;
+  }
+}
+
+/** The tenant a tenant-level key acts for; operator and billing tokens have none. */
+export function tenantOf(p: Principal): string {
+  if (p.kind === 'admin' || p.kind === 'channel') return p.tenantId;
+  throw new KopilkaError('NOT_FOUND', 'Этот ключ не относится к организации: используйте ключ администратора или канала');
+}
+
+export function requireAdmin(p: Principal): string {
+  if (p.kind === 'admin') return p.tenantId;
+  if (p.kind === 'channel') throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ администратора организации, а это ключ канала продаж');
+  throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ администратора организации');
+}
+
+export function requireOperator(p: Principal): void {
+  if (p.kind !== 'operator') throw new KopilkaError('UNAUTHORIZED', 'Нужен токен оператора');
+}
+
+/** The sales channel a check is recorded under: the key's own, or `api` for an admin key. */
+export function channelOf(p: Principal): Channel {
+  if (p.kind === 'channel') return p.channel;
+  if (p.kind === 'admin') return 'api';
+  throw new KopilkaError('NOT_FOUND', 'Этот ключ не относится к организации');
+}

@@ -1,0 +1,241 @@
+// A customer's bonus account in memory, while the writer holds its row lock. Every change is a
+// posting between two buckets, so money is never created or lost inside the ledger, only moved:
+//
+//   issuer ──accrual/gift──▶ pending ──activation──▶ available ──redeem──▶ redeemed
+//                                                         │  ▲
+//                                                         │  └──return (refund of a paid check)
+//                                                         └──expiry──▶ expired
+//   reversal (refund of an accrual) moves points from pending or available back to issuer.
+//
+// `pending` and `available` are the customer's; issuer, redeemed and expired are the tenant's
+// counterparts. A bucket's balance is the sum of postings into it minus those out of it, and the
+// writer stores it next to the customer only as a cache of that sum.
+//
+// Lots say which points are which: each credit is a lot with an activation time and an expiry,
+// spending takes lots by earliest expiry. When a refund must take back points the customer has
+// already spent, the shortfall is kept as `debt`: available goes below the lots' sum by that much,
+// and the next points that become available repay it first. Invariant, after `settle(now)`:
+//   available == Σ remaining of active lots − debt,   pending == Σ remaining of pending lots.
+
+export type Bucket = 'issuer' | 'pending' | 'available' | 'redeemed' | 'expired';
+export type PostingKind = 'accrual' | 'gift' | 'referral' | 'activation' | 'redeem' | 'expiry' | 'reversal' | 'return';
+export type LotKind = 'accrual' | 'registration' | 'selfRegistration' | 'welcome' | 'levelWelcome' | 'firstPurchase' | 'referral' | 'birthday' | 'relativeBirthday' | 'inactivity' | 'manual';
+
+export interface Posting {
+  customerId: string;
+  debit: Bucket;
+  credit: Bucket;
+  amount: number;
+  kind: PostingKind;
+  checkId: string | null;
+  lotId: string | null;
+  /** When it took effect (an activation or expiry is dated when it was due, not when swept). */
+  at: number;
+}
+
+export interface Lot {
+  id: string;
+  customerId: string;
+  checkId: string | null;
+  kind: LotKind;
+  amount: number;
+  remaining: number;
+  activatesAt: number;
+  expiresAt: number | null;
+  state: 'pending' | 'active' | 'closed';
+}
+
+export interface Spend {
+  lotId: string;
+  amount: number;
+}
+
+export interface Account {
+  customerId: string;
+  available: number;
+  pending: number;
+  debt: number;
+  /** Instant when all of this customer's bonuses burn (expiry mode afterLastPurchase), or null. */
+  burnAt: number | null;
+  lots: Lot[];
+  /** Postings and lots changed since the account was loaded: what the writer must store. */
+  postings: Posting[];
+  changedLots: Set<Lot>;
+  newLots: Set<Lot>;
+}
+
+export function openAccount(a: Pick<Account, 'customerId' | 'available' | 'pending' | 'debt' | 'burnAt'>, lots: Lot[]): Account {
+  return { ...a, lots: lots.filter((l) => l.state !== 'closed'), postings: [], changedLots: new Set(), newLots: new Set() };
+}
+
+export function effectiveExpiry(acc: Account, lot: Lot): number | null {
+  if (acc.burnAt === null) return lot.expiresAt;
+  return lot.expiresAt === null ? acc.burnAt : Math.min(lot.expiresAt, acc.burnAt);
+}
+
+function post(acc: Account, debit: Bucket, credit: Bucket, amount: number, kind: PostingKind, lot: Lot | null, checkId: string | null, at: number): void {
+  if (amount === 0) return;
+  if (!Number.isSafeInteger(amount) || amount < 0) throw new Error(`ledger: bad posting amount ${amount}`);
+  acc.postings.push({ customerId: acc.customerId, debit, credit, amount, kind, checkId, lotId: lot?.id ?? null, at });
+  for (const [bucket, sign] of [
+    [debit, -1],
+    [credit, 1],
+  ] as const) {
+    if (bucket === 'available') acc.available += sign * amount;
+    else if (bucket === 'pending') acc.pending += sign * amount;
+  }
+}
+
+function touch(acc: Account, lot: Lot): void {
+  if (!acc.newLots.has(lot)) acc.changedLots.add(lot);
+}
+
+/** Points that just became available repay debt first. */
+function repayDebt(acc: Account, lot: Lot): void {
+  const repay = Math.min(acc.debt, lot.remaining);
+  if (repay === 0) return;
+  lot.remaining -= repay;
+  acc.debt -= repay;
+}
+
+/** Activates lots that are due and burns those that have expired, as of `now`, in time order. */
+export function settle(acc: Account, now: number): void {
+  const events: { at: number; lot: Lot; what: 'activate' | 'expire' }[] = [];
+  for (const lot of acc.lots) {
+    if (lot.state === 'closed') continue;
+    if (lot.state === 'pending' && lot.activatesAt <= now) events.push({ at: lot.activatesAt, lot, what: 'activate' });
+    const exp = effectiveExpiry(acc, lot);
+    if (exp !== null && exp <= now) events.push({ at: exp, lot, what: 'expire' });
+  }
+  if (events.length === 0) return;
+  // Activation before expiry at the same instant, so a lot never burns from pending.
+  events.sort((a, b) => a.at - b.at || (a.what === b.what ? 0 : a.what === 'activate' ? -1 : 1));
+  for (const e of events) {
+    const lot = e.lot;
+    if (e.what === 'activate') {
+      if (lot.state !== 'pending') continue;
+      post(acc, 'pending', 'available', lot.remaining, 'activation', lot, lot.checkId, e.at);
+      lot.state = 'active';
+      repayDebt(acc, lot);
+    } else {
+      if (lot.state === 'pending') {
+        // Expired before it activated (a far backdated check): it burns from pending.
+        post(acc, 'pending', 'expired', lot.remaining, 'expiry', lot, lot.checkId, e.at);
+      } else {
+        post(acc, 'available', 'expired', lot.remaining, 'expiry', lot, lot.checkId, e.at);
+      }
+      lot.remaining = 0;
+      lot.state = 'closed';
+    }
+    touch(acc, lot);
+  }
+  acc.lots = acc.lots.filter((l) => l.state !== 'closed');
+}
+
+/** Credits a new lot from the issuer. Call settle(now) afterwards if it may already be due. */
+export function credit(acc: Account, lot: Omit<Lot, 'remaining' | 'state' | 'customerId'>, postingKind: PostingKind, now: number): Lot {
+  const l: Lot = { ...lot, customerId: acc.customerId, remaining: lot.amount, state: 'pending' };
+  acc.lots.push(l);
+  acc.newLots.add(l);
+  post(acc, 'issuer', 'pending', l.amount, postingKind, l, l.checkId, now);
+  settle(acc, now);
+  return l;
+}
+
+/** Spendable now: what the customer may pay with (never negative, even with debt). */
+export function spendable(acc: Account): number {
+  return Math.max(0, acc.available);
+}
+
+function spendOrder(acc: Account): Lot[] {
+  return acc.lots
+    .filter((l) => l.state === 'active' && l.remaining > 0)
+    .sort((a, b) => {
+      const ea = effectiveExpiry(acc, a) ?? Infinity;
+      const eb = effectiveExpiry(acc, b) ?? Infinity;
+      return ea - eb || a.activatesAt - b.activatesAt || compareIds(a.id, b.id);
+    });
+}
+
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** Pays `amount` from active lots, earliest expiry first. The caller has checked spendable(). */
+export function spend(acc: Account, amount: number, checkId: string, now: number): Spend[] {
+  if (amount > spendable(acc)) throw new Error(`ledger: spend ${amount} exceeds spendable ${spendable(acc)}`);
+  const spends: Spend[] = [];
+  let left = amount;
+  for (const lot of spendOrder(acc)) {
+    if (left === 0) break;
+    const take = Math.min(left, lot.remaining);
+    lot.remaining -= take;
+    left -= take;
+    touch(acc, lot);
+    post(acc, 'available', 'redeemed', take, 'redeem', lot, checkId, now);
+    spends.push({ lotId: lot.id, amount: take });
+  }
+  if (left !== 0) throw new Error('ledger: active lots do not cover the available balance');
+  return spends;
+}
+
+/**
+ * Takes back points a check credited (a refund of its purchase): from that check's own lots
+ * first, then from the customer's other lots (available ones by spend order, then pending),
+ * and what is left becomes debt. Returns the part that became debt.
+ */
+export function takeBack(acc: Account, fromCheckIds: readonly string[], amount: number, refundCheckId: string, now: number): number {
+  let left = amount;
+  const own = acc.lots.filter((l) => l.checkId !== null && fromCheckIds.includes(l.checkId) && l.remaining > 0);
+  const others = [...spendOrder(acc).filter((l) => !own.includes(l)), ...acc.lots.filter((l) => l.state === 'pending' && l.remaining > 0 && !own.includes(l))];
+  for (const lot of [...own, ...others]) {
+    if (left === 0) break;
+    const take = Math.min(left, lot.remaining);
+    lot.remaining -= take;
+    left -= take;
+    touch(acc, lot);
+    post(acc, lot.state === 'pending' ? 'pending' : 'available', 'issuer', take, 'reversal', lot, refundCheckId, now);
+  }
+  if (left > 0) {
+    post(acc, 'available', 'issuer', left, 'reversal', null, refundCheckId, now);
+    acc.debt += left;
+  }
+  return left;
+}
+
+/**
+ * Gives back points paid on a refunded check into the lots they were taken from, last spent
+ * first. A lot that has expired meanwhile is reopened and burns again at once, so the history
+ * shows both the return and the expiry. `lotsById` supplies closed lots the account no longer holds.
+ */
+export function giveBack(acc: Account, spends: readonly Spend[], amount: number, refundCheckId: string, now: number, lotsById: Map<string, Lot>): void {
+  let left = amount;
+  for (let i = spends.length - 1; i >= 0 && left > 0; i--) {
+    const s = spends[i]!;
+    const lot = acc.lots.find((l) => l.id === s.lotId) ?? lotsById.get(s.lotId);
+    if (lot === undefined) throw new Error(`ledger: lot ${s.lotId} of a spend is missing`);
+    const give = Math.min(left, s.amount);
+    left -= give;
+    if (!acc.lots.includes(lot)) acc.lots.push(lot);
+    if (lot.state === 'closed') lot.state = 'active';
+    lot.remaining += give;
+    touch(acc, lot);
+    post(acc, 'redeemed', 'available', give, 'return', lot, refundCheckId, now);
+    repayDebt(acc, lot);
+  }
+  if (left !== 0) throw new Error('ledger: give-back exceeds what was spent');
+  settle(acc, now);
+}
+
+/** The customer-facing balance as of `now`, without writing anything (a read path). */
+export function balanceAt(acc: Pick<Account, 'debt' | 'burnAt'>, lots: readonly Lot[], now: number): { available: number; pending: number } {
+  const view: Account = openAccount({ customerId: '', available: 0, pending: 0, debt: acc.debt, burnAt: acc.burnAt }, lots.map((l) => ({ ...l })));
+  // Rebuild the buckets from the lots, then let settle() move what is due.
+  for (const l of view.lots) {
+    if (l.state === 'pending') view.pending += l.remaining;
+    else view.available += l.remaining;
+  }
+  view.available -= view.debt;
+  settle(view, now);
+  return { available: view.available, pending: view.pending };
+}

@@ -1,0 +1,110 @@
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { KopilkaError } from './errors.ts';
+import { requirePhone } from './phone.ts';
+import { effectiveLevel, type CompiledProgram } from './program.ts';
+import { parseInput } from './validation.ts';
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'дата YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'несуществующая дата');
+
+export const newCustomerSchema = z
+  .object({
+    phone: z.string().min(5).max(32),
+    cardNumber: z.string().trim().min(1).max(64).nullish(),
+    name: z.string().trim().max(256).nullish(),
+    gender: z.enum(['male', 'female']).nullish(),
+    birthDate: isoDate.nullish(),
+    email: z.string().trim().max(256).email('неверный e-mail').nullish(),
+    address: z.string().max(1024).nullish(),
+    comment: z.string().max(4096).nullish(),
+    relatives: z.array(z.object({ name: z.string().trim().min(1).max(256), birthDate: isoDate }).strict()).max(20).nullish(),
+    referrerCode: z.string().trim().min(1).max(32).nullish(),
+    source: z.string().trim().min(1).max(32).nullish(),
+    level: z.string().trim().min(1).max(64).nullish(),
+  })
+  .strict();
+export type NewCustomerInput = z.input<typeof newCustomerSchema>;
+export type NewCustomer = z.output<typeof newCustomerSchema> & { phone: string };
+
+export function parseNewCustomer(input: unknown): NewCustomer {
+  const c = parseInput(newCustomerSchema, input, 'клиент');
+  return { ...c, phone: requirePhone(c.phone) };
+}
+
+// Unambiguous when read aloud or typed from a receipt: no 0/O, 1/I/L.
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+export function newReferralCode(): string {
+  let s = '';
+  for (let i = 0; i < 8; i++) s += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return s;
+}
+
+/** The row the ledger keeps per customer, as the application sees it. */
+export interface CustomerRow {
+  tenantId: string;
+  id: string;
+  phone: string | null;
+  cardNumber: string | null;
+  name: string | null;
+  gender: string | null;
+  birthDate: string | null;
+  email: string | null;
+  address: string | null;
+  comment: string | null;
+  relatives: { name: string; birthDate: string }[];
+  referralCode: string;
+  referrerId: string | null;
+  source: string | null;
+  assignedLevel: string | null;
+  levelCode: string;
+  totalSpent: number;
+  purchases: number;
+  lastPurchaseAt: number | null;
+  available: number;
+  pending: number;
+  debt: number;
+  registeredAt: number;
+}
+
+export interface CustomerSummary {
+  id: string;
+  phone: string | null;
+  cardNumber: string | null;
+  name: string | null;
+  level: { code: string; name: string };
+  balance: { available: number; pending: number };
+  totalSpent: number;
+  purchases: number;
+  lastPurchaseAt: string | null;
+  nextLevel: { code: string; name: string; remaining: number } | null;
+  referralCode: string;
+  gender: string | null;
+  birthDate: string | null;
+  email: string | null;
+  registeredAt: string;
+}
+
+export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { available: number; pending: number }): CustomerSummary {
+  const level = effectiveLevel(p, c.totalSpent, c.assignedLevel);
+  const next = p.levels.find((l) => l.rank > level.rank);
+  return {
+    id: c.id,
+    phone: c.phone,
+    cardNumber: c.cardNumber,
+    name: c.name,
+    level: { code: level.code, name: level.name },
+    balance: { available: Math.max(0, balance.available), pending: balance.pending },
+    totalSpent: c.totalSpent,
+    purchases: c.purchases,
+    lastPurchaseAt: c.lastPurchaseAt === null ? null : new Date(c.lastPurchaseAt).toISOString(),
+    nextLevel: next === undefined ? null : { code: next.code, name: next.name, remaining: Math.max(0, next.threshold - c.totalSpent) },
+    referralCode: c.referralCode,
+    gender: c.gender,
+    birthDate: c.birthDate,
+    email: c.email,
+    registeredAt: new Date(c.registeredAt).toISOString(),
+  };
+}

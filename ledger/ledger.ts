@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import { balanceAt, type Lot } from './account.ts';
+import { parseCheck, type CheckResult } from './check.ts';
+import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSummary } from './customers.ts';
+import { KopilkaError } from './errors.ts';
+import type { KopilkaEvent } from './events.ts';
+import { customerBurnAt } from './lots.ts';
+import { migrate } from './migrate.ts';
+import { checkAge, customerState, requestHash, type LedgerOp, type OpOutcome } from './operations.ts';
+import { requirePhone } from './phone.ts';
+import { compileProgram, DEFAULT_PROGRAM_INPUT, parseProgram, type CompiledProgram, type Program } from './program.ts';
+import { ProgramCache } from './programs.ts';
+import { refundRequestSchema } from './refunds.ts';
+import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
+import { evaluateCheck } from './rules/evaluate.ts';
+import { parseInput } from './validation.ts';
+import { DEFAULT_WRITER_OPTIONS, GroupCommitWriter, type WriterOptions } from './writer.ts';
+
+// The ledger's face to the gateway: validated inputs in, results or KopilkaErrors out. Writes go
+// through the group-commit writer; reads go straight to Postgres.
+
+export interface LedgerOptions {
+  pool: pg.Pool;
+  writer?: Partial<WriterOptions>;
+  onEvents?: (events: KopilkaEvent[]) => void;
+  now?: () => number;
+}
+
+export type CustomerLookup = { id: string } | { phone: string } | { cardNumber: string };
+
+export interface Committed {
+  /** The answer as JSON text: a replay returns the first answer unchanged. */
+  json: string;
+  replay: boolean;
+}
+
+export interface PostingView {
+  id: string;
+  kind: string;
+  debit: string;
+  credit: string;
+  amount: number;
+  /** Effect on the customer's available + pending bonuses (negative when they left). */
+  change: number;
+  checkId: string | null;
+  externalId: string | null;
+  lotId: string | null;
+  at: string;
+}
+
+export class Ledger {
+  readonly pool: pg.Pool;
+  readonly writer: GroupCommitWriter;
+  readonly programs = new ProgramCache();
+  private readonly now: () => number;
+
+  private constructor(o: LedgerOptions) {
+    this.pool = o.pool;
+    this.now = o.now ?? Date.now;
+    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now);
+  }
+
+  static async open(o: LedgerOptions): Promise<Ledger> {
+    await migrate(o.pool);
+    return new Ledger(o);
+  }
+
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+
+  // ── tenants and programs ──
+
+  async createTenant(name: string, plan = 'month', programInput: unknown = DEFAULT_PROGRAM_INPUT): Promise<{ id: string; program: Program }> {
+    const program = parseProgram(programInput);
+    const id = `t_${randomBytes(8).toString('hex')}`;
+    await this.pool.query('INSERT INTO tenants (id, name, plan, program) VALUES ($1, $2, $3, $4)', [id, name, plan, JSON.stringify(program)]);
+    return { id, program };
+  }
+
+  async setProgram(tenantId: string, input: unknown): Promise<Program> {
+    const program = parseProgram(input);
+    const r = await this.pool.query('UPDATE tenants SET program = $2, program_version = program_version + 1, updated_at = now() WHERE id = $1', [
+      tenantId,
+      JSON.stringify(program),
+    ]);
+    if (r.rowCount === 0) throw new KopilkaError('NOT_FOUND', 'Организация не найдена');
+    return program;
+  }
+
+  async program(tenantId: string): Promise<CompiledProgram> {
+    const p = await this.programs.get(this.pool, tenantId);
+    if (p === undefined) throw new KopilkaError('NOT_FOUND', 'Организация не найдена');
+    return p;
+  }
+
+  // ── customers ──
+
+  async registerCustomer(tenantId: string, input: unknown): Promise<CustomerSummary> {
+    const customer = parseNewCustomer(input);
+    const id = unwrap(await this.writer.submit({ kind: 'register', tenantId, customer })) as string;
+    return this.customer(tenantId, { id });
+  }
+
+  private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<{ row: CustomerRow; lots: Lot[] } | null> {
+    const [col, value] = 'id' in by ? ['id', by.id] : 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
+    if (col === 'id' && !/^[1-9]\d{0,17}$/.test(value)) return null;
+    const r = await this.pool.query<CustomerDbRow & { lots: LotDbRow[] | null }>(
+      `SELECT ${CUSTOMER_COLUMNS},
+              (SELECT json_agg(l) FROM (SELECT ${LOT_COLUMNS} FROM lots
+                 WHERE lots.tenant_id = customers.tenant_id AND lots.customer_id = customers.id AND state <> 'closed') l) AS lots
+         FROM customers WHERE tenant_id = $1 AND ${col} = $2`,
+      [tenantId, value],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return null;
+    const lots = (row.lots ?? []).map((l) =>
+      lotFromRow({ ...l, activates_at: new Date(l.activates_at), expires_at: l.expires_at === null ? null : new Date(l.expires_at) }),
+    );
+    return { row: customerFromRow(row), lots };
+  }
+
+  async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+    const [program, found] = await Promise.all([this.program(tenantId), this.loadCustomer(tenantId, by)]);
+    if (found === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
+    return customerSummary(program, found.row, this.balance(program, found.row, found.lots));
+  }
+
+  private balance(program: CompiledProgram, row: CustomerRow, lots: Lot[]): { available: number; pending: number } {
+    return balanceAt({ debt: row.debt, burnAt: customerBurnAt(program.source.expiry, row.lastPurchaseAt) }, lots, this.now());
+  }
+
+  async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
+    if (!/^[1-9]\d{0,17}$/.test(customerId)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
+    const exists = await this.pool.query('SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2', [tenantId, customerId]);
+    if (exists.rowCount === 0) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
+    const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
+    const r = await this.pool.query(
+      `SELECT p.id::text, p.kind, p.debit, p.credit, p.amount, p.check_id::text, p.lot_id::text, p.at, c.external_id
+         FROM postings p LEFT JOIN checks c ON c.tenant_id = p.tenant_id AND c.id = p.check_id
+        WHERE p.tenant_id = $1 AND p.customer_id = $2 AND ($3::bigint IS NULL OR p.id < $3)
+        ORDER BY p.id DESC LIMIT $4`,
+      [tenantId, customerId, o.before ?? null, limit],
+    );
+    const own = (b: string) => b === 'available' || b === 'pending';
+    return r.rows.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      debit: p.debit,
+      credit: p.credit,
+      amount: Number(p.amount),
+      change: (own(p.credit) ? Number(p.amount) : 0) - (own(p.debit) ? Number(p.amount) : 0),
+      checkId: p.check_id,
+      externalId: p.external_id,
+      lotId: p.lot_id,
+      at: (p.at as Date).toISOString(),
+    }));
+  }
+
+  // ── checks ──
+
+  /** Prices a check: discount, accrual, the most bonuses it may take. Records nothing. */
+  async calculate(tenantId: string, input: unknown): Promise<CheckResult> {
+    const check = parseCheck(input);
+    const program = await this.program(tenantId);
+    checkAge(program, check, this.now());
+    let state = null;
+    if (check.customer != null) {
+      const found = await this.loadCustomer(tenantId, check.customer);
+      if (found === null) {
+        if (!('phone' in check.customer)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден: проверьте номер карты', { customer: check.customer });
+        state = { id: '', totalSpent: 0, purchases: 0, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt: check.at };
+      } else {
+        const b = this.balance(program, found.row, found.lots);
+        state = customerState({ row: found.row, isNew: false, dirty: false, account: null }, Math.max(0, b.available), b.pending);
+      }
+    }
+    const ev = evaluateCheck(program, check, state);
+    return {
+      externalId: check.externalId,
+      status: 'calculated',
+      customer:
+        state === null || state.id === ''
+          ? null
+          : { id: state.id, level: { code: ev.level.code, name: ev.level.name }, balance: { available: state.available, pending: state.pending } },
+      totals: ev.totals,
+      lines: ev.lines,
+      messages: ev.messages,
+    };
+  }
+
+  /** Records a check exactly once per (tenant, channel, externalId). */
+  async commit(tenantId: string, channel: string, input: unknown): Promise<Committed> {
+    const check = parseCheck(input);
+    const { at: _a, localMinuteOfDay: _m, localWeekday: _w, ...plain } = check;
+    return committed(await this.writer.submit({ kind: 'sale', tenantId, channel, check, hash: requestHash(plain) }));
+  }
+
+  async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown): Promise<Committed> {
+    const request = parseInput(refundRequestSchema, input, 'возврат');
+    const hash = requestHash({ saleExternalId, ...request });
+    return committed(await this.writer.submit({ kind: 'refund', tenantId, channel, saleExternalId, request, hash }));
+  }
+
+  /** Writes due activations and expiries as postings. Returns how many customers it settled. */
+  async sweep(limit = 1000): Promise<number> {
+    const r = await this.pool.query<{ tenant_id: string; customer_id: string }>(
+      `SELECT DISTINCT tenant_id, customer_id::text FROM (
+         (SELECT tenant_id, customer_id FROM lots WHERE state = 'pending' AND activates_at <= $1 LIMIT $2)
+         UNION ALL
+         (SELECT tenant_id, customer_id FROM lots WHERE state = 'active' AND expires_at <= $1 LIMIT $2)) due`,
+      [new Date(this.now()), limit],
+    );
+    const byTenant = new Map<string, string[]>();
+    for (const row of r.rows) byTenant.set(row.tenant_id, [...(byTenant.get(row.tenant_id) ?? []), row.customer_id]);
+    const ops: LedgerOp[] = [...byTenant].map(([tenantId, customerIds]) => ({ kind: 'settle', tenantId, customerIds }));
+    for (const o of await Promise.all(ops.map((op) => this.writer.submit(op)))) unwrap(o);
+    return r.rows.length;
+  }
+}
+
+function unwrap(o: OpOutcome): unknown {
+  if (!o.ok) throw o.error;
+  return o.value;
+}
+
+function committed(o: OpOutcome): Committed {
+  return { json: unwrap(o) as string, replay: o.ok && o.replay };
+}
+

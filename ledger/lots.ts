@@ -1,0 +1,125 @@
+import type { Expiry, Gift, Program } from './program.ts';
+
+// When a lot of bonuses becomes spendable and when it burns. Pure: the program and the moment of
+// accrual in, two instants out. Calendar rules (burn dates) are read in the tenant's time zone.
+
+export const DAY_MS = 86_400_000;
+
+export interface LotTimes {
+  activatesAt: number;
+  /** null: the lot does not burn by itself (mode `never`, or `afterLastPurchase`, which burns per customer). */
+  expiresAt: number | null;
+}
+
+export function accrualLotTimes(program: Program, accruedAt: number): LotTimes {
+  const activatesAt = accruedAt + program.activationDays * DAY_MS;
+  return { activatesAt, expiresAt: programExpiry(program.expiry, program.timezone, accruedAt, activatesAt) };
+}
+
+/** Gifts carry their own life (ttlDays); without one they burn as the program's accruals do. */
+export function giftLotTimes(program: Program, gift: Gift, givenAt: number): LotTimes {
+  const activatesAt = givenAt + gift.activationDays * DAY_MS;
+  if (gift.ttlDays != null) return { activatesAt, expiresAt: activatesAt + gift.ttlDays * DAY_MS };
+  return { activatesAt, expiresAt: programExpiry(program.expiry, program.timezone, givenAt, activatesAt) };
+}
+
+function programExpiry(expiry: Expiry, timeZone: string, accruedAt: number, activatesAt: number): number | null {
+  switch (expiry.mode) {
+    case 'never':
+    case 'afterLastPurchase':
+      return null;
+    case 'afterAccrual':
+      return accruedAt + expiry.days * DAY_MS;
+    case 'dates':
+      // Counted from activation, so a lot accrued just before a burn date is not burnt unborn.
+      return nextBurnInstant(expiry.dates, timeZone, activatesAt);
+  }
+}
+
+/**
+ * Bonuses "burn on 12-31": they are usable through that local day and gone at the next local
+ * midnight. Returns that midnight for the first listed date on or after `from`'s local date.
+ */
+export function nextBurnInstant(dates: string[], timeZone: string, from: number): number {
+  const local = localDate(from, timeZone);
+  let best = Infinity;
+  for (const year of [local.year, local.year + 1]) {
+    for (const md of dates) {
+      const month = Number(md.slice(0, 2));
+      const day = Math.min(Number(md.slice(3, 5)), daysInMonth(year, month));
+      const onOrAfter = year > local.year || month > local.month || (month === local.month && day >= local.day);
+      if (!onOrAfter) continue;
+      const next = new Date(Date.UTC(year, month - 1, day + 1));
+      best = Math.min(best, zonedMidnight(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), timeZone));
+    }
+  }
+  return best;
+}
+
+/** When a customer's bonuses burn in mode afterLastPurchase: N days after the last purchase. */
+export function customerBurnAt(expiry: Expiry, lastPurchaseAt: number | null): number | null {
+  if (expiry.mode !== 'afterLastPurchase' || lastPurchaseAt === null) return null;
+  return lastPurchaseAt + expiry.days * DAY_MS;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export interface LocalParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+export function localParts(at: number, timeZone: string): LocalParts {
+  const out: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') out[p.type] = Number(p.value);
+  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
+}
+
+export function localDate(at: number, timeZone: string): { year: number; month: number; day: number } {
+  const p = localParts(at, timeZone);
+  return { year: p.year, month: p.month, day: p.day };
+}
+
+/** 'YYYY-MM-DD' of an instant in a zone. */
+export function localIsoDate(at: number, timeZone: string): string {
+  const d = localDate(at, timeZone);
+  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+function zoneOffsetMs(at: number, timeZone: string): number {
+  const p = localParts(at, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
+}
+
+/** The instant of local midnight starting a calendar day in a zone. */
+export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
+  const guess = Date.UTC(year, month - 1, day);
+  const first = guess - zoneOffsetMs(guess, timeZone);
+  // A second pass settles days on which the offset changes.
+  return guess - zoneOffsetMs(first, timeZone);
+}

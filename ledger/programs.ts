@@ -1,0 +1,35 @@
+import type pg from 'pg';
+import { compileProgram, parseProgram, type CompiledProgram } from './program.ts';
+
+/**
+ * Compiled programs by tenant. Each batch asks Postgres only for the version numbers, and
+ * fetches and compiles a program again only when its version moved, so a PUT /v1/program on one
+ * gateway is in force on every gateway from their next batch.
+ */
+export class ProgramCache {
+  private readonly cache = new Map<string, { version: number; program: CompiledProgram }>();
+
+  async forBatch(db: pg.ClientBase | pg.Pool, tenantIds: string[]): Promise<Map<string, CompiledProgram>> {
+    const known = tenantIds.map((t) => this.cache.get(t)?.version ?? 0);
+    const r = await db.query<{ id: string; program_version: number; program: unknown }>(
+      `SELECT t.id, t.program_version, CASE WHEN t.program_version = q.v THEN NULL ELSE t.program END AS program
+         FROM tenants t JOIN unnest($1::text[], $2::int[]) AS q(id, v) ON t.id = q.id`,
+      [tenantIds, known],
+    );
+    const out = new Map<string, CompiledProgram>();
+    for (const row of r.rows) {
+      let entry = this.cache.get(row.id);
+      if (row.program !== null || entry === undefined || entry.version !== row.program_version) {
+        // Stored programs were validated when written; parsing again fills defaults added since.
+        entry = { version: row.program_version, program: compileProgram(parseProgram(row.program)) };
+        this.cache.set(row.id, entry);
+      }
+      out.set(row.id, entry.program);
+    }
+    return out;
+  }
+
+  async get(db: pg.ClientBase | pg.Pool, tenantId: string): Promise<CompiledProgram | undefined> {
+    return (await this.forBatch(db, [tenantId])).get(tenantId);
+  }
+}

@@ -1,0 +1,172 @@
+import type pg from 'pg';
+import { BatchConflict, executeBatch, type BatchOutput } from './batch.ts';
+import { KopilkaError } from './errors.ts';
+import type { KopilkaEvent } from './events.ts';
+import { IdBlocks } from './ids.ts';
+import type { LedgerOp, OpOutcome } from './operations.ts';
+import type { ProgramCache } from './programs.ts';
+
+// Group commit. Operations queue up while a batch is being written; when it commits, the next
+// batch takes everything that arrived meanwhile (up to maxBatch). At low load every operation is
+// written at once, alone; under load batches grow by themselves, and one fsync serves hundreds
+// of checks. No operation is answered before the transaction holding it has committed.
+
+export interface WriterOptions {
+  /** Most operations in one transaction. */
+  maxBatch: number;
+  /** Batches written at the same time (each on its own connection). */
+  concurrency: number;
+  /** Runs of a batch that raced another writer or deadlocked, before giving up. */
+  attempts: number;
+}
+
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = { maxBatch: 1000, concurrency: 2, attempts: 5 };
+
+interface Pending {
+  op: LedgerOp;
+  resolve: (o: OpOutcome) => void;
+}
+
+export interface WriterStats {
+  batches: number;
+  operations: number;
+  retries: number;
+  largestBatch: number;
+}
+
+const RETRYABLE_PG = new Set(['40001', '40P01']);
+
+export class GroupCommitWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private idle: (() => void)[] = [];
+  /** Operations with the same idempotency key run one after another, never in two batches at once. */
+  private readonly keyed = new Map<string, Promise<unknown>>();
+  private readonly ids = new IdBlocks();
+  readonly stats: WriterStats = { batches: 0, operations: 0, retries: 0, largestBatch: 0 };
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly programs: ProgramCache,
+    private readonly opts: WriterOptions = DEFAULT_WRITER_OPTIONS,
+    private readonly onCommitted: (events: KopilkaEvent[]) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  submit(op: LedgerOp): Promise<OpOutcome> {
+    if (this.closed) {
+      return Promise.resolve({ ok: false, error: new KopilkaError('STORAGE_UNAVAILABLE', 'Сервис останавливается: повторите запрос через несколько секунд') });
+    }
+    const key = idempotencyKey(op);
+    if (key === null) return this.enqueue(op);
+    const previous = this.keyed.get(key);
+    const run = (previous ?? Promise.resolve()).then(() => this.enqueue(op));
+    this.keyed.set(key, run);
+    void run.finally(() => {
+      if (this.keyed.get(key) === run) this.keyed.delete(key);
+    });
+    return run;
+  }
+
+  private enqueue(op: LedgerOp): Promise<OpOutcome> {
+    return new Promise((resolve) => {
+      this.queue.push({ op, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.opts.maxBatch);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.inFlight === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    this.stats.batches++;
+    this.stats.operations += batch.length;
+    this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
+    try {
+      const out = await this.write(batch.map((p) => p.op));
+      batch.forEach((p, i) => p.resolve(out.outcomes[i]!));
+      if (out.events.length > 0) {
+        try {
+          this.onCommitted(out.events);
+        } catch {
+          // Consumers must not undo an acknowledged commit; they recount from Postgres.
+        }
+      }
+    } catch (e) {
+      if (batch.length > 1 && !isStorageFailure(e)) {
+        // A bug tripped by one operation must not fail its neighbours: run them one by one.
+        for (const p of batch) await this.run([p]);
+        return;
+      }
+      const error = isStorageFailure(e)
+        ? new KopilkaError('STORAGE_UNAVAILABLE', 'База данных недоступна, чек не записан. Повторите запрос', { reason: (e as Error).message })
+        : new KopilkaError('INTERNAL', 'Внутренняя ошибка, чек не записан. Повторите запрос; если ошибка повторится, сообщите в поддержку');
+      if (!isStorageFailure(e)) console.error('ledger: batch failed', e);
+      for (const p of batch) p.resolve({ ok: false, error });
+    }
+  }
+
+  private async write(ops: LedgerOp[]): Promise<BatchOutput> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const out = await executeBatch(client, ops, this.programs, this.ids, this.now());
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        const retryable = e instanceof BatchConflict || RETRYABLE_PG.has((e as { code?: string }).code ?? '');
+        if (!retryable || attempt >= this.opts.attempts) throw e;
+        this.stats.retries++;
+      } finally {
+        client.release(broken);
+      }
+    }
+  }
+
+  /** Resolves when everything submitted so far has been written. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Refuses new operations, then waits for the queued ones: graceful shutdown. */
+  async close(): Promise<void> {
+    await Promise.all([...this.keyed.values()].map((p) => p.catch(() => {})));
+    this.closed = true;
+    await this.drain();
+  }
+}
+
+function idempotencyKey(op: LedgerOp): string | null {
+  if (op.kind === 'sale') return `${op.tenantId}\u0000${op.channel}\u0000sale\u0000${op.check.externalId}`;
+  if (op.kind === 'refund') return `${op.tenantId}\u0000${op.channel}\u0000refund\u0000${op.request.externalId}`;
+  if (op.kind === 'register') return `${op.tenantId}\u0000phone\u0000${op.customer.phone}`;
+  return null;
+}
+
+/** Errors of the database or the connection, as opposed to a bug: the client may retry. */
+export function isStorageFailure(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string') {
+    // Postgres SQLSTATE classes: 08 connection, 53 resources, 57 operator intervention, 58 system.
+    if (/^(08|53|57|58)/.test(code) || RETRYABLE_PG.has(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
+  }
+  const msg = (e as Error)?.message ?? '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(msg) || e instanceof BatchConflict;
+}
