@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { balanceAt, type Lot } from './account.ts';
-import { parseCheck, type CheckResult } from './check.ts';
+import { parseCheck, type CheckResult, type ParsedCheck } from './check.ts';
 import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSummary } from './customers.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
@@ -33,6 +33,11 @@ export interface Committed {
   /** The answer as JSON text: a replay returns the first answer unchanged. */
   json: string;
   replay: boolean;
+}
+
+export interface PreparedSale {
+  check: ParsedCheck;
+  hash: string;
 }
 
 export interface PostingView {
@@ -192,9 +197,18 @@ export class Ledger {
 
   /** Records a check exactly once per (tenant, channel, externalId). */
   async commit(tenantId: string, channel: string, input: unknown): Promise<Committed> {
+    return this.commitPrepared(tenantId, channel, this.prepareSale(input));
+  }
+
+  /** Validates a check and hashes it: the hash tells a replay from a conflicting reuse of its id. */
+  prepareSale(input: unknown): PreparedSale {
     const check = parseCheck(input);
     const { at: _a, localMinuteOfDay: _m, localWeekday: _w, ...plain } = check;
-    return committed(await this.writer.submit({ kind: 'sale', tenantId, channel, check, hash: requestHash(plain) }));
+    return { check, hash: requestHash(plain) };
+  }
+
+  async commitPrepared(tenantId: string, channel: string, s: PreparedSale): Promise<Committed> {
+    return committed(await this.writer.submit({ kind: 'sale', tenantId, channel, check: s.check, hash: s.hash }));
   }
 
   async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown): Promise<Committed> {
@@ -209,7 +223,13 @@ export class Ledger {
       `SELECT DISTINCT tenant_id, customer_id::text FROM (
          (SELECT tenant_id, customer_id FROM lots WHERE state = 'pending' AND activates_at <= $1 LIMIT $2)
          UNION ALL
-         (SELECT tenant_id, customer_id FROM lots WHERE state = 'active' AND expires_at <= $1 LIMIT $2)) due`,
+         (SELECT tenant_id, customer_id FROM lots WHERE state = 'active' AND expires_at <= $1 LIMIT $2)
+         UNION ALL
+         -- Mode afterLastPurchase: everything burns N days after the customer's last purchase.
+         (SELECT c.tenant_id, c.id FROM customers c JOIN tenants t ON t.id = c.tenant_id
+           WHERE t.program->'expiry'->>'mode' = 'afterLastPurchase' AND (c.available > 0 OR c.pending > 0)
+             AND c.last_purchase_at + make_interval(days => (t.program->'expiry'->>'days')::int) <= $1
+           LIMIT $2)) due`,
       [new Date(this.now()), limit],
     );
     const byTenant = new Map<string, string[]>();

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadSettings } from '../config/settings.ts';
+import { startKopilka } from './app.ts';
+
+// `npm start`: the service on the embedded default (a Postgres of its own, the in-process front)
+// unless DATABASE_URL / REDIS_URL name real servers. Prints the ports and the demo keys.
+
+async function operatorToken(dataDir: string, fromEnv: string | undefined): Promise<{ token: string; generated: boolean }> {
+  if (fromEnv !== undefined) return { token: fromEnv, generated: false };
+  await mkdir(dataDir, { recursive: true });
+  const file = join(dataDir, 'operator-token');
+  try {
+    return { token: (await readFile(file, 'utf8')).trim(), generated: true };
+  } catch {
+    const token = `kp_operator_${randomBytes(24).toString('base64url')}`;
+    await writeFile(file, token);
+    await chmod(file, 0o600);
+    return { token, generated: true };
+  }
+}
+
+const settings = loadSettings();
+const op = await operatorToken(settings.DATA_DIR, settings.OPERATOR_TOKEN);
+const app = await startKopilka({ ...settings, OPERATOR_TOKEN: op.token });
+
+const lines = [
+  '',
+  'Kopilka is running.',
+  `  POS port (checks, customers):   http://127.0.0.1:${app.posPort}`,
+  `  API port (admin, billing, SOAP): http://127.0.0.1:${app.apiPort}   health: /health   metrics: /metrics`,
+  `  Postgres: ${app.databaseLabel}`,
+  `  Redis:    ${app.frontLabel}`,
+];
+if (op.generated) lines.push(`  Operator token (kept in ${join(settings.DATA_DIR, 'operator-token')}): ${op.token}`);
+if (app.demo !== null) {
+  lines.push(
+    `  Demo tenant: ${app.demo.tenantId} («Демо-кофейня»)`,
+    `    admin key:   ${app.demo.adminKey}`,
+    `    cashier key: ${app.demo.cashierKey}`,
+    '',
+    '  Try it:',
+    `    curl -s -X POST http://127.0.0.1:${app.posPort}/v1/checks -H "Authorization: Bearer ${app.demo.cashierKey}" \\`,
+    `      -H 'Content-Type: application/json' -d '{"externalId":"demo-1","occurredAt":"${new Date().toISOString().slice(0, 19)}+00:00",` +
+      `"customer":{"phone":"+79991234567"},"lines":[{"lineNo":1,"productId":"sku-1","quantity":1000,"price":55000,"amount":55000}],"payments":[{"type":"card","amount":55000}]}'`,
+  );
+}
+console.log(lines.join('\n') + '\n');
+
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: draining in-flight commits, then stopping…`);
+    app
+      .stop()
+      .then(() => process.exit(0))
+      .catch((e) => {
+        console.error(e);
+        process.exit(1);
+      });
+  });
+}

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { KopilkaError } from '../ledger/errors.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import { parseInput } from '../ledger/validation.ts';
+import type { Front } from './front/front.ts';
+import { channelOf, newKeySchema, requireAdmin, requireOperator, tenantOf, type KeyStore, type Principal } from './keys.ts';
+
+// The native API v1 (shared/protocols/native-api.md) as one route table, mounted on the POS
+// port (uWebSockets.js) and the API port (koa) alike. Handlers see a plain request and return a
+// plain response; protocol details live in gateway/http.
+
+export interface ApiRequest {
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  json(): unknown;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  /** Body already serialised (a stored answer replayed byte for byte). */
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: ApiRequest) => Promise<ApiResponse>;
+export interface Route {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  handler: Handler;
+}
+
+export interface RouteDeps {
+  ledger: Ledger;
+  keys: KeyStore;
+  front: Front;
+  rateLimitPerKey: number;
+}
+
+const tenantSchema = z
+  .object({
+    name: z.string().trim().min(1).max(256),
+    plan: z.enum(['month', 'wallet']).default('month'),
+    program: z.unknown().optional(),
+  })
+  .strict();
+
+const IDEMPOTENCY_TTL_S = 7 * 86_400;
+
+export function nativeRoutes(d: RouteDeps): Route[] {
+  async function who(req: ApiRequest): Promise<Principal> {
+    const p = await d.keys.authenticate(req.headers.authorization);
+    if (p.kind === 'admin' || p.kind === 'channel') {
+      const bucket = `${p.tenantId}:${req.headers.authorization!.slice(-16)}`;
+      const r = await d.front.rateLimit(p.tenantId, bucket, d.rateLimitPerKey, d.rateLimitPerKey * 2);
+      if (!r.allowed) {
+        throw new KopilkaError('RATE_LIMITED', 'Слишком много запросов с этим ключом: повторите через секунду', { retryAfterMs: r.retryAfterMs });
+      }
+    }
+    return p;
+  }
+
+  const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
+
+  /** A stored answer from the Redis front; the ledger stays the judge when there is none. */
+  async function cachedAnswer(tenantId: string, key: string, hash: string): Promise<ApiResponse | null> {
+    const hit = await d.front.getAnswer(tenantId, key);
+    if (hit === null) return null;
+    const nl = hit.indexOf('\n');
+    if (hit.slice(0, nl) !== hash) return null; // a conflict: let the ledger answer it with details
+    return { status: 200, body: null, raw: hit.slice(nl + 1) };
+  }
+
+  async function invalidate(tenantId: string, json: string): Promise<void> {
+    const id = (JSON.parse(json) as { customer?: { id?: string } | null }).customer?.id;
+    if (id) await d.front.invalidateCustomer(tenantId, id);
+  }
+
+  return [
+    {
+      method: 'POST',
+      path: '/v1/tenants',
+      handler: async (req) => {
+        requireOperator(await who(req));
+        const body = parseInput(tenantSchema, req.json(), 'организация');
+        const t = await d.ledger.createTenant(body.name, body.plan, body.program ?? undefined);
+        const adminKey = await d.keys.create(t.id, 'admin', null, null);
+        return ok({ id: t.id, adminKey }, 201);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/keys',
+      handler: async (req) => {
+        const tenantId = requireAdmin(await who(req));
+        const body = parseInput(newKeySchema, req.json(), 'ключ');
+        const key = await d.keys.create(tenantId, 'channel', body.channel, body.storeId ?? null);
+        return ok({ key, channel: body.channel, storeId: body.storeId ?? null }, 201);
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/v1/program',
+      handler: async (req) => ok(await d.ledger.setProgram(requireAdmin(await who(req)), req.json())),
+    },
+    {
+      method: 'GET',
+      path: '/v1/program',
+      handler: async (req) => ok((await d.ledger.program(tenantOf(await who(req)))).source),
+    },
+    {
+      method: 'POST',
+      path: '/v1/customers',
+      handler: async (req) => ok(await d.ledger.registerCustomer(tenantOf(await who(req)), req.json()), 201),
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers',
+      handler: async (req) => {
+        const tenantId = tenantOf(await who(req));
+        if (req.query.phone) return ok(await d.ledger.customer(tenantId, { phone: req.query.phone }));
+        if (req.query.card) return ok(await d.ledger.customer(tenantId, { cardNumber: req.query.card }));
+        throw new KopilkaError('INVALID_INPUT', 'Укажите ?phone= или ?card=', { field: 'phone' });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers/:id',
+      handler: async (req) => {
+        const tenantId = tenantOf(await who(req));
+        const id = req.params.id!;
+        const gen = await d.front.customerGeneration(tenantId, id);
+        const hit = await d.front.getCustomer(tenantId, id);
+        if (hit !== null) return { status: 200, body: null, raw: hit };
+        const summary = await d.ledger.customer(tenantId, { id });
+        const json = JSON.stringify(summary);
+        await d.front.setCustomer(tenantId, id, json, gen, 30);
+        return { status: 200, body: null, raw: json };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/customers/:id/transactions',
+      handler: async (req) => {
+        const tenantId = tenantOf(await who(req));
+        const limit = req.query.limit === undefined ? undefined : Number(req.query.limit);
+        if (limit !== undefined && !Number.isInteger(limit)) throw new KopilkaError('INVALID_INPUT', 'limit — целое число', { field: 'limit' });
+        return ok(await d.ledger.transactions(tenantId, req.params.id!, { limit, before: req.query.before }));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/checks/calculate',
+      handler: async (req) => ok(await d.ledger.calculate(tenantOf(await who(req)), req.json())),
+    },
+    {
+      method: 'POST',
+      path: '/v1/checks',
+      handler: async (req) => {
+        const p = await who(req);
+        const tenantId = tenantOf(p);
+        const channel = channelOf(p);
+        const prepared = d.ledger.prepareSale(req.json());
+        const key = `${channel}:sale:${prepared.check.externalId}`;
+        const cached = await cachedAnswer(tenantId, key, prepared.hash);
+        if (cached !== null) return cached;
+        const r = await d.ledger.commitPrepared(tenantId, channel, prepared);
+        if (!r.replay) {
+          await d.front.putAnswer(tenantId, key, `${prepared.hash}\n${r.json}`, IDEMPOTENCY_TTL_S);
+          await invalidate(tenantId, r.json);
+        }
+        return { status: r.replay ? 200 : 201, body: null, raw: r.json };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/checks/:externalId/refund',
+      handler: async (req) => {
+        const p = await who(req);
+        const tenantId = tenantOf(p);
+        const r = await d.ledger.refund(tenantId, channelOf(p), req.params.externalId!, req.json());
+        if (!r.replay) await invalidate(tenantId, r.json);
+        return { status: r.replay ? 200 : 201, body: null, raw: r.json };
+      },
+    },
+  ];
+}

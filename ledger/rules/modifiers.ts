@@ -1,0 +1,58 @@
+import type { CheckLine, ParsedCheck } from '../check.ts';
+import type { CompiledModifier, CompiledProgram } from '../program.ts';
+
+// Which program modifiers touch which line, and what they make of it. A modifier applies when
+// all of its conditions hold. Product and group conditions look at the line (either list may
+// name it); hours, weekdays, payment types, cashiers, stores and levels look at the whole check.
+
+export interface LineTerms {
+  /** Accrual percent in basis points that replaces the level's, or null to keep the level's. */
+  accrualBp: number | null;
+  /** Product of the accrual multipliers, in thousandths (1000 = ×1). */
+  multiplierMilli: number;
+  /** Most of the line that may be paid with bonuses, in basis points. */
+  maxRedeemBp: number;
+}
+
+function inMinutes(m: { from: number; to: number }, minute: number): boolean {
+  return m.from < m.to ? minute >= m.from && minute < m.to : minute >= m.from || minute < m.to;
+}
+
+function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode: string | null): boolean {
+  if (m.minutes !== null && !inMinutes(m.minutes, check.localMinuteOfDay)) return false;
+  if (m.weekdays !== null && !m.weekdays.has(check.localWeekday)) return false;
+  if (m.cashierIds !== null && (check.cashierId == null || !m.cashierIds.has(check.cashierId))) return false;
+  if (m.storeIds !== null && (check.storeId == null || !m.storeIds.has(check.storeId))) return false;
+  if (m.levels !== null && (levelCode === null || !m.levels.has(levelCode))) return false;
+  if (m.paymentTypes !== null) {
+    // Every money payment must be of a listed type: one kopeck in cash does not make a cash check.
+    const paid = check.payments.filter((p) => p.amount > 0);
+    if (paid.length === 0 || !paid.every((p) => m.paymentTypes!.has(p.type))) return false;
+  }
+  return true;
+}
+
+function lineMatches(m: CompiledModifier, line: CheckLine): boolean {
+  if (m.productIds === null && m.groupIds === null) return true;
+  if (m.productIds !== null && m.productIds.has(line.productId)) return true;
+  return m.groupIds !== null && line.groupId != null && m.groupIds.has(line.groupId);
+}
+
+export function isExcluded(p: CompiledProgram, line: CheckLine): boolean {
+  return p.excludedProducts.has(line.productId) || (line.groupId != null && p.excludedGroups.has(line.groupId));
+}
+
+/** Terms per line, in check order, starting from the level's maximum redeem share. */
+export function lineTerms(p: CompiledProgram, check: ParsedCheck, levelCode: string | null, levelMaxRedeemBp: number): LineTerms[] {
+  const active = p.modifiers.filter((m) => checkMatches(m, check, levelCode));
+  return check.lines.map((line) => {
+    const t: LineTerms = { accrualBp: null, multiplierMilli: 1000, maxRedeemBp: levelMaxRedeemBp };
+    for (const m of active) {
+      if (!lineMatches(m, line)) continue;
+      if (m.accrualBp !== null) t.accrualBp = m.accrualBp;
+      if (m.multiplierMilli !== null) t.multiplierMilli = Math.floor((t.multiplierMilli * m.multiplierMilli) / 1000);
+      if (m.maxRedeemBp !== null) t.maxRedeemBp = m.maxRedeemBp;
+    }
+    return t;
+  });
+}
