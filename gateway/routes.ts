@@ -132,12 +132,13 @@ export function nativeRoutes(d: RouteDeps): Route[] {
       handler: async (req) => {
         const tenantId = tenantOf(await who(req));
         const id = req.params.id!;
-        const gen = await d.front.customerGeneration(tenantId, id);
         const hit = await d.front.getCustomer(tenantId, id);
-        if (hit !== null) return { status: 200, body: null, raw: hit };
-        const summary = await d.ledger.customer(tenantId, { id });
-        const json = JSON.stringify(summary);
-        await d.front.setCustomer(tenantId, id, json, gen, 30);
+        if (hit.json !== null) return { status: 200, body: null, raw: hit.json };
+        const view = await d.ledger.customerView(tenantId, { id });
+        const json = JSON.stringify(view.summary);
+        // Cached until a lot activates or burns (or 30 s): time alone changes a balance too.
+        const ttl = view.changesAt === null ? 30 : Math.floor((view.changesAt - Date.now()) / 1000);
+        if (ttl >= 1) await d.front.setCustomer(tenantId, id, json, hit.generation, Math.min(30, ttl));
         return { status: 200, body: null, raw: json };
       },
     },

@@ -127,9 +127,25 @@ export class Ledger {
   }
 
   async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+    return (await this.customerView(tenantId, by)).summary;
+  }
+
+  /** The summary, and when time alone will change it next (a lot activating or burning). */
+  async customerView(tenantId: string, by: CustomerLookup): Promise<{ summary: CustomerSummary; changesAt: number | null }> {
     const [program, found] = await Promise.all([this.program(tenantId), this.loadCustomer(tenantId, by)]);
     if (found === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
-    return customerSummary(program, found.row, this.balance(program, found.row, found.lots));
+    const now = this.now();
+    const burnAt = customerBurnAt(program.source.expiry, found.row.lastPurchaseAt);
+    let changesAt: number | null = null;
+    const consider = (t: number | null) => {
+      if (t !== null && t > now && (changesAt === null || t < changesAt)) changesAt = t;
+    };
+    for (const l of found.lots) {
+      if (l.state === 'pending') consider(l.activatesAt);
+      consider(l.expiresAt);
+    }
+    if (found.lots.length > 0) consider(burnAt);
+    return { summary: customerSummary(program, found.row, this.balance(program, found.row, found.lots)), changesAt };
   }
 
   private balance(program: CompiledProgram, row: CustomerRow, lots: Lot[]): { available: number; pending: number } {

@@ -1,0 +1,121 @@
+import { hostname } from 'node:os';
+import Koa from 'koa';
+import pino from 'pino';
+import type { Settings } from '../config/settings.ts';
+import type { KopilkaEvent } from '../ledger/events.ts';
+import { Ledger } from '../ledger/ledger.ts';
+import { createPool } from '../ledger/postgres.ts';
+import { ensureDemo, type Demo } from './demo.ts';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
+import type { Front } from './front/front.ts';
+import { createFront } from './front/redis.ts';
+import { routeTableMiddleware, serveKoa } from './http/koa-server.ts';
+import { Router } from './http/router.ts';
+import { serveUws, type Served } from './http/uws-server.ts';
+import { KeyStore } from './keys.ts';
+import { startMetering } from './metering.ts';
+import { createMetrics } from './metrics.ts';
+import { nativeRoutes } from './routes.ts';
+
+// Wiring: settings in, a running service out. Everything started here is stopped by stop(), in
+// the reverse order: stop taking requests, finish those in flight, drain the writer, close stores.
+
+export interface RunningKopilka {
+  posPort: number;
+  apiPort: number;
+  ledger: Ledger;
+  front: Front;
+  demo: Demo | null;
+  databaseLabel: string;
+  frontLabel: string;
+  stop(): Promise<void>;
+}
+
+export type StartSettings = Settings & { OPERATOR_TOKEN: string };
+
+export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
+  const log = pino({ level: s.LOG_LEVEL, base: { pid: process.pid, service: 'kopilka' } });
+  let embedded: EmbeddedDatabase | null = null;
+  let url = s.DATABASE_URL;
+  if (url === undefined) {
+    embedded = await startEmbeddedPostgres(s.DATA_DIR, s.EMBEDDED_PG_PORT, (m) => log.info(m));
+    url = embedded.url;
+  }
+  const pool = createPool({ connectionString: url, max: s.PG_POOL_SIZE });
+  const front = await createFront({ redisUrl: s.REDIS_URL, logger: log });
+  let ledger: Ledger | null = null;
+  const metrics = createMetrics(() => ledger?.writer ?? null);
+  const publish = (events: KopilkaEvent[]) => {
+    for (const e of events) metrics.events.inc({ type: e.type });
+    // Published after commit; a lost event costs a recount from Postgres, never a point.
+    front.publish(events).catch((e: Error) => log.warn({ err: e.message, events: events.length }, 'event stream: publish failed'));
+  };
+  ledger = await Ledger.open({
+    pool,
+    onEvents: publish,
+    writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
+  });
+  const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
+  const router = new Router(nativeRoutes({ ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY }));
+  const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
+
+  const api = new Koa();
+  api.use(async (ctx, next) => {
+    if (ctx.path === '/health' && ctx.method === 'GET') {
+      const [pg, redis] = await Promise.all([pool.query('SELECT 1').then(() => true, () => false), front.ping()]);
+      ctx.status = pg && redis ? 200 : 503;
+      ctx.body = { status: pg && redis ? 'ok' : 'degraded', postgres: pg ? 'ok' : 'down', front: front.kind, redis: front.kind === 'memory' ? 'not configured' : redis ? 'ok' : 'down' };
+      return;
+    }
+    if (ctx.path === '/metrics' && ctx.method === 'GET') {
+      ctx.type = metrics.registry.contentType;
+      ctx.body = await metrics.registry.metrics();
+      return;
+    }
+    await next();
+  });
+  api.use(routeTableMiddleware(router, log, { onResponse: (o, m, ms) => metrics.observe('api', o.route, m, o.status, ms) }));
+
+  const servers: Served[] = [];
+  try {
+    servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms) }));
+    servers.push(await serveKoa(api, s.HOST, s.API_PORT));
+  } catch (e) {
+    await Promise.all(servers.map((x) => x.close(0)));
+    throw e;
+  }
+
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    ledger!
+      .sweep()
+      .catch((e: Error) => log.warn({ err: e.message }, 'sweeper: will try again'))
+      .finally(() => (sweeping = false));
+  }, s.SWEEP_INTERVAL_MS);
+  sweeper.unref();
+
+  const demo = embedded !== null || s.DEMO === '1' ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
+  log.info({ posPort: servers[0]!.port, apiPort: servers[1]!.port, front: front.kind, embedded: embedded !== null }, 'kopilka started');
+
+  return {
+    posPort: servers[0]!.port,
+    apiPort: servers[1]!.port,
+    ledger,
+    front,
+    demo,
+    databaseLabel: embedded !== null ? `embedded (${s.DATA_DIR}/postgres, port ${s.EMBEDDED_PG_PORT})` : url.replace(/:[^:@/]*@/, ':***@'),
+    frontLabel: front.kind === 'memory' ? 'not configured: in-process front (single node)' : s.REDIS_URL!.replace(/:[^:@/]*@/, ':***@'),
+    async stop() {
+      clearInterval(sweeper);
+      await Promise.all(servers.map((x) => x.close(s.SHUTDOWN_TIMEOUT_MS)));
+      await ledger!.close();
+      await metering.stop();
+      await front.close();
+      await pool.end();
+      await embedded?.stop();
+      log.info('kopilka stopped');
+    },
+  };
+}

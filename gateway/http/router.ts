@@ -1,0 +1,125 @@
+import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
+import type { ApiRequest, ApiResponse, Route } from '../routes.ts';
+
+// Matches a method and path to a route. Static paths are one map lookup; paths with :params
+// are tried segment by segment. Both servers (uWebSockets.js and koa) use this one table.
+
+export interface Match {
+  route: Route;
+  params: Record<string, string>;
+}
+
+interface Compiled {
+  route: Route;
+  segments: string[];
+}
+
+export class Router {
+  private readonly exact = new Map<string, Route>();
+  private readonly patterns: Compiled[] = [];
+  private readonly paths = new Set<string>();
+
+  constructor(routes: readonly Route[]) {
+    for (const r of routes) {
+      this.paths.add(r.path);
+      if (r.path.includes('/:')) this.patterns.push({ route: r, segments: r.path.split('/') });
+      else this.exact.set(`${r.method} ${r.path}`, r);
+    }
+  }
+
+  match(method: string, path: string): Match | 'wrong-method' | null {
+    const p = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+    const hit = this.exact.get(`${method} ${p}`);
+    if (hit !== undefined) return { route: hit, params: {} };
+    const segs = p.split('/');
+    let pathExists = false;
+    for (const c of this.patterns) {
+      if (c.segments.length !== segs.length) continue;
+      const params: Record<string, string> = {};
+      let ok = true;
+      for (let i = 0; i < segs.length && ok; i++) {
+        const want = c.segments[i]!;
+        if (want.startsWith(':')) {
+          if (segs[i] === '') ok = false;
+          else params[want.slice(1)] = safeDecode(segs[i]!);
+        } else ok = want === segs[i];
+      }
+      if (!ok) continue;
+      if (c.route.method === method) return { route: c.route, params };
+      pathExists = true;
+    }
+    if (pathExists) return 'wrong-method';
+    for (const m of ['GET', 'POST', 'PUT', 'DELETE']) if (this.exact.has(`${m} ${p}`)) return 'wrong-method';
+    return null;
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export function parseQuery(q: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!q) return out;
+  for (const [k, v] of new URLSearchParams(q)) out[k] = v;
+  return out;
+}
+
+/** Parses a JSON body once, lazily; malformed JSON is the caller's error, said plainly. */
+export function jsonBody(body: Buffer, contentType: string | undefined): () => unknown {
+  let parsed: { v: unknown } | undefined;
+  return () => {
+    if (parsed !== undefined) return parsed.v;
+    if (body.length === 0) throw new KopilkaError('INVALID_INPUT', 'Пустое тело запроса: ожидается JSON', { field: '(body)' });
+    // Content-Type is not insisted on: cash-register scripts often send JSON without it.
+    try {
+      parsed = { v: JSON.parse(body.toString('utf8')) };
+    } catch (e) {
+      const hint = contentType !== undefined && !/json/i.test(contentType) ? ` (Content-Type: ${contentType}; ожидается application/json)` : '';
+      throw new KopilkaError('INVALID_INPUT', `Тело запроса — не корректный JSON: ${(e as Error).message}${hint}`, { field: '(body)' });
+    }
+    return parsed.v;
+  };
+}
+
+export interface Logger {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface Outcome {
+  status: number;
+  text: string;
+  headers: Record<string, string>;
+  route: string;
+}
+
+/** Runs a request through the table; every error becomes the contract's JSON error body. */
+export async function dispatch(router: Router, req: Omit<ApiRequest, 'params'>, log: Logger): Promise<Outcome> {
+  const m = router.match(req.method, req.path);
+  try {
+    if (m === null) throw new KopilkaError('NOT_FOUND', `Нет такого адреса: ${req.method} ${req.path}`);
+    if (m === 'wrong-method') throw new KopilkaError('NOT_FOUND', `Метод ${req.method} не поддерживается для ${req.path}`, { method: req.method });
+    const res: ApiResponse = await m.route.handler({ ...req, params: m.params });
+    return { status: res.status, text: res.raw ?? JSON.stringify(res.body), headers: res.headers ?? {}, route: m.route.path };
+  } catch (e) {
+    const route = m !== null && m !== 'wrong-method' ? m.route.path : 'unmatched';
+    return { ...errorOutcome(e, log, req), route };
+  }
+}
+
+export function errorOutcome(e: unknown, log: Logger, req: { method: string; path: string }): Omit<Outcome, 'route'> {
+  if (isKopilkaError(e)) {
+    const headers: Record<string, string> = {};
+    if (e.code === 'RATE_LIMITED') headers['retry-after'] = String(Math.max(1, Math.ceil(Number(e.details?.retryAfterMs ?? 1000) / 1000)));
+    if (e.status >= 500) log.warn({ code: e.code, method: req.method, path: req.path, details: e.details }, e.message);
+    return { status: e.status, text: JSON.stringify(e.toJSON()), headers };
+  }
+  log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), method: req.method, path: req.path }, 'unhandled error');
+  const internal = new KopilkaError('INTERNAL', 'Внутренняя ошибка сервиса. Повторите запрос; если ошибка повторится, сообщите в поддержку');
+  return { status: 500, text: JSON.stringify(internal.toJSON()), headers: {} };
+}
