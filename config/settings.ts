@@ -7,6 +7,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key, so several deployments (or test runs) can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/).default('kp'),
   HOST: z.string().default('0.0.0.0'),
   POS_PORT: port.default(8080),
   API_PORT: port.default(8081),

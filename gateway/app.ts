@@ -42,7 +42,7 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     url = embedded.url;
   }
   const pool = createPool({ connectionString: url, max: s.PG_POOL_SIZE });
-  const front = await createFront({ redisUrl: s.REDIS_URL, logger: log });
+  const front = await createFront({ redisUrl: s.REDIS_URL, prefix: s.REDIS_PREFIX, logger: log });
   let ledger: Ledger | null = null;
   const metrics = createMetrics(() => ledger?.writer ?? null);
   const publish = (events: KopilkaEvent[]) => {

@@ -132,12 +132,19 @@ export function settle(acc: Account, now: number): void {
   acc.lots = acc.lots.filter((l) => l.state !== 'closed');
 }
 
-/** Credits a new lot from the issuer. Call settle(now) afterwards if it may already be due. */
+/** Credits a new lot from the issuer: to pending, or to available when it is active already. */
 export function credit(acc: Account, lot: Omit<Lot, 'remaining' | 'state' | 'customerId'>, postingKind: PostingKind, now: number): Lot {
   const l: Lot = { ...lot, customerId: acc.customerId, remaining: lot.amount, state: 'pending' };
   acc.lots.push(l);
   acc.newLots.add(l);
-  post(acc, 'issuer', 'pending', l.amount, postingKind, l, l.checkId, now);
+  if (l.activatesAt <= now) {
+    // Spendable at once: straight to available, no activation step in the history.
+    post(acc, 'issuer', 'available', l.amount, postingKind, l, l.checkId, now);
+    l.state = 'active';
+    repayDebt(acc, l);
+  } else {
+    post(acc, 'issuer', 'pending', l.amount, postingKind, l, l.checkId, now);
+  }
   settle(acc, now);
   return l;
 }

@@ -168,5 +168,8 @@ export function isStorageFailure(e: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(code)) return true;
   }
   const msg = (e as Error)?.message ?? '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(msg) || e instanceof BatchConflict;
+  return (
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not currently accepting connections|the database system is (starting up|shutting down)/i.test(msg) ||
+    e instanceof BatchConflict
+  );
 }

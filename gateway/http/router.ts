@@ -1,4 +1,5 @@
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
+import { isStorageFailure } from '../../ledger/writer.ts';
 import type { ApiRequest, ApiResponse, Route } from '../routes.ts';
 
 // Matches a method and path to a route. Static paths are one map lookup; paths with :params
@@ -118,6 +119,11 @@ export function errorOutcome(e: unknown, log: Logger, req: { method: string; pat
     if (e.code === 'RATE_LIMITED') headers['retry-after'] = String(Math.max(1, Math.ceil(Number(e.details?.retryAfterMs ?? 1000) / 1000)));
     if (e.status >= 500) log.warn({ code: e.code, method: req.method, path: req.path, details: e.details }, e.message);
     return { status: e.status, text: JSON.stringify(e.toJSON()), headers };
+  }
+  if (isStorageFailure(e)) {
+    log.warn({ err: (e as Error).message, method: req.method, path: req.path }, 'storage unavailable');
+    const unavailable = new KopilkaError('STORAGE_UNAVAILABLE', 'База данных недоступна, ничего не записано. Повторите запрос через несколько секунд');
+    return { status: 503, text: JSON.stringify(unavailable.toJSON()), headers: { 'retry-after': '2' } };
   }
   log.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e), method: req.method, path: req.path }, 'unhandled error');
   const internal = new KopilkaError('INTERNAL', 'Внутренняя ошибка сервиса. Повторите запрос; если ошибка повторится, сообщите в поддержку');

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { loadSettings } from '../config/settings.ts';
+import { startKopilka, type RunningKopilka } from '../gateway/app.ts';
+import { RedisFront } from '../gateway/front/redis.ts';
+import { createTestDatabase, type TestDatabase } from './postgres.ts';
+
+// A whole Kopilka on loopback ports for end-to-end tests: its own database, and (when asked)
+// real Redis under a key prefix of its own, all removed by stop().
+
+export const REDIS_URL = process.env.REDIS_URL_TEST ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const OPERATOR = 'test-operator-token-0123456789';
+
+export interface TestService {
+  app: RunningKopilka;
+  db: TestDatabase;
+  pos: string;
+  api: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(o: { redis: boolean; env?: Record<string, string> }): Promise<TestService> {
+  const db = await createTestDatabase();
+  const prefix = `kpt${randomBytes(4).toString('hex')}`;
+  const settings = loadSettings({
+    DATABASE_URL: db.url,
+    ...(o.redis ? { REDIS_URL: REDIS_URL, REDIS_PREFIX: prefix } : {}),
+    HOST: '127.0.0.1',
+    POS_PORT: '0',
+    API_PORT: '0',
+    LOG_LEVEL: 'silent',
+    SWEEP_INTERVAL_MS: '3600000',
+    ...o.env,
+  });
+  const app = await startKopilka({ ...settings, OPERATOR_TOKEN: OPERATOR });
+  return {
+    app,
+    db,
+    pos: `http://127.0.0.1:${app.posPort}`,
+    api: `http://127.0.0.1:${app.apiPort}`,
+    async stop() {
+      await app.stop();
+      if (o.redis) {
+        const f = await RedisFront.connect({ url: REDIS_URL, prefix });
+        await f.destroyAll();
+        await f.close();
+      }
+      await db.drop();
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export async function call(base: string, method: string, path: string, key: string | null, body?: unknown, raw?: string): Promise<Reply> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(key === null ? {} : { authorization: `Bearer ${key}` }), 'content-type': 'application/json' },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (metrics)
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}
