@@ -54,6 +54,7 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     pool,
     onEvents: publish,
     writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
+    workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
   const router = new Router(nativeRoutes({ ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY }));

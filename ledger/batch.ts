@@ -3,7 +3,23 @@ import type { Lot } from './account.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
 import { IdBlocks } from './ids.ts';
-import { applyOp, BatchState, type CheckDetail, type CheckEntry, type CustomerEntry, type LedgerOp, type OpOutcome } from './operations.ts';
+import { spendable } from './account.ts';
+import type { BatchEvaluator } from './evaluator.ts';
+import {
+  applyOp,
+  assumedState,
+  BatchState,
+  customerState,
+  findCustomer,
+  type CheckDetail,
+  type CheckEntry,
+  type CustomerEntry,
+  type LedgerOp,
+  type OpOutcome,
+  type SaleOp,
+} from './operations.ts';
+import type { Program } from './program.ts';
+import type { CustomerState } from './rules/evaluate.ts';
 import type { ProgramCache } from './programs.ts';
 import { CUSTOMER_COLUMNS, customerFromRow, iso, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
 
@@ -22,7 +38,14 @@ export interface BatchOutput {
 const NUMERIC_ID = /^[1-9]\d{0,17}$/;
 const k = BatchState.key;
 
-export async function executeBatch(client: pg.PoolClient, ops: readonly LedgerOp[], programs: ProgramCache, ids: IdBlocks, now: number): Promise<BatchOutput> {
+export async function executeBatch(
+  client: pg.PoolClient,
+  ops: readonly LedgerOp[],
+  programs: ProgramCache,
+  ids: IdBlocks,
+  now: number,
+  evaluator: BatchEvaluator | null = null,
+): Promise<BatchOutput> {
   const tenantIds = [...new Set(ops.map((o) => o.tenantId))];
   const compiled = await programs.forBatch(client, tenantIds);
 
@@ -39,6 +62,7 @@ export async function executeBatch(client: pg.PoolClient, ops: readonly LedgerOp
   await loadCustomers(client, state, ops);
   await loadSpends(client, state);
 
+  if (evaluator !== null) await preEvaluate(state, ops, evaluator);
   const outcomes = ops.map((op) => (compiled.has(op.tenantId) ? applyOp(state, op) : unknownTenant()));
   await write(client, state);
   // What the batch did not use goes back for the next one.
@@ -47,6 +71,42 @@ export async function executeBatch(client: pg.PoolClient, ops: readonly LedgerOp
     ids.giveBack(kind, allocated[kind].filter((id) => !used.has(id)));
   }
   return { outcomes, events: state.events };
+}
+
+/**
+ * Evaluates the batch's sales in worker threads before they are applied in order. A customer
+ * with several checks in the batch is left to inline evaluation: each of those checks sees the
+ * state the previous one left.
+ */
+async function preEvaluate(state: BatchState, ops: readonly LedgerOp[], evaluator: BatchEvaluator): Promise<void> {
+  const sales: { op: SaleOp; cs: CustomerState | null; key: string | null }[] = [];
+  const seen = new Map<string, number>();
+  for (const op of ops) {
+    if (op.kind !== 'sale' || !state.programs.has(op.tenantId)) continue;
+    let cs: CustomerState | null = null;
+    let key: string | null = null;
+    const ref = op.check.customer;
+    if (ref != null) {
+      const entry = findCustomer(state, op.tenantId, ref);
+      if (entry === undefined) {
+        if (!('phone' in ref)) continue;
+        key = k(op.tenantId, 'phone', ref.phone);
+        cs = { id: '', totalSpent: 0, purchases: 0, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt: op.check.at };
+      } else {
+        key = k(op.tenantId, entry.row.id);
+        const acc = state.account(entry);
+        cs = customerState(entry, spendable(acc), acc.pending);
+      }
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+    }
+    sales.push({ op, cs, key });
+  }
+  const once = sales.filter((x) => x.key === null || seen.get(x.key) === 1);
+  if (once.length < 2 * evaluator.threads) return;
+  const programs: Record<string, Program> = {};
+  for (const x of once) programs[x.op.tenantId] = state.program(x.op.tenantId).source;
+  const evs = await evaluator.evaluate({ programs, items: once.map((x) => ({ tenantId: x.op.tenantId, check: x.op.check, customer: x.cs })) });
+  once.forEach((x, i) => state.preEvaluated.set(x.op, { ev: evs[i]!, assumed: assumedState(x.cs) }));
 }
 
 function unknownTenant(): OpOutcome {

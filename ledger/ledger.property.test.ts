@@ -19,7 +19,8 @@ let b: Ledger;
 beforeAll(async () => {
   db = await createTestDatabase();
   a = await Ledger.open({ pool: db.pool, now: () => clock, writer: { maxBatch: 50 } });
-  b = await Ledger.open({ pool: db.pool, now: () => clock, writer: { maxBatch: 50 } });
+  // The second writer evaluates batches in worker threads: both paths run every property.
+  b = await Ledger.open({ pool: db.pool, now: () => clock, writer: { maxBatch: 50 }, workers: 2 });
 });
 afterAll(async () => {
   await a?.close();
@@ -143,6 +144,27 @@ describe('ledger properties (real Postgres)', () => {
     expect(spent).toBe(100_000);
     const after = await a.customer(tenant, { phone });
     expect(after.balance.available).toBe(0);
+    await expectLedgerInvariants(db.pool);
+  });
+
+  it('worker-thread evaluation gives the same answers as inline evaluation', async () => {
+    clock = T0;
+    const [t1, t2] = [(await a.createTenant('inline', 'month', PROGRAM)).id, (await b.createTenant('workers', 'month', PROGRAM)).id];
+    const bodies = Array.from({ length: 300 }, (_, i) => ({
+      externalId: `w-${i}`,
+      occurredAt: iso(clock),
+      customer: { phone: `+7999300${String(i % 120).padStart(4, '0')}` },
+      lines: [{ lineNo: 1, productId: 'p', quantity: 1000, price: 1_000 + i * 37, amount: 1_000 + i * 37 }],
+      redeem: i % 3 === 0 ? 'max' : 0,
+    }));
+    for (const round of [0, 1]) {
+      const strip = (json: string) => ({ ...JSON.parse(json), customer: null });
+      const ra = await Promise.all(bodies.map((x) => a.commit(t1, 'api', { ...x, externalId: `${x.externalId}-${round}` })));
+      const rb = await Promise.all(bodies.map((x) => b.commit(t2, 'api', { ...x, externalId: `${x.externalId}-${round}` })));
+      expect(rb.map((r) => strip(r.json))).toEqual(ra.map((r) => strip(r.json)));
+      clock += 4 * DAY_MS;
+    }
+    expect(b.writer.stats.largestBatch).toBeGreaterThan(10);
     await expectLedgerInvariants(db.pool);
   });
 });

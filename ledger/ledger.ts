@@ -4,6 +4,7 @@ import { balanceAt, type Lot } from './account.ts';
 import { parseCheck, type CheckResult, type ParsedCheck } from './check.ts';
 import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSummary } from './customers.ts';
 import { KopilkaError } from './errors.ts';
+import { createEvaluator } from './evaluator.ts';
 import type { KopilkaEvent } from './events.ts';
 import { customerBurnAt } from './lots.ts';
 import { migrate } from './migrate.ts';
@@ -23,6 +24,8 @@ import { DEFAULT_WRITER_OPTIONS, GroupCommitWriter, type WriterOptions } from '.
 export interface LedgerOptions {
   pool: pg.Pool;
   writer?: Partial<WriterOptions>;
+  /** Worker threads evaluating the rules of a batch; 0 (default) evaluates on the event loop. */
+  workers?: number;
   onEvents?: (events: KopilkaEvent[]) => void;
   now?: () => number;
 }
@@ -63,7 +66,7 @@ export class Ledger {
   private constructor(o: LedgerOptions) {
     this.pool = o.pool;
     this.now = o.now ?? Date.now;
-    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now);
+    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0));
   }
 
   static async open(o: LedgerOptions): Promise<Ledger> {

@@ -7,7 +7,8 @@ import type { KopilkaEvent } from './events.ts';
 import { accrualLotTimes, customerBurnAt, DAY_MS, giftLotTimes } from './lots.ts';
 import { effectiveLevel, levelByCode, type CompiledProgram, type Gift } from './program.ts';
 import { planRefund, proportionalTakeBack, type RefundRequest, type SaleLine } from './refunds.ts';
-import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
+import type { PreEvaluation } from './evaluator.ts';
+import { evaluateCheck, type CustomerState, type Evaluation } from './rules/evaluate.ts';
 import { registrationGifts } from './rules/gifts.ts';
 
 // The ledger's operations on the in-memory state of one batch. The writer loads what a batch
@@ -122,6 +123,8 @@ export class BatchState {
   readonly lotsById = new Map<string, Lot>();
   readonly newSpends: SpendRow[] = [];
   readonly events: KopilkaEvent[] = [];
+  /** Evaluations made before the batch was applied (in worker threads), with the state they assumed. */
+  readonly preEvaluated = new Map<LedgerOp, { ev: PreEvaluation; assumed: string }>();
 
   constructor(
     readonly now: number,
@@ -249,7 +252,7 @@ export function customerState(entry: CustomerEntry, available: number, pending: 
   };
 }
 
-function findCustomer(state: BatchState, tenantId: string, ref: NonNullable<ParsedCheck['customer']>): CustomerEntry | undefined {
+export function findCustomer(state: BatchState, tenantId: string, ref: NonNullable<ParsedCheck['customer']>): CustomerEntry | undefined {
   if ('id' in ref) return state.customers.get(BatchState.key(tenantId, ref.id));
   if ('phone' in ref) return state.byPhone.get(BatchState.key(tenantId, ref.phone));
   return state.byCard.get(BatchState.key(tenantId, ref.cardNumber));
@@ -353,7 +356,7 @@ function applySale(state: BatchState, op: SaleOp): OpOutcome {
     }
   }
   // Rules first: a refused check must leave nothing behind, not even a registration.
-  const ev = evaluateCheck(program, check, cs);
+  const ev = evaluationFor(state, op, program, cs);
   if (entry === undefined && check.customer != null && 'phone' in check.customer) {
     // A new phone at the till registers the customer, as the cashier expects.
     entry = registerCustomer(state, tenantId, { phone: check.customer.phone, source: 'pos' }, state.now);
@@ -453,6 +456,20 @@ function applySale(state: BatchState, op: SaleOp): OpOutcome {
     at,
   });
   return { ok: true, value: resultText, replay: false };
+}
+
+/** What an evaluation depends on in the customer's state: a pre-evaluation is used only if it still holds. */
+export function assumedState(cs: CustomerState | null): string {
+  return cs === null ? '-' : `${cs.id}/${cs.available}/${cs.pending}/${cs.totalSpent}/${cs.purchases}/${cs.assignedLevel}/${cs.referrerId}`;
+}
+
+function evaluationFor(state: BatchState, op: SaleOp, program: CompiledProgram, cs: CustomerState | null): Evaluation {
+  const pre = state.preEvaluated.get(op);
+  if (pre !== undefined && pre.assumed === assumedState(cs)) {
+    if (pre.ev instanceof KopilkaError) throw pre.ev;
+    return pre.ev;
+  }
+  return evaluateCheck(program, op.check, cs);
 }
 
 function stripDerived(check: ParsedCheck): unknown {

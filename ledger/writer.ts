@@ -3,6 +3,7 @@ import { BatchConflict, executeBatch, type BatchOutput } from './batch.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
 import { IdBlocks } from './ids.ts';
+import type { BatchEvaluator } from './evaluator.ts';
 import type { LedgerOp, OpOutcome } from './operations.ts';
 import type { ProgramCache } from './programs.ts';
 
@@ -24,6 +25,8 @@ export const DEFAULT_WRITER_OPTIONS: WriterOptions = { maxBatch: 1000, concurren
 
 interface Pending {
   op: LedgerOp;
+  /** The customer the operation touches, as referenced: two batches in flight never share one. */
+  customerKey: string | null;
   resolve: (o: OpOutcome) => void;
 }
 
@@ -43,6 +46,8 @@ export class GroupCommitWriter {
   private idle: (() => void)[] = [];
   /** Operations with the same idempotency key run one after another, never in two batches at once. */
   private readonly keyed = new Map<string, Promise<unknown>>();
+  /** Customers of the batches being written. */
+  private readonly busy = new Set<string>();
   private readonly ids = new IdBlocks();
   readonly stats: WriterStats = { batches: 0, operations: 0, retries: 0, largestBatch: 0 };
 
@@ -52,6 +57,7 @@ export class GroupCommitWriter {
     private readonly opts: WriterOptions = DEFAULT_WRITER_OPTIONS,
     private readonly onCommitted: (events: KopilkaEvent[]) => void = () => {},
     private readonly now: () => number = Date.now,
+    private readonly evaluator: BatchEvaluator | null = null,
   ) {}
 
   submit(op: LedgerOp): Promise<OpOutcome> {
@@ -71,16 +77,39 @@ export class GroupCommitWriter {
 
   private enqueue(op: LedgerOp): Promise<OpOutcome> {
     return new Promise((resolve) => {
-      this.queue.push({ op, resolve });
+      this.queue.push({ op, customerKey: customerKey(op), resolve });
       this.pump();
     });
   }
 
+  /**
+   * Starts batches while there is room. A customer's operations are applied in arrival order: an
+   * operation whose customer is in a batch still being written waits for the next batch, since
+   * two batches in flight may take their locks in either order.
+   */
   private pump(): void {
     while (this.inFlight < this.opts.concurrency && this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.opts.maxBatch);
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      const taken = new Set<string>();
+      const waiting = new Set<string>();
+      for (const p of this.queue) {
+        const key = p.customerKey;
+        // An operation may not overtake an earlier one of the same customer left waiting.
+        if (batch.length >= this.opts.maxBatch || (key !== null && (this.busy.has(key) || waiting.has(key)))) {
+          rest.push(p);
+          if (key !== null) waiting.add(key);
+        } else {
+          batch.push(p);
+          if (key !== null) taken.add(key);
+        }
+      }
+      if (batch.length === 0) return;
+      this.queue = rest;
+      for (const key of taken) this.busy.add(key);
       this.inFlight++;
       void this.run(batch).finally(() => {
+        for (const key of taken) this.busy.delete(key);
         this.inFlight--;
         this.pump();
         if (this.inFlight === 0 && this.queue.length === 0) for (const f of this.idle.splice(0)) f();
@@ -122,7 +151,7 @@ export class GroupCommitWriter {
       let broken = false;
       try {
         await client.query('BEGIN');
-        const out = await executeBatch(client, ops, this.programs, this.ids, this.now());
+        const out = await executeBatch(client, ops, this.programs, this.ids, this.now(), this.evaluator);
         await client.query('COMMIT');
         return out;
       } catch (e) {
@@ -149,7 +178,15 @@ export class GroupCommitWriter {
     await Promise.all([...this.keyed.values()].map((p) => p.catch(() => {})));
     this.closed = true;
     await this.drain();
+    await this.evaluator?.close();
   }
+}
+
+function customerKey(op: LedgerOp): string | null {
+  if (op.kind === 'sale') return op.check.customer == null ? null : `${op.tenantId}\u0000${JSON.stringify(op.check.customer)}`;
+  if (op.kind === 'refund') return `${op.tenantId}\u0000sale\u0000${op.saleExternalId}`;
+  if (op.kind === 'register') return `${op.tenantId}\u0000${JSON.stringify({ phone: op.customer.phone })}`;
+  return null;
 }
 
 function idempotencyKey(op: LedgerOp): string | null {

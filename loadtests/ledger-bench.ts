@@ -26,7 +26,7 @@ function check(i: number, run: string) {
 
 async function run(label: string, url: string, maxBatch: number, concurrency: number, n: number, inFlight: number): Promise<number> {
   const pool = createPool({ connectionString: url, max: 8 });
-  const ledger = await Ledger.open({ pool, writer: { maxBatch, concurrency } });
+  const ledger = await Ledger.open({ pool, writer: { maxBatch, concurrency }, workers: Number(process.env.WORKERS ?? 0) });
   const tenant = (await ledger.createTenant(`bench-${label}`)).id;
   // Customers exist before the clock starts, so both runs measure the same work.
   await Promise.all(Array.from({ length: Math.min(CUSTOMERS, n) }, (_, i) => ledger.commit(tenant, 'api', check(i, `${label}-warm`))));

@@ -1,3 +1,5 @@
+import { MAX_AMOUNT, MAX_LINES } from '../check.ts';
+import { KopilkaError } from '../errors.ts';
 import type { CompiledAccrual } from '../program.ts';
 import { apportion } from './apportion.ts';
 import type { LineTerms } from './modifiers.ts';
@@ -12,6 +14,14 @@ import { stepBp } from './steps.ts';
 //   percent line:   base · bp · mult / 10^7                    → numerator base · bp · mult · B
 //   perAmount line: P · (base / B) · mult / 1000, P = ⌊B / every⌋ · points
 //                                                               → numerator P · base · mult · 10^4
+
+/**
+ * The most one check may accrue: what the largest possible check costs (10^14 hundredths).
+ * Only a program that gives many times the money back (perAmount with a tiny `every`, stacked
+ * ×100 multipliers) on an enormous check gets here; the check is refused rather than credited
+ * with a figure the ledger cannot hold exactly.
+ */
+export const MAX_ACCRUAL = MAX_AMOUNT * MAX_LINES;
 
 export interface AccrualInput {
   accrual: CompiledAccrual;
@@ -48,7 +58,15 @@ export function accrue(a: AccrualInput): { total: number; lines: number[] } {
     nums[i] = num;
     sum += num;
   }
-  let total = Number(sum / (10_000_000n * scaleB));
+  const exact = sum / (10_000_000n * scaleB);
+  if (exact > BigInt(MAX_ACCRUAL)) {
+    throw new KopilkaError('INVALID_INPUT', 'Начисление по чеку слишком велико: проверьте суммы чека и настройки программы', {
+      field: 'lines',
+      accrued: exact.toString(),
+      limit: MAX_ACCRUAL,
+    });
+  }
+  let total = Number(exact);
   if (a.rounding === 'floor') total -= total % 100;
   return { total, lines: total === 0 ? nums.map(() => 0) : apportion(total, nums) };
 }

@@ -88,10 +88,10 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
         : `Начислено ${formatPoints(accrual.total)} бонусов`,
     );
   }
+  if (levelAfter.rank !== level.rank) messages.push(`Новый уровень: ${levelAfter.name}`);
   for (const g of gifts) {
     messages.push(g.kind === 'firstPurchase' ? `Подарок за первую покупку: ${formatPoints(g.gift.points)} бонусов` : `Подарок за новый уровень: ${formatPoints(g.gift.points)} бонусов`);
   }
-  if (levelAfter.rank !== level.rank) messages.push(`Новый уровень: ${levelAfter.name}`);
 
   const out: LineResult[] = new Array(n);
   for (let i = 0; i < n; i++) out[i] = { lineNo: lines[i]!.lineNo, discount: discounts[i]!, redeemed: redeem.lines[i]!, accrued: accrual.lines[i]! };

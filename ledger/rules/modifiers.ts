@@ -5,20 +5,24 @@ import type { CompiledModifier, CompiledProgram } from '../program.ts';
 // all of its conditions hold. Product and group conditions look at the line (either list may
 // name it); hours, weekdays, payment types, cashiers, stores and levels look at the whole check.
 
+/** Stacked multipliers stop at ×100, the most a single modifier may set (program.ts). */
+export const MAX_MULTIPLIER_MILLI = 100_000;
+
 export interface LineTerms {
   /** Accrual percent in basis points that replaces the level's, or null to keep the level's. */
   accrualBp: number | null;
-  /** Product of the accrual multipliers, in thousandths (1000 = ×1). */
+  /** Product of the accrual multipliers, in thousandths (1000 = ×1), each step floored, at most ×100. */
   multiplierMilli: number;
   /** Most of the line that may be paid with bonuses, in basis points. */
   maxRedeemBp: number;
 }
 
-function inMinutes(m: { from: number; to: number }, minute: number): boolean {
+export function inMinutes(m: { from: number; to: number }, minute: number): boolean {
   return m.from < m.to ? minute >= m.from && minute < m.to : minute >= m.from || minute < m.to;
 }
 
-function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode: string | null): boolean {
+/** The check-level conditions (hours, weekdays, cashier, store, level, payment types). */
+export function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode: string | null): boolean {
   if (m.minutes !== null && !inMinutes(m.minutes, check.localMinuteOfDay)) return false;
   if (m.weekdays !== null && !m.weekdays.has(check.localWeekday)) return false;
   if (m.cashierIds !== null && (check.cashierId == null || !m.cashierIds.has(check.cashierId))) return false;
@@ -32,7 +36,8 @@ function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode: string
   return true;
 }
 
-function lineMatches(m: CompiledModifier, line: CheckLine): boolean {
+/** The line-level conditions: productIds or groupIds (either list may name the line); none → every line. */
+export function lineMatches(m: CompiledModifier, line: CheckLine): boolean {
   if (m.productIds === null && m.groupIds === null) return true;
   if (m.productIds !== null && m.productIds.has(line.productId)) return true;
   return m.groupIds !== null && line.groupId != null && m.groupIds.has(line.groupId);
@@ -50,7 +55,7 @@ export function lineTerms(p: CompiledProgram, check: ParsedCheck, levelCode: str
     for (const m of active) {
       if (!lineMatches(m, line)) continue;
       if (m.accrualBp !== null) t.accrualBp = m.accrualBp;
-      if (m.multiplierMilli !== null) t.multiplierMilli = Math.floor((t.multiplierMilli * m.multiplierMilli) / 1000);
+      if (m.multiplierMilli !== null) t.multiplierMilli = Math.min(MAX_MULTIPLIER_MILLI, Math.floor((t.multiplierMilli * m.multiplierMilli) / 1000));
       if (m.maxRedeemBp !== null) t.maxRedeemBp = m.maxRedeemBp;
     }
     return t;
