@@ -13,7 +13,7 @@ import { routeTableMiddleware, serveKoa } from './http/koa-server.ts';
 import { Router } from './http/router.ts';
 import { serveUws, type Served } from './http/uws-server.ts';
 import { KeyStore } from './keys.ts';
-import { startMetering } from './metering.ts';
+import { reconcileCounters, startMetering, usageMonth } from './metering.ts';
 import { createMetrics } from './metrics.ts';
 import { nativeRoutes } from './routes.ts';
 
@@ -59,6 +59,13 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
   const router = new Router(nativeRoutes({ ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY }));
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
+  // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
+  // lost them, or counted an event twice, is put right.
+  const reconcile = () =>
+    reconcileCounters(front, pool, usageMonth(new Date().toISOString())).catch((e: Error) => log.warn({ err: e.message }, 'metering: reconcile failed'));
+  await reconcile();
+  const reconciler = setInterval(reconcile, 600_000);
+  reconciler.unref();
 
   const api = new Koa();
   api.use(async (ctx, next) => {
@@ -110,6 +117,7 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     frontLabel: front.kind === 'memory' ? 'not configured: in-process front (single node)' : s.REDIS_URL!.replace(/:[^:@/]*@/, ':***@'),
     async stop() {
       clearInterval(sweeper);
+      clearInterval(reconciler);
       await Promise.all(servers.map((x) => x.close(s.SHUTDOWN_TIMEOUT_MS)));
       await ledger!.close();
       await metering.stop();

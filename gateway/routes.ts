@@ -3,6 +3,8 @@ import { KopilkaError } from '../ledger/errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { parseInput } from '../ledger/validation.ts';
 import type { Front } from './front/front.ts';
+import { recordSms, usageForMonth } from '../ledger/usage.ts';
+import { parseMonth, usageResponse } from './billing.ts';
 import { channelOf, newKeySchema, requireAdmin, requireOperator, tenantOf, type KeyStore, type Principal } from './keys.ts';
 
 // The native API v1 (shared/protocols/native-api.md) as one route table, mounted on the POS
@@ -21,8 +23,9 @@ export interface ApiRequest {
 export interface ApiResponse {
   status: number;
   body: unknown;
-  /** Body already serialised (a stored answer replayed byte for byte). */
-  raw?: string;
+  /** Body already serialised (a stored answer replayed byte for byte, a CSV or XLSX file). */
+  raw?: string | Buffer;
+  /** content-type among them replaces application/json. */
   headers?: Record<string, string>;
 }
 
@@ -49,6 +52,10 @@ const tenantSchema = z
   .strict();
 
 const IDEMPOTENCY_TTL_S = 7 * 86_400;
+
+const smsSchema = z
+  .object({ topic: z.string().trim().min(1).max(64), phone: z.string().min(5).max(32), customerId: z.string().max(20).nullish() })
+  .strict();
 
 export function nativeRoutes(d: RouteDeps): Route[] {
   async function who(req: ApiRequest): Promise<Principal> {
@@ -80,6 +87,36 @@ export function nativeRoutes(d: RouteDeps): Route[] {
   }
 
   return [
+    {
+      method: 'GET',
+      path: '/v1/billing/usage',
+      handler: async (req) => {
+        const p = await who(req);
+        if (p.kind !== 'operator' && p.kind !== 'billing') throw new KopilkaError('UNAUTHORIZED', 'Нужен токен оператора или биллинга');
+        const month = parseMonth(req.query);
+        return usageResponse(await usageForMonth(d.ledger.pool, month), req.headers.accept, month);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/usage',
+      handler: async (req) => {
+        const tenantId = requireAdmin(await who(req));
+        const month = parseMonth(req.query);
+        return usageResponse(await usageForMonth(d.ledger.pool, month, tenantId), req.headers.accept, month);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/sms/sent',
+      handler: async (req) => {
+        // Where an SMS provider reports a message it accepted for a tenant; billing counts these.
+        const tenantId = requireAdmin(await who(req));
+        const body = parseInput(smsSchema, req.json(), 'SMS');
+        await recordSms(d.ledger.pool, tenantId, body.topic, body.phone, body.customerId ?? null);
+        return ok({ recorded: true }, 201);
+      },
+    },
     {
       method: 'POST',
       path: '/v1/tenants',

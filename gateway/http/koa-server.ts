@@ -39,8 +39,8 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
       o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
     }
     ctx.status = o.status;
-    ctx.type = 'application/json; charset=utf-8';
-    for (const [k, v] of Object.entries(o.headers)) ctx.set(k, v);
+    ctx.type = o.headers['content-type'] ?? 'application/json; charset=utf-8';
+    for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') ctx.set(k, v);
     ctx.body = o.text;
     hooks.onResponse?.(o, method, performance.now() - started);
   };

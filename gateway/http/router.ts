@@ -94,7 +94,7 @@ export interface Logger {
 
 export interface Outcome {
   status: number;
-  text: string;
+  text: string | Buffer;
   headers: Record<string, string>;
   route: string;
 }

@@ -49,7 +49,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       if (!aborted) {
         res.cork(() => {
           res.writeStatus(statusLine(o.status));
-          res.writeHeader('content-type', 'application/json; charset=utf-8');
+          if (o.headers['content-type'] === undefined) res.writeHeader('content-type', 'application/json; charset=utf-8');
           for (const [k, v] of Object.entries(o.headers)) res.writeHeader(k, v);
           if (draining) res.writeHeader('connection', 'close');
           res.end(o.text);

@@ -58,7 +58,8 @@ export function accrue(a: AccrualInput): { total: number; lines: number[] } {
     nums[i] = num;
     sum += num;
   }
-  const exact = sum / (10_000_000n * scaleB);
+  let exact = sum / (10_000_000n * scaleB);
+  if (a.rounding === 'floor') exact -= exact % 100n;
   if (exact > BigInt(MAX_ACCRUAL)) {
     throw new KopilkaError('INVALID_INPUT', 'Начисление по чеку слишком велико: проверьте суммы чека и настройки программы', {
       field: 'lines',
@@ -66,7 +67,6 @@ export function accrue(a: AccrualInput): { total: number; lines: number[] } {
       limit: MAX_ACCRUAL,
     });
   }
-  let total = Number(exact);
-  if (a.rounding === 'floor') total -= total % 100;
+  const total = Number(exact);
   return { total, lines: total === 0 ? nums.map(() => 0) : apportion(total, nums) };
 }

@@ -15,7 +15,8 @@ describe('apportion', () => {
 
   it('takes bigint weights far beyond 2^53', () => {
     const big = 10n ** 30n;
-    expect(apportion(3, [big, big, big * 2n + 1n])).toEqual([1, 0, 2]);
+    expect(apportion(1, [big, big + 1n])).toEqual([0, 1]); // as doubles the two weights would tie
+    expect(apportion(5, [big, 3n * big])).toEqual([1, 4]);
     expect(apportion(Number.MAX_SAFE_INTEGER, [1n, 1n])).toEqual([(Number.MAX_SAFE_INTEGER + 1) / 2, (Number.MAX_SAFE_INTEGER - 1) / 2]);
   });
 
