@@ -94,6 +94,7 @@ export class Ledger {
       JSON.stringify(program),
     ]);
     if (r.rowCount === 0) throw new KopilkaError('NOT_FOUND', 'Организация не найдена');
+    this.programs.forget(tenantId);
     return program;
   }
 

@@ -7,7 +7,7 @@ import { compileProgram, parseProgram, type CompiledProgram } from './program.ts
  * gateway is in force on every gateway from their next batch.
  */
 export class ProgramCache {
-  private readonly cache = new Map<string, { version: number; program: CompiledProgram }>();
+  private readonly cache = new Map<string, { version: number; program: CompiledProgram; checkedAt: number }>();
 
   async forBatch(db: pg.ClientBase | pg.Pool, tenantIds: string[]): Promise<Map<string, CompiledProgram>> {
     const known = tenantIds.map((t) => this.cache.get(t)?.version ?? 0);
@@ -21,15 +21,26 @@ export class ProgramCache {
       let entry = this.cache.get(row.id);
       if (row.program !== null || entry === undefined || entry.version !== row.program_version) {
         // Stored programs were validated when written; parsing again fills defaults added since.
-        entry = { version: row.program_version, program: compileProgram(parseProgram(row.program)) };
+        entry = { version: row.program_version, program: compileProgram(parseProgram(row.program)), checkedAt: Date.now() };
         this.cache.set(row.id, entry);
       }
+      entry.checkedAt = Date.now();
       out.set(row.id, entry.program);
     }
     return out;
   }
 
-  async get(db: pg.ClientBase | pg.Pool, tenantId: string): Promise<CompiledProgram | undefined> {
+  forget(tenantId: string): void {
+    this.cache.delete(tenantId);
+  }
+
+  /**
+   * For read paths (calculate, lookups): a program checked within maxAgeMs is used without asking
+   * Postgres. Writes always check the version (forBatch), so a commit never uses a stale program.
+   */
+  async get(db: pg.ClientBase | pg.Pool, tenantId: string, maxAgeMs = 1000): Promise<CompiledProgram | undefined> {
+    const c = this.cache.get(tenantId);
+    if (c !== undefined && Date.now() - c.checkedAt < maxAgeMs) return c.program;
     return (await this.forBatch(db, [tenantId])).get(tenantId);
   }
 }

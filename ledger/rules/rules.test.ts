@@ -140,12 +140,16 @@ describe('program settings', () => {
     const p = program();
     const anon = parseCheck({ externalId: 'x', occurredAt: '2026-11-22T12:00:00+03:00', lines: [{ lineNo: 1, productId: 'a', quantity: 1000, price: 100, amount: 100 }], redeem: 10 });
     expect(() => evaluateCheck(p, anon, null)).toThrow(expect.objectContaining({ code: 'REDEEM_WITHOUT_CUSTOMER' }));
-    try {
-      evaluateCheck(p, check([{ amount: 100_000 }], { redeem: 20_000 }), customer({ available: 15_050 }));
-    } catch (e) {
-      expect((e as KopilkaError).code).toBe('NOT_ENOUGH_BONUSES');
-      expect((e as KopilkaError).message).toBe('Недостаточно бонусов: доступно 150,5, запрошено 200');
-    }
+    expect(() => evaluateCheck(p, check([{ amount: 100_000 }], { redeem: 20_000 }), customer({ available: 15_050 }))).toThrow(
+      expect.objectContaining({ code: 'NOT_ENOUGH_BONUSES', message: 'Недостаточно бонусов: доступно 150,5, запрошено 200' }),
+    );
+    expect(() => evaluateCheck(p, check([{ amount: 1_000_000 }], { redeem: 300_001 }), customer({ available: 1_000_000 }))).toThrow(
+      expect.objectContaining({
+        code: 'REDEEM_EXCEEDS_LIMIT',
+        message: 'Можно списать не больше 3000 бонусов (30% суммы чека)',
+        details: expect.objectContaining({ requested: 300_001, maxRedeem: 300_000, maxRedeemPercent: 30 }),
+      }),
+    );
   });
 });
 
