@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { createPool } from '../ledger/postgres.ts';
+import { CONNECTORS } from './connectors/index.ts';
 import { ensureDemo, type Demo } from './demo.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import type { Front } from './front/front.ts';
@@ -57,7 +58,8 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
-  const router = new Router(nativeRoutes({ ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY }));
+  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY };
+  const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
   // lost them, or counted an event twice, is put right.
@@ -87,7 +89,9 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
   const servers: Served[] = [];
   try {
     servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms) }));
-    servers.push(await serveKoa(api, s.HOST, s.API_PORT));
+    servers.push(await serveKoa(api, s.HOST, s.API_PORT, async (server) => {
+      for (const c of CONNECTORS) await c.mount?.(server, deps);
+    }));
   } catch (e) {
     await Promise.all(servers.map((x) => x.close(0)));
     throw e;

@@ -46,7 +46,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
   };
 }
 
-export function serveKoa(app: Koa, host: string, port: number): Promise<Served> {
+export function serveKoa(app: Koa, host: string, port: number, onServer?: (server: Server) => Promise<void> | void): Promise<Served> {
   let inFlight = 0;
   const idle: (() => void)[] = [];
   const server: Server = createServer(app.callback());
@@ -58,6 +58,7 @@ export function serveKoa(app: Koa, host: string, port: number): Promise<Served> 
   });
   server.keepAliveTimeout = 65_000;
   return new Promise((resolve, reject) => {
+    void Promise.resolve(onServer?.(server)).catch(reject);
     server.once('error', reject);
     server.listen(port, host, () => {
       const addr = server.address();
