@@ -9,7 +9,7 @@ import { CONNECTORS } from './connectors/index.ts';
 import { ensureDemo, type Demo } from './demo.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import type { Front } from './front/front.ts';
-import { createFront } from './front/redis.ts';
+import { createFront } from './front/create-front.ts';
 import { routeTableMiddleware, serveKoa } from './http/koa-server.ts';
 import { Router } from './http/router.ts';
 import { serveUws, type Served } from './http/uws-server.ts';

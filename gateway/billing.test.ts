@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { price, PRICES } from '../config/billing.ts';
 import { call, OPERATOR, REDIS_URL, startTestService, type TestService } from '../test/service.ts';
 import { currentMonth } from './billing.ts';
-import { RedisFront } from './front/redis.ts';
+import { RedisFront } from './front/redis-front.ts';
 import { reconcileCounters } from './metering.ts';
 
 describe('prices', () => {
@@ -75,8 +75,7 @@ describe('GET /v1/billing/usage', () => {
     const read = async () => Object.values(await front.readCounters(tenant, `${month}:checks:`)).reduce((a, b) => a + b, 0);
     for (let i = 0; i < 50 && (await read()) < 30; i++) await new Promise((r) => setTimeout(r, 100));
     expect(await read()).toBe(30);
-    const prefix = (front as unknown as { prefix: string }).prefix;
-    const wipe = await RedisFront.connect({ url: REDIS_URL, prefix });
+    const wipe = await RedisFront.connect({ url: REDIS_URL, prefix: s.redisPrefix });
     await wipe.destroyAll(); // Redis loses everything
     await wipe.close();
     expect(await read()).toBe(0);

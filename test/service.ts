@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadSettings } from '../config/settings.ts';
 import { startKopilka, type RunningKopilka } from '../gateway/app.ts';
-import { RedisFront } from '../gateway/front/redis.ts';
+import { RedisFront } from '../gateway/front/redis-front.ts';
 import { createTestDatabase, type TestDatabase } from './postgres.ts';
 
 // A whole Kopilka on loopback ports for end-to-end tests: its own database, and (when asked)
@@ -15,6 +15,8 @@ export interface TestService {
   db: TestDatabase;
   pos: string;
   api: string;
+  /** The Redis key prefix of this service (when it has Redis). */
+  redisPrefix: string;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startTestService(o: { redis: boolean; env?: Record<string,
     db,
     pos: `http://127.0.0.1:${app.posPort}`,
     api: `http://127.0.0.1:${app.apiPort}`,
+    redisPrefix: prefix,
     async stop() {
       await app.stop();
       if (o.redis) {

@@ -1,7 +1,7 @@
-import type { RateLimitResult } from './front.ts';
+import type { RateDecision } from './front.ts';
 
-// The token bucket, as plain arithmetic. MemoryFront and RedisFront's local fallback use it;
-// RATE_LIMIT in redis-scripts.ts is the same computation in Lua (keep them in step).
+// The token bucket, as plain arithmetic. memory-front.ts and redis-front.ts's local fallback use
+// it; RATE_LIMIT in redis-scripts.ts is the same computation in Lua (keep them in step).
 
 export interface BucketState {
   tokens: number;
@@ -14,7 +14,7 @@ export function takeToken(
   now: number,
   limitPerSecond: number,
   burst: number,
-): { state: BucketState; result: RateLimitResult } {
+): { state: BucketState; result: RateDecision } {
   const rate = Math.max(limitPerSecond, Number.MIN_VALUE);
   const capacity = Math.max(burst, 1);
   const start = state ?? { tokens: capacity, at: now };

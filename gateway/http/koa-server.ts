@@ -39,6 +39,8 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
       o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
     }
     ctx.status = o.status;
+    // A refused upload may still be streaming in: close the connection rather than reuse it.
+    if (o.status === 413) ctx.set('connection', 'close');
     ctx.type = o.headers['content-type'] ?? 'application/json; charset=utf-8';
     for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') ctx.set(k, v);
     ctx.body = o.text;

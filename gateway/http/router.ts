@@ -78,7 +78,9 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     if (body.length === 0) throw new KopilkaError('INVALID_INPUT', 'Пустое тело запроса: ожидается JSON', { field: '(body)' });
     // Content-Type is not insisted on: cash-register scripts often send JSON without it.
     try {
-      parsed = { v: JSON.parse(body.toString('utf8')) };
+      // 1C's text writers often start with a byte-order mark.
+      const text = body.toString('utf8');
+      parsed = { v: JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) };
     } catch (e) {
       const hint = contentType !== undefined && !/json/i.test(contentType) ? ` (Content-Type: ${contentType}; ожидается application/json)` : '';
       throw new KopilkaError('INVALID_INPUT', `Тело запроса — не корректный JSON: ${(e as Error).message}${hint}`, { field: '(body)' });

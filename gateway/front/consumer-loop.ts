@@ -1,0 +1,176 @@
+import type { KopilkaEvent } from '../../ledger/events.ts';
+import type { ConsumeOptions, Consumer, FrontLogger } from './front.ts';
+import { throttledWarn } from './log-throttle.ts';
+
+// One consume loop for both fronts (memory-front.ts, redis-front.ts), so Redis Streams and the
+// in-process queue cannot drift apart in their delivery guarantees. A backend only supplies a
+// StreamReader (one group, one consumer).
+//
+// At least once: a batch is acked only after its handler resolved. Anything delivered but not
+// acked — the handler threw, the process died, the ack was lost — stays pending in the group and
+// is claimed by some consumer once it has been idle for claimAfterMs.
+
+export type EventHandler = (events: KopilkaEvent[]) => Promise<void>;
+
+export interface StreamConsumeOptions extends ConsumeOptions {
+  /** Where a group that does not exist yet starts: every retained event (default), or only new ones. */
+  from?: 'start' | 'new';
+}
+
+export interface StreamConsumer extends Consumer {
+  /** Resolves once the group exists: events published after this are sure to reach it. */
+  readonly ready: Promise<void>;
+}
+
+export interface Delivery {
+  id: string;
+  /** null when the entry is gone (trimmed) or unreadable: it is acked and skipped. */
+  event: KopilkaEvent | null;
+}
+
+export interface StreamReader {
+  /** What this consumer name was given earlier and never acked (a restart after a crash), ids after `afterId`. */
+  ownPending(afterId: string, count: number): Promise<Delivery[]>;
+  /** Takes over entries of the group that were delivered to anyone and left unacked for minIdleMs. */
+  claimIdle(minIdleMs: number, count: number): Promise<Delivery[]>;
+  /** Entries never delivered to the group; waits up to blockMs for some. */
+  readNew(count: number, blockMs: number): Promise<Delivery[]>;
+  ack(ids: string[]): Promise<void>;
+  /** Idempotent. Wakes a blocked readNew (which then returns empty or rejects). */
+  close(): Promise<void>;
+}
+
+export interface ConsumerContext {
+  group: string;
+  consumer: string;
+  logger: FrontLogger | undefined;
+}
+
+const RETRY_MS = 1000;
+
+/** Handler failures are errors; the front's logger type only promises warn. */
+function logError(logger: FrontLogger | undefined, obj: object, msg: string): void {
+  const l = logger as (FrontLogger & { error?: (o: object, m: string) => void }) | undefined;
+  if (l?.error) l.error(obj, msg);
+  else l?.warn(obj, msg);
+}
+
+/** Sleeps that stop() can cut short. */
+class Sleeper {
+  private wakers = new Set<() => void>();
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+  wakeAll(): void {
+    for (const w of [...this.wakers]) w();
+  }
+}
+
+export function runConsumer(
+  open: () => Promise<StreamReader>,
+  handler: EventHandler,
+  opts: StreamConsumeOptions,
+  ctx: ConsumerContext,
+): StreamConsumer {
+  const batch = Math.max(1, opts.batch ?? 100);
+  const blockMs = Math.max(1, opts.blockMs ?? 1000);
+  const claimIdleMs = Math.max(1, opts.claimAfterMs ?? 30_000);
+  // Look for abandoned entries a few times per idle period, but not more often than needed.
+  const claimEveryMs = Math.min(5000, Math.max(50, Math.floor(claimIdleMs / 2)));
+  const warn = throttledWarn(ctx.logger);
+  const sleeper = new Sleeper();
+  let stopping = false;
+  let reader: StreamReader | null = null;
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  /** Runs a reader call; on failure (Redis away) logs, backs off, and returns null. */
+  async function attempt<T>(what: string, f: () => Promise<T>): Promise<T | null> {
+    try {
+      return await f();
+    } catch (err) {
+      if (stopping) return null; // close() interrupted a blocked read: not an error
+      warn(what, err, `event stream: ${what} failed for ${ctx.group}/${ctx.consumer}; retrying`);
+      await sleeper.sleep(RETRY_MS);
+      return null;
+    }
+  }
+
+  async function deliver(r: StreamReader, deliveries: Delivery[]): Promise<void> {
+    const events: KopilkaEvent[] = [];
+    for (const d of deliveries) if (d.event !== null) events.push({ ...d.event, id: d.id });
+    if (events.length > 0) {
+      try {
+        await handler(events);
+      } catch (err) {
+        // Not acked: the batch stays pending and is claimed again after claimIdleMs.
+        logError(
+          ctx.logger,
+          { err, group: ctx.group, consumer: ctx.consumer, ids: events.map((e) => e.id) },
+          'event handler failed; the batch will be redelivered',
+        );
+        await sleeper.sleep(Math.min(RETRY_MS, claimIdleMs));
+        return;
+      }
+    }
+    await attempt('ack', () => r.ack(deliveries.map((d) => d.id)));
+  }
+
+  async function loop(): Promise<void> {
+    while (reader === null && !stopping) reader = await attempt('open', open);
+    if (reader === null) return;
+    const r = reader;
+    markReady();
+    try {
+      // 1. What this consumer name held when it last stopped or crashed.
+      let after = '0-0';
+      while (!stopping) {
+        const own = await attempt('read pending', () => r.ownPending(after, batch));
+        if (own === null) continue;
+        if (own.length === 0) break;
+        after = own[own.length - 1]!.id;
+        await deliver(r, own);
+      }
+      // 2. Abandoned entries of the group, then new ones.
+      let lastClaim = 0;
+      while (!stopping) {
+        if (Date.now() - lastClaim >= claimEveryMs) {
+          lastClaim = Date.now();
+          const claimed = await attempt('claim', () => r.claimIdle(claimIdleMs, batch));
+          if (claimed !== null && claimed.length > 0) {
+            if (claimed.length === batch) lastClaim = 0; // a backlog: keep claiming
+            await deliver(r, claimed);
+            continue;
+          }
+        }
+        const fresh = await attempt('read', () => r.readNew(batch, Math.min(blockMs, claimEveryMs)));
+        if (fresh !== null && fresh.length > 0) await deliver(r, fresh);
+      }
+    } finally {
+      await r.close().catch(() => {});
+    }
+  }
+
+  const done = loop().catch((err: unknown) => {
+    logError(ctx.logger, { err, group: ctx.group, consumer: ctx.consumer }, 'event consumer stopped unexpectedly');
+  });
+
+  return {
+    ready,
+    async stop() {
+      stopping = true;
+      sleeper.wakeAll();
+      // Wakes a blocked read; a handler in progress still finishes and acks (acks do not need it).
+      await reader?.close().catch(() => {});
+      await done;
+    },
+  };
+}

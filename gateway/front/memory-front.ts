@@ -1,0 +1,147 @@
+import type { KopilkaEvent } from '../../ledger/events.ts';
+import { runConsumer, type EventHandler, type StreamConsumeOptions, type StreamConsumer } from './consumer-loop.ts';
+import type { CachedCustomer, Front, FrontLogger, RateDecision } from './front.ts';
+import { MemoryStream } from './memory-stream.ts';
+import { bucketLifetimeMs, takeToken, type BucketState } from './token-bucket.ts';
+import { TtlMap } from './ttl-map.ts';
+
+// The front for a single node with no Redis: the same contract in process memory, every map
+// capped and swept. Lost on restart, which the contract allows — including unconsumed events
+// (a single node accepts that; run Redis when it matters).
+
+export interface MemoryFrontOptions {
+  logger?: FrontLogger;
+  /** Cap per map (answers, summaries, generations, buckets); oldest evicted first. */
+  maxEntries?: number;
+  /** Events kept in the stream, like XADD MAXLEN ~. */
+  streamMaxLen?: number;
+  sweepEveryMs?: number;
+}
+
+/** A generation outlives any read that could still be in flight by a wide margin. */
+export const GENERATION_TTL_S = 86_400;
+
+const SEP = '\u0000';
+
+export class MemoryFront implements Front {
+  readonly kind = 'memory' as const;
+  readonly label = 'in-process (no REDIS_URL)';
+  private readonly answers: TtlMap<string>;
+  private readonly customers: TtlMap<string>;
+  private readonly generations: TtlMap<number>;
+  private readonly buckets: TtlMap<BucketState>;
+  private readonly counters = new Map<string, Map<string, number>>();
+  private readonly stream: MemoryStream;
+  private readonly consumers = new Set<StreamConsumer>();
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly logger: FrontLogger | undefined;
+
+  constructor(opts: MemoryFrontOptions = {}) {
+    const max = opts.maxEntries ?? 500_000;
+    this.answers = new TtlMap(max);
+    this.customers = new TtlMap(max);
+    this.generations = new TtlMap(max);
+    this.buckets = new TtlMap(max);
+    this.stream = new MemoryStream(opts.streamMaxLen ?? 100_000);
+    this.logger = opts.logger;
+    this.sweeper = setInterval(() => {
+      for (const m of [this.answers, this.customers, this.generations, this.buckets]) m.sweep();
+    }, opts.sweepEveryMs ?? 60_000);
+    this.sweeper.unref(); // never the reason a process stays alive
+  }
+
+  async getAnswer(tenantId: string, key: string): Promise<string | null> {
+    return this.answers.get(tenantId + SEP + key) ?? null;
+  }
+
+  async putAnswer(tenantId: string, key: string, answer: string, ttlSeconds: number): Promise<void> {
+    this.answers.set(tenantId + SEP + key, answer, ttlSeconds * 1000);
+  }
+
+  async getCustomer(tenantId: string, customerId: string): Promise<CachedCustomer> {
+    const k = tenantId + SEP + customerId;
+    return { json: this.customers.get(k) ?? null, generation: this.generations.get(k) ?? 0 };
+  }
+
+  async setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean> {
+    const k = tenantId + SEP + customerId;
+    if ((this.generations.get(k) ?? 0) !== generation) return false;
+    this.customers.set(k, json, ttlSeconds * 1000);
+    return true;
+  }
+
+  async invalidateCustomer(tenantId: string, customerId: string): Promise<void> {
+    const k = tenantId + SEP + customerId;
+    // The rule of INVALIDATE_CUSTOMER in redis-scripts.ts: strictly growing, and never a value
+    // issued before the entry was lost, so a reader holding an old generation cannot match.
+    const next = Math.max((this.generations.get(k) ?? 0) + 1, Date.now() * 1000);
+    this.generations.set(k, next, GENERATION_TTL_S * 1000);
+    this.customers.delete(k);
+  }
+
+  async rateLimit(tenantId: string, bucket: string, perSecond: number, burst: number): Promise<RateDecision> {
+    const k = tenantId + SEP + bucket;
+    const { state, result } = takeToken(this.buckets.get(k), Date.now(), perSecond, burst);
+    this.buckets.set(k, state, bucketLifetimeMs(perSecond, burst));
+    return result;
+  }
+
+  async incrCounters(entries: readonly { tenantId: string; name: string; by: number }[]): Promise<void> {
+    for (const e of entries) assertInteger(e.by, 'by'); // all or nothing, as MULTI is in Redis
+    for (const e of entries) {
+      const m = this.tenantCounters(e.tenantId);
+      m.set(e.name, (m.get(e.name) ?? 0) + e.by);
+    }
+  }
+
+  async readCounters(tenantId: string, prefix: string): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const [name, value] of this.counters.get(tenantId) ?? []) if (name.startsWith(prefix)) out[name] = value;
+    return out;
+  }
+
+  async setCounter(tenantId: string, name: string, value: number): Promise<void> {
+    assertInteger(value, 'value');
+    this.tenantCounters(tenantId).set(name, value);
+  }
+
+  async publish(events: readonly KopilkaEvent[]): Promise<void> {
+    if (events.length > 0) this.stream.append(events);
+  }
+
+  consume(group: string, consumer: string, handler: EventHandler, opts: StreamConsumeOptions = {}): StreamConsumer {
+    const open = async () => {
+      this.stream.ensureGroup(group, opts.from ?? 'start');
+      return this.stream.reader(group, consumer);
+    };
+    const inner = runConsumer(open, handler, opts, { group, consumer, logger: this.logger });
+    const handle: StreamConsumer = {
+      ready: inner.ready,
+      stop: async () => {
+        this.consumers.delete(handle);
+        await inner.stop();
+      },
+    };
+    this.consumers.add(handle);
+    return handle;
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await Promise.all([...this.consumers].map((c) => c.stop()));
+  }
+
+  private tenantCounters(tenantId: string): Map<string, number> {
+    let m = this.counters.get(tenantId);
+    if (m === undefined) this.counters.set(tenantId, (m = new Map()));
+    return m;
+  }
+}
+
+export function assertInteger(n: number, what: string): void {
+  if (!Number.isSafeInteger(n)) throw new TypeError(`counter ${what} must be a safe integer, got ${n}`);
+}
