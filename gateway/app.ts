@@ -58,7 +58,7 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
-  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY };
+  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log };
   const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that

@@ -41,6 +41,7 @@ export interface RouteDeps {
   keys: KeyStore;
   front: Front;
   rateLimitPerKey: number;
+  log?: { warn(obj: object, msg: string): void };
 }
 
 const tenantSchema = z

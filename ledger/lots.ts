@@ -116,6 +116,11 @@ function zoneOffsetMs(at: number, timeZone: string): number {
   return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
 }
 
+/** The zone's offset from UTC at an instant, in minutes (Moscow: 180). */
+export function zoneOffsetMinutes(at: number, timeZone: string): number {
+  return Math.round(zoneOffsetMs(at, timeZone) / 60_000);
+}
+
 /** The instant of local midnight starting a calendar day in a zone. */
 export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
   const guess = Date.UTC(year, month - 1, day);

@@ -1,0 +1,278 @@
+import { z } from 'zod';
+import type { CheckInput, CheckResult } from '../../ledger/check.ts';
+import { KopilkaError } from '../../ledger/errors.ts';
+import { normalizePhone } from '../../ledger/phone.ts';
+import { lineAmount, minorToNumber, toMinor } from '../shared/decimal.ts';
+
+// МойСклад's Loyalty API 1.0 («API для внешних систем лояльности»), the side the till calls.
+// Units (PROTOCOL.md §1.6): prices and cash/card sums in roubles with 2 decimals, quantities with
+// 3, points as plain numbers (we keep two decimals: hundredths), gift-card sums in kopecks.
+
+const meta = z.object({ href: z.string().optional(), id: z.string().optional() }).passthrough();
+const store = z.object({ meta: meta, name: z.string().optional() }).passthrough();
+const num = z.union([z.number(), z.string()]);
+
+export const agentSchema = z
+  .object({
+    meta: meta.optional(),
+    id: z.string().optional(),
+    href: z.string().optional(),
+    name: z.string().nullish(),
+    discountCardNumber: z.string().nullish(),
+    phone: z.string().nullish(),
+    email: z.string().nullish(),
+    legalFirstName: z.string().nullish(),
+    legalMiddleName: z.string().nullish(),
+    legalLastName: z.string().nullish(),
+    birthDate: z.string().nullish(),
+    sex: z.string().nullish(),
+  })
+  .passthrough();
+export type Agent = z.infer<typeof agentSchema>;
+
+const position = z
+  .object({
+    assortment: z.object({ meta: meta, syncId: z.string().optional() }).passthrough(),
+    quantity: num,
+    price: num,
+    discountPercent: num.optional(),
+    discountedPrice: num.optional(),
+  })
+  .passthrough();
+type Position = z.infer<typeof position>;
+
+export const recalcSchema = z
+  .object({
+    retailStore: store,
+    agent: agentSchema.nullish(),
+    positions: z.array(position).min(1, 'в продаже нет позиций').max(1000),
+    bonusProgram: z.object({ transactionType: z.enum(['EARNING', 'SPENDING']).default('EARNING') }).passthrough().nullish(),
+    preferredBonusToSpend: num.nullish(),
+  })
+  .passthrough();
+export type RecalcRequest = z.infer<typeof recalcSchema>;
+
+export const saleSchema = z
+  .object({
+    retailStore: store,
+    name: z.string().nullish(),
+    moment: z.string().nullish(),
+    meta: meta.nullish(),
+    syncId: z.string().nullish(),
+    agent: agentSchema.nullish(),
+    positions: z.array(position).min(1, 'в продаже нет позиций').max(1000),
+    bonusProgram: z.object({ bonusValueToSpend: num.nullish(), bonusValueToEarn: num.nullish() }).passthrough().nullish(),
+    cashSum: num.nullish(),
+    noCashSum: num.nullish(),
+    giftCards: z.array(z.object({ id: z.string(), name: z.string(), paymentSum: num }).passthrough()).nullish(),
+  })
+  .passthrough();
+export type SaleRequest = z.infer<typeof saleSchema>;
+
+export const returnSchema = saleSchema.extend({ demand: z.object({ meta: meta.nullish() }).passthrough().nullish() });
+export type ReturnRequest = z.infer<typeof returnSchema>;
+
+export const counterpartySchema = agentSchema.extend({
+  retailStore: store.optional(),
+  syncId: z.string().nullish(),
+  statusCheck: z.string().nullish(),
+});
+export type CounterpartyRequest = z.infer<typeof counterpartySchema>;
+
+/** Points (a number with up to two decimals) ↔ hundredths. */
+export const pointsToHundredths = (v: unknown, field: string) => toMinor(v ?? 0, 2, field);
+export const hundredthsToPoints = (h: number) => minorToNumber(h, 2);
+
+export type CustomerRef = CheckInput['customer'];
+
+export interface LineContext {
+  /** Product groups known from the product sync: rules by group apply to МойСклад sales too. */
+  groups: Map<string, string>;
+}
+
+export function linesOf(positions: Position[], ctx: LineContext): CheckInput['lines'] {
+  return positions.map((p, i) => {
+    const field = `positions.${i}`;
+    const productId = p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href);
+    if (!productId) throw new KopilkaError('INVALID_INPUT', `Позиция ${i + 1}: нет идентификатора товара`, { field: `${field}.assortment.meta.id` });
+    const quantity = toMinor(p.quantity, 3, `${field}.quantity`);
+    const price = toMinor(p.price, 2, `${field}.price`);
+    if (quantity === 0) throw new KopilkaError('INVALID_INPUT', `Позиция ${i + 1}: нулевое количество`, { field: `${field}.quantity` });
+    return { lineNo: i + 1, productId, groupId: ctx.groups.get(productId) ?? null, quantity, price, amount: lineAmount(price, quantity) };
+  });
+}
+
+export function idFromHref(href: string | undefined): string {
+  if (!href) return '';
+  const path = href.split('?')[0]!.replace(/\/+$/, '');
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** The sale's id in the ledger: МойСклад's own id when it sends one, else store, number and time. */
+export function documentId(doc: { meta?: { id?: string } | null; syncId?: string | null; retailStore: { meta: { id?: string } }; name?: string | null; moment?: string | null }): string {
+  if (doc.meta?.id) return doc.meta.id;
+  if (doc.syncId) return doc.syncId;
+  if (!doc.name || !doc.moment) {
+    throw new KopilkaError('INVALID_INPUT', 'Не могу опознать документ: нет ни meta.id, ни номера и времени', { field: 'meta.id' });
+  }
+  return `${doc.retailStore.meta.id ?? 'store'}/${doc.name}/${doc.moment}`;
+}
+
+export function paymentsOf(s: SaleRequest): CheckInput['payments'] {
+  const out: NonNullable<CheckInput['payments']> = [];
+  const cash = toMinor(s.cashSum ?? 0, 2, 'cashSum');
+  const card = toMinor(s.noCashSum ?? 0, 2, 'noCashSum');
+  if (cash > 0) out.push({ type: 'cash', amount: cash });
+  if (card > 0) out.push({ type: 'card', amount: card });
+  // Gift-card sums come in kopecks, unlike the rest of the document (PROTOCOL.md §1.6).
+  (s.giftCards ?? []).forEach((g, i) => {
+    const k = toMinor(g.paymentSum, 0, `giftCards.${i}.paymentSum`);
+    if (k > 0) out.push({ type: 'giftcard', amount: k });
+  });
+  return out;
+}
+
+/** "2016-04-18 15:06:00" (the account's local time, no zone) → ISO with the tenant's offset. */
+export function momentToIso(moment: string | null | undefined, offsetMinutes: (localUtcGuess: number) => number, now: number): string {
+  if (!moment) return new Date(now).toISOString();
+  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(moment);
+  if (m === null) throw new KopilkaError('INVALID_INPUT', `Время документа «${moment}» не в формате ГГГГ-ММ-ДД ЧЧ:ММ:СС`, { field: 'moment' });
+  const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+  return new Date(asUtc - offsetMinutes(asUtc) * 60_000).toISOString();
+}
+
+// ── answers ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * The recalc answer: each position with its discounted unit price. Bonus payment is given as a
+ * discount on the positions (as accounting books it), so the till's total is what remains to pay.
+ * A position of n whole units whose new total does not divide by n is split in two at prices a
+ * kopeck apart, as the protocol allows, so the receipt adds up to the kopeck.
+ */
+export function recalcAnswer(req: RecalcRequest, lines: CheckInput['lines'], r: CheckResult, available: number) {
+  const positions: unknown[] = [];
+  req.positions.forEach((p, i) => {
+    const line = lines[i]!;
+    const res = r.lines[i]!;
+    const total = line.amount - res.discount - res.redeemed;
+    const percent = line.amount === 0 ? 0 : minorToNumber(Math.round(((line.amount - total) * 10_000) / line.amount), 2);
+    const whole = line.quantity % 1000 === 0 ? line.quantity / 1000 : null;
+    const base = { ...p, discountPercent: percent };
+    if (whole !== null && whole > 1 && total % whole !== 0) {
+      const low = Math.floor(total / whole);
+      const high = whole - (total - low * whole);
+      const up = whole - high;
+      const sn = Array.isArray(p.sn) ? (p.sn as unknown[]) : null;
+      positions.push({ ...base, quantity: high, discountedPrice: minorToNumber(low, 2), ...(sn ? { sn: sn.slice(0, high) } : {}) });
+      positions.push({ ...base, quantity: up, discountedPrice: minorToNumber(low + 1, 2), ...(sn ? { sn: sn.slice(high) } : {}) });
+    } else {
+      // One unit, or a weighed quantity: the unit price rounded half up to a kopeck.
+      const unit = whole !== null ? total / whole : Math.round((total * 1000) / line.quantity);
+      positions.push({ ...base, discountedPrice: minorToNumber(unit, 2) });
+    }
+  });
+  return {
+    agent: req.agent ?? undefined,
+    positions,
+    bonusProgram: {
+      transactionType: req.bonusProgram?.transactionType ?? 'EARNING',
+      agentBonusBalance: hundredthsToPoints(available),
+      bonusValueToSpend: hundredthsToPoints(r.totals.redeemed),
+      bonusValueToEarn: hundredthsToPoints(r.totals.accrued),
+      // Counts the new bonuses even if they become spendable later: the till only prints it.
+      agentBonusBalanceAfter: hundredthsToPoints(available - r.totals.redeemed + r.totals.accrued),
+      paidByBonusPoints: minorToNumber(r.totals.redeemed, 2),
+      receiptExtraInfo: r.messages.join('\n'),
+    },
+    needVerification: false,
+  };
+}
+
+export interface CounterpartyRow {
+  id: string;
+  msId?: string;
+  name: string;
+  discountCardNumber?: string;
+  phone?: string;
+  email?: string;
+  birthDate?: string;
+  sex?: 'MALE' | 'FEMALE';
+}
+
+export function counterpartyRow(c: { id: string; name: string | null; phone: string | null; cardNumber: string | null; email: string | null; birthDate: string | null; gender: string | null }, msId: string | undefined): CounterpartyRow {
+  return {
+    id: c.id,
+    ...(msId ? { msId } : {}),
+    name: c.name ?? c.phone ?? c.cardNumber ?? `Клиент ${c.id}`,
+    ...(c.cardNumber ? { discountCardNumber: c.cardNumber } : {}),
+    ...(c.phone ? { phone: c.phone } : {}),
+    ...(c.email ? { email: c.email } : {}),
+    ...(c.birthDate ? { birthDate: `${c.birthDate} 00:00:00` } : {}),
+    ...(c.gender === 'male' ? { sex: 'MALE' as const } : c.gender === 'female' ? { sex: 'FEMALE' as const } : {}),
+  };
+}
+
+/** A new customer from МойСклад's counterparty fields. */
+export function newCustomerOf(c: CounterpartyRequest): Record<string, unknown> {
+  const phone = c.phone ? normalizePhone(c.phone) : null;
+  if (phone === null) throw new KopilkaError('INVALID_INPUT', 'Для регистрации в программе лояльности нужен телефон покупателя (+79991234567)', { field: 'phone' });
+  const name = c.name ?? ([c.legalLastName, c.legalFirstName, c.legalMiddleName].filter(Boolean).join(' ') || null);
+  return {
+    phone,
+    ...(c.discountCardNumber ? { cardNumber: c.discountCardNumber } : {}),
+    ...(name ? { name } : {}),
+    ...(c.email ? { email: c.email } : {}),
+    ...(c.birthDate && /^\d{4}-\d{2}-\d{2}/.test(c.birthDate) ? { birthDate: c.birthDate.slice(0, 10) } : {}),
+    ...(c.sex === 'MALE' ? { gender: 'male' } : c.sex === 'FEMALE' ? { gender: 'female' } : {}),
+    source: 'moysklad',
+  };
+}
+
+/** The error form the Loyalty API documents: a status other than 2xx and `errors[]`. */
+export function loyaltyError(e: KopilkaError): { status: number; body: unknown } {
+  const status = e.status === 422 || e.status === 409 ? 412 : e.status;
+  return {
+    status,
+    body: { errors: [{ error: e.message, code: ERROR_NUMBERS[e.code] ?? 10000, error_message: e.message, ...(e.details?.field ? { parameter: String(e.details.field) } : {}) }] },
+  };
+}
+
+// Integer codes the protocol wants; stable per Kopilka error code.
+const ERROR_NUMBERS: Record<string, number> = {
+  INVALID_INPUT: 10400,
+  UNAUTHORIZED: 10401,
+  CUSTOMER_NOT_FOUND: 10404,
+  CHECK_NOT_FOUND: 10405,
+  NOT_FOUND: 10406,
+  IDEMPOTENCY_CONFLICT: 10409,
+  PHONE_TAKEN: 10410,
+  CARD_TAKEN: 10411,
+  REDEEM_EXCEEDS_LIMIT: 10422,
+  NOT_ENOUGH_BONUSES: 10423,
+  REDEEM_WITHOUT_CUSTOMER: 10424,
+  CHECK_TOO_OLD: 10425,
+  REFUND_EXCEEDS_SALE: 10426,
+  RATE_LIMITED: 10429,
+  STORAGE_UNAVAILABLE: 10503,
+};
+
+/** Matches returned positions to the sale's lines by product, in line order. */
+export function refundLinesOf(sale: { lineNo: number; productId: string; quantity: number }[], positions: Position[]): { lineNo: number; quantity: number }[] {
+  const left = new Map(sale.map((l) => [l.lineNo, l.quantity]));
+  const out = new Map<number, number>();
+  positions.forEach((p, i) => {
+    const productId = p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href);
+    let q = toMinor(p.quantity, 3, `positions.${i}.quantity`);
+    for (const l of sale) {
+      if (q === 0) break;
+      if (l.productId !== productId) continue;
+      const take = Math.min(q, left.get(l.lineNo)!);
+      if (take === 0) continue;
+      left.set(l.lineNo, left.get(l.lineNo)! - take);
+      out.set(l.lineNo, (out.get(l.lineNo) ?? 0) + take);
+      q -= take;
+    }
+    if (q > 0) throw new KopilkaError('REFUND_EXCEEDS_SALE', `Позиция ${i + 1} возврата: этого товара в продаже нет или он уже возвращён`, { field: `positions.${i}` });
+  });
+  return [...out].map(([lineNo, quantity]) => ({ lineNo, quantity }));
+}

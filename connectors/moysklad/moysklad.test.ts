@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
+import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
+
+// МойСклад end to end: its till's Loyalty API calls shaped exactly like the documentation's
+// samples (fixtures/loyalty), and its JSON API webhook answered by a local stand-in fed with the
+// documentation's retail sale (fixtures/jsonapi).
+
+const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+const MS_CUSTOMER = '276a6f50-7ffd-11e6-8a84-bae50000005';
+
+let s: TestService;
+let admin: string;
+let token: string;
+
+async function ms(method: string, path: string, body?: unknown, key: string | null = token, raw?: string) {
+  const r = await fetch(`${s.pos}/moysklad/loyalty${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(key === null ? {} : { 'lognex-discount-api-auth-token': key }) },
+    body: raw ?? (body === undefined ? undefined : JSON.stringify(body)),
+  });
+  const text = await r.text();
+  return { status: r.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+beforeAll(async () => {
+  s = await startTestService({ redis: false });
+  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, {
+    name: 'Магазин',
+    program: {
+      levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
+      activationDays: 0,
+      timezone: 'Europe/Moscow',
+    },
+  });
+  admin = t.body.adminKey;
+  token = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'moysklad' })).body.key;
+});
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe('МойСклад Loyalty API', () => {
+  it('registers, finds and reports the balance of a counterparty', async () => {
+    const created = await ms('POST', '/counterparty', fx('loyalty/counterparty-create.request.json'));
+    expect(created.status).toBe(201);
+    const found = await ms('GET', '/counterparty?search=%2B7%20555%20123%204568');
+    expect(found.status).toBe(200);
+    expect(found.body.rows).toHaveLength(1);
+    expect(found.body.rows[0]).toMatchObject({ msId: MS_CUSTOMER, phone: '+75551234568', discountCardNumber: 'MTIzNDU2Nzg5MA', sex: 'MALE', birthDate: '2023-07-14 00:00:00' });
+    const detail = await ms('POST', '/counterparty/detail', fx('loyalty/counterparty-detail.request.json'));
+    expect(detail).toEqual({ status: 200, body: { bonusProgram: { agentBonusBalance: 0 } } });
+    expect((await ms('POST', '/counterparty', fx('loyalty/counterparty-create.request.json'))).status).toBe(201); // again: linked, not refused
+  });
+
+  it('recalculates a sale: bonuses to earn, prices in roubles, quantities with 3 decimals', async () => {
+    const r = await ms('POST', '/retaildemand/recalc', fx('loyalty/retaildemand-recalc.request.json'));
+    expect(r.status).toBe(200);
+    // 123.45 ₽ × 123.456 = 15 240.64 ₽; 10% = 1 524.06 → 1 524 whole bonuses.
+    expect(r.body.bonusProgram).toMatchObject({ transactionType: 'EARNING', agentBonusBalance: 0, bonusValueToSpend: 0, bonusValueToEarn: 1524, paidByBonusPoints: 0 });
+    expect(r.body.positions[0]).toMatchObject({ quantity: 123.456, price: 123.45, discountPercent: 0, discountedPrice: 123.45 });
+    expect(r.body.needVerification).toBe(false);
+    expect(r.body.bonusProgram.receiptExtraInfo).toContain('Начислено 1524 бонусов');
+  });
+
+  it('records a sale once, spends bonuses at the next one (split to the kopeck), takes them back on a return', async () => {
+    // The samples are dated 2016; a till sends today's time.
+    const sale = { ...fx('loyalty/retaildemand-create.request.json'), moment: nowMoscow(), meta: { href: '', id: 'sale-ms-1' } };
+    expect((await ms('POST', '/retaildemand', sale)).status).toBe(201);
+    expect((await ms('POST', '/retaildemand', sale)).status).toBe(201); // a retry: recorded once
+    const balance = async () => (await ms('POST', '/counterparty/detail', fx('loyalty/counterparty-detail.request.json'))).body.bonusProgram.agentBonusBalance;
+    expect(await balance()).toBe(1524);
+
+    const three = { assortment: { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/product/p-3', id: 'p-3' } }, quantity: 3, price: 10 };
+    const recalc = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' }, preferredBonusToSpend: 1 });
+    expect(recalc.status).toBe(200);
+    expect(recalc.body.bonusProgram).toMatchObject({ bonusValueToSpend: 1, paidByBonusPoints: 1, agentBonusBalance: 1524 });
+    // 30.00 ₽ − 1.00 = 29.00 ₽ over 3 units: 9.66 + 9.67 + 9.67, as two positions.
+    expect(recalc.body.positions.map((p: { quantity: number; discountedPrice: number }) => [p.quantity, p.discountedPrice])).toEqual([
+      [1, 9.66],
+      [2, 9.67],
+    ]);
+    const maxed = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' } });
+    expect(maxed.body.bonusProgram.bonusValueToSpend).toBe(15); // 50% of 30 ₽
+
+    const spend = { ...sale, meta: { href: '', id: 'sale-ms-2' }, positions: [{ ...three, discountPercent: 3.33, discountedPrice: 9.67 }], bonusProgram: { bonusValueToSpend: 1, bonusValueToEarn: 2 }, cashSum: 29, noCashSum: 0, giftCards: [] };
+    expect((await ms('POST', '/retaildemand', spend)).status).toBe(201);
+    expect(await balance()).toBe(1524 - 1 + 2);
+
+    const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-1' }, demand: { meta: { href: '', id: 'sale-ms-1' } } };
+    expect((await ms('POST', '/retailsalesreturn', ret)).status).toBe(201);
+    expect(await balance()).toBe(1524 - 1 + 2 - 1524);
+  });
+
+  it('answers errors in the protocol’s own form', async () => {
+    const bad = await ms('POST', '/retaildemand/recalc', fx('loyalty/retaildemand-recalc.request.json'), 'kp_moysklad_wrong');
+    expect(bad.status).toBe(401);
+    expect(bad.body.errors[0]).toMatchObject({ code: expect.any(Number), error_message: expect.stringContaining('Ключ доступа') });
+    expect((await ms('POST', '/retaildemand/recalc', fx('loyalty/retaildemand-recalc.request.json'), null)).status).toBe(401);
+    const broken = await ms('POST', '/retaildemand', undefined, token, '{"retailStore": ');
+    expect(broken.status).toBe(400);
+    expect(broken.body.errors[0].error_message).toMatch(/JSON/);
+    const nobody = await ms('POST', '/counterparty/detail', { meta: { href: '', id: 'c0ffee00-0000-0000-0000-000000000000' } });
+    expect(nobody.status).toBe(404);
+    expect(nobody.body.errors[0].error).toMatch(/не участвует/);
+    const wrongUnits = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [{ assortment: { meta: { id: 'x' } }, quantity: 1, price: 1.005 }] });
+    expect([wrongUnits.status, wrongUnits.body.errors[0].parameter]).toEqual([400, 'positions.0.price']);
+    const noDemand = await ms('POST', '/retailsalesreturn', fx('loyalty/retailsalesreturn.request.v-2c1125a.json'));
+    expect(noDemand.status).toBe(404);
+    expect((await ms('POST', '/counterparty/verify', fx('loyalty/counterparty-verify.request.json'))).status).toBe(400);
+    expect((await ms('GET', '/giftcard?name=123456&retailStoreId=x')).status).toBe(404);
+  });
+});
+
+describe('МойСклад JSON API: sync and webhooks', () => {
+  let standin: StandIn;
+  beforeAll(async () => {
+    standin = await startMoySkladStandIn('ms-json-api-token');
+  });
+  afterAll(async () => {
+    await standin?.close();
+  });
+
+  it('syncs counterparties and product groups, then records a webhook-announced retail sale once', async () => {
+    const set = await call(s.api, 'PUT', '/v1/connectors/moysklad', admin, { apiUrl: standin.url, token: 'ms-json-api-token' });
+    expect(set.status).toBe(200);
+    expect(set.body.webhookPath).toMatch(/^\/moysklad\/webhook\//);
+    standin.counterparties = [
+      { id: '8518d001-f504-11e5-8a84-bae50000016a', name: 'Петрова Анна', phone: '8 (916) 555-00-11' },
+      { id: '8518d001-0000-0000-0000-000000000002', name: 'Розничный покупатель' },
+    ];
+    standin.products = [{ id: '60fc3826-00d7-11e6-9464-e4de00000097', name: 'Доставка', folder: 'f-services' }];
+    const synced = await call(s.api, 'POST', '/v1/connectors/moysklad/sync', admin);
+    expect(synced.body).toEqual({ customers: 1, linked: 0, skipped: 1, products: 1 });
+
+    const event = fx('jsonapi/webhook-event.update.json');
+    event.events = [{ ...event.events[0], action: 'CREATE', meta: { type: 'retaildemand', href: `${standin.url}/entity/retaildemand/cdccba00-0563-11e6-9464-e4de00000090` } }];
+    const started = Date.now();
+    const hook = await call(s.pos, 'POST', `${set.body.webhookPath}?requestId=r-1`, null, event);
+    expect(hook.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(1500); // МойСклад waits 1.5 s
+    const customer = async () => (await call(s.pos, 'GET', '/v1/customers?phone=%2B79165550011', admin)).body;
+    for (let i = 0; i < 50 && (await customer()).purchases === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    // The sample sale: 17 × 300 kopecks + 1 × 0 = 51.00 ₽, paid by card (kopecks in the JSON API).
+    expect(await customer()).toMatchObject({ purchases: 1, totalSpent: 5100, balance: { available: 500 } });
+    await call(s.pos, 'POST', `${set.body.webhookPath}?requestId=r-1`, null, event); // МойСклад's retry
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await customer()).purchases).toBe(1);
+    expect(standin.seen.some((x) => x.startsWith('GET /api/remap/1.2/entity/retaildemand/cdccba00'))).toBe(true);
+  });
+
+  it('refuses an unknown webhook address and a wrong JSON API token', async () => {
+    expect((await call(s.pos, 'POST', '/moysklad/webhook/not-a-secret', null, { events: [] })).status).toBe(404);
+    await call(s.api, 'PUT', '/v1/connectors/moysklad', admin, { apiUrl: standin.url, token: 'a-wrong-token!' });
+    const r = await call(s.api, 'POST', '/v1/connectors/moysklad/sync', admin);
+    expect([r.status, r.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
+    expect(r.body.error.message).toContain('МойСклад ответил');
+  });
+});
