@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
+
+// Эвотор end to end over real HTTP: the cloud's webhooks with bodies shaped exactly like the
+// fixtures (only ids and dates changed), their effect on the ledger, replays, and errors in
+// Evotor's own form { errors: [{ code, reason, subject }] }.
+
+const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
+/** close_date as the cloud writes it: UTC with a +0000 offset. */
+const nowUtc = () => new Date().toISOString().replace('Z', '+0000');
+const STORE = '20170928-3176-40EB-80E2-A11F032E282A';
+const PHONE = '+79876543210'; // the samples' customer_phone 79876543210
+
+let s: TestService;
+let tenantId: string;
+let admin: string;
+let token: string;
+
+async function hook(method: string, path: string, body: unknown, auth: string | null = `Bearer ${token}`, raw?: string) {
+  const r = await fetch(`${s.pos}/evotor${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(auth === null ? {} : { authorization: auth }) },
+    body: raw ?? JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, text, body: text === '' ? null : JSON.parse(text) };
+}
+const documents = (docs: unknown[], auth?: string | null) => hook('PUT', `/api/v1/inventories/stores/${STORE}/documents`, docs, auth);
+
+function sell(o: { id?: string; extras?: Record<string, unknown> } = {}) {
+  return { ...fx('extra/sell.document.json'), id: o.id ?? randomUUID(), close_date: nowUtc(), ...(o.extras ? { extras: o.extras } : {}) };
+}
+function payback(baseId: string, id = randomUUID()) {
+  const d = fx('cloud-documents/payback.document.json');
+  return { ...d, id, close_date: nowUtc(), body: { ...d.body, base_document_id: baseId } };
+}
+async function balance(phone = PHONE) {
+  const r = await call(s.pos, 'GET', `/v1/customers?phone=${encodeURIComponent(phone)}`, admin);
+  return r.status === 200 ? (r.body.balance.available as number) : null;
+}
+async function recorded(kind: 'sale' | 'refund', externalId: string): Promise<number> {
+  const r = await s.app.ledger.pool.query<{ n: string }>('SELECT count(*) AS n FROM checks WHERE tenant_id = $1 AND channel = $2 AND kind = $3 AND external_id = $4', [
+    tenantId,
+    'evotor',
+    kind,
+    externalId,
+  ]);
+  return Number(r.rows[0]!.n);
+}
+
+beforeAll(async () => {
+  s = await startTestService({ redis: false });
+  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, {
+    name: 'Магазин у дома',
+    program: {
+      levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
+      activationDays: 0,
+      timezone: 'Europe/Moscow',
+    },
+  });
+  tenantId = t.body.id;
+  admin = t.body.adminKey;
+  token = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'evotor' })).body.key;
+});
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe('Evotor documents webhook (SELL / PAYBACK)', () => {
+  it('records a SELL once, a replay answers 200 again, and PAYBACK takes the bonuses back', async () => {
+    const sale = sell();
+    const first = await documents([sale]);
+    expect(first).toMatchObject({ status: 200, text: '' });
+    // 12.12 ₽ paid for the line (result_sum), 10 % → 1.212 → 1 whole bonus.
+    expect(await balance()).toBe(100);
+
+    expect((await documents([sale])).status).toBe(200);
+    expect(await recorded('sale', sale.id)).toBe(1);
+    expect(await balance()).toBe(100);
+
+    // The return: the documentation's PAYBACK sample pointing at our sale; the bare token works too.
+    const ret = payback(sale.id);
+    expect(await documents([ret], token)).toMatchObject({ status: 200, text: '' });
+    expect(await balance()).toBe(0);
+    expect((await documents([ret])).status).toBe(200);
+    expect(await recorded('refund', ret.id)).toBe(1);
+    expect(await balance()).toBe(0);
+  });
+
+  it('skips documents that are not sales or returns, in the same array', async () => {
+    const sale = sell();
+    const other = { ...fx('extra/sell.document.json'), type: 'OPEN_SESSION', id: randomUUID(), close_date: nowUtc() };
+    expect((await documents([other, sale])).status).toBe(200);
+    expect(await recorded('sale', sale.id)).toBe(1);
+    expect(await recorded('sale', other.id)).toBe(0);
+  });
+
+  it('answers a PAYBACK of an unknown sale with 404 in Evotor form', async () => {
+    const r = await documents([payback(randomUUID())]);
+    expect(r.status).toBe(404);
+    expect(r.body.errors[0]).toMatchObject({ code: 2003, subject: 'body.base_document_id' });
+    expect(r.body.errors[0].reason).toMatch(/не проходил через программу лояльности/);
+  });
+
+  it('answers an unknown loyalty card with 404 and records nothing', async () => {
+    const sale = sell({ extras: { cardNumber: 'NO-SUCH-CARD' } });
+    const r = await documents([sale]);
+    expect(r.status).toBe(404);
+    expect(r.body.errors[0].code).toBe(2003);
+    expect(await recorded('sale', sale.id)).toBe(0);
+  });
+
+  it('answers a wrong, missing or foreign token with 401 / 1002', async () => {
+    for (const auth of ['Bearer kp_evotor_wrong', null, `Bearer ${admin}`]) {
+      const r = await documents([sell()], auth);
+      expect(r.status).toBe(401);
+      expect(r.body.errors[0]).toMatchObject({ code: 1002, subject: 'Authorization' });
+    }
+    const moysklad = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'moysklad' })).body.key;
+    expect((await documents([sell()], moysklad)).status).toBe(401);
+  });
+
+  it('answers malformed JSON with 400 / 2001 and a missing field with 400 / 2002', async () => {
+    const bad = await hook('PUT', `/api/v1/inventories/stores/${STORE}/documents`, null, `Bearer ${token}`, '[{"type": "SELL",');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].code).toBe(2001);
+    const { close_date: _drop, ...noDate } = sell();
+    const missing = await documents([noDate]);
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors[0]).toMatchObject({ code: 2002, subject: '0.close_date' });
+    const kopeck = sell();
+    kopeck.body = { ...kopeck.body, positions: [{ position: { ...kopeck.body.positions[0].position, result_sum: 1.005 } }] };
+    const r = await documents([kopeck]);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ code: 2003, subject: 'body.positions.0.position.result_sum' });
+  });
+});
+
+describe('Evotor receipt webhooks', () => {
+  it('records a v1 receipt (array) once; a loyalty phone in `fields` names the customer', async () => {
+    const [r] = fx('extra/receipt-v1.instance.json');
+    // Our assumption, not Evotor's: a loyalty field with the customer's phone (PROTOCOL.md §7.4).
+    const receipt = { ...r, uuid: randomUUID(), dateTime: nowUtc(), fields: { phone: '+79990001122' } };
+    expect(await hook('POST', '/api/v1/receipt', [receipt])).toMatchObject({ status: 200, text: '' });
+    expect(await hook('POST', '/api/v1/receipt', [receipt])).toMatchObject({ status: 200, text: '' });
+    expect(await recorded('sale', receipt.uuid)).toBe(1);
+    // 1.5 kg × 1234.50 ₽ = 1851.75 ₽ → 10 % = 185.175 → 185 bonuses.
+    expect(await balance('+79990001122')).toBe(18500);
+  });
+
+  it('records a v2 receipt (envelope) once and refuses a PAYBACK that names no sale', async () => {
+    const v2 = fx('extra/receipt-v2.observed.json');
+    const body = { ...v2, id: randomUUID(), data: { ...v2.data, id: randomUUID(), dateTime: nowUtc() } };
+    expect((await hook('POST', '/api/v2/receipts', body)).status).toBe(200);
+    expect((await hook('POST', '/api/v2/receipts', body)).status).toBe(200);
+    expect(await recorded('sale', body.data.id)).toBe(1);
+
+    const ret = { ...body, id: randomUUID(), data: { ...body.data, id: randomUUID(), type: 'PAYBACK' } };
+    const r = await hook('POST', '/api/v2/receipts', ret);
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0]).toMatchObject({ code: 2002, subject: 'body.base_document_id' });
+    const bad = await hook('POST', '/api/v2/receipts', null, `Bearer ${token}`, '{"data": ');
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0].code).toBe(2001);
+    expect((await hook('POST', '/api/v2/receipts', body, 'Bearer nope')).status).toBe(401);
+  });
+});

@@ -1,0 +1,215 @@
+import type { CheckInput, CustomerRef } from '../../ledger/check.ts';
+import { KopilkaError } from '../../ledger/errors.ts';
+import { normalizePhone } from '../../ledger/phone.ts';
+import { lineAmount, toMinor } from '../shared/decimal.ts';
+import { localIso, type ZoneOffset } from '../shared/local-time.ts';
+import type { ReturnedItem } from '../shared/refund-lines.ts';
+import { EVOTOR_CODES } from './errors.ts';
+import type { EvotorDocument, ReceiptData } from './protocol.ts';
+
+export { localIso, type ZoneOffset };
+
+// Evotor's sale and return documents → the common Check (and a return's items). Pure: no I/O.
+// Money: decimal roubles → integer kopecks, quantities → thousandths, through the decimal text
+// (connectors/shared/decimal.ts), never by multiplying floats. A JSON number such as 12.12 reaches
+// us as the nearest double; its shortest round-trip text is exactly the literal Evotor wrote
+// (true for every decimal of up to 15 significant digits), and more decimals than a kopeck (or
+// a thousandth) are refused rather than rounded.
+
+export type EvotorKind = 'SELL' | 'PAYBACK' | 'OTHER';
+
+/** One sale or return, whichever of the three bodies it came in. */
+export interface EvotorSale {
+  kind: EvotorKind;
+  /** Evotor's own type (SELL, PAYBACK, CASH_INCOME…). */
+  type: string;
+  id: string;
+  occurredAt: string;
+  storeId: string | null;
+  cashierId: string | null;
+  lines: CheckInput['lines'];
+  payments: NonNullable<CheckInput['payments']>;
+  customer: CustomerRef | null;
+  /** The sale a return refers to. */
+  baseId: string | null;
+}
+
+
+export const kindOf = (type: string | null | undefined): EvotorKind => (type === 'SELL' ? 'SELL' : type === 'PAYBACK' ? 'PAYBACK' : 'OTHER');
+
+const money = (v: unknown, field: string) => toMinor(v, 2, field);
+const qty = (v: unknown, field: string) => toMinor(v, 3, field);
+
+function invalid(field: string, message: string, code: number = EVOTOR_CODES.invalid): KopilkaError {
+  return new KopilkaError('INVALID_INPUT', message, { field, evotorCode: code });
+}
+
+// ── customer ───────────────────────────────────────────────────────────────────────────────
+
+const CARD_KEYS = ['cardnumber', 'card', 'discountcard', 'discountcardnumber', 'loyaltycard', 'loyaltycardnumber', 'clientcard', 'bonuscard'];
+const PHONE_KEYS = ['phone', 'clientphone', 'customerphone', 'customer_phone', 'buyerphone', 'phonenumber'];
+const NESTED = ['customer', 'client', 'buyer', 'loyalty'];
+
+function scalar(v: unknown): string | null {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return String(v);
+  return null;
+}
+
+function pick(o: Record<string, unknown>, keys: string[]): string | null {
+  for (const [k, v] of Object.entries(o)) if (keys.includes(k.toLowerCase())) {
+    const s = scalar(v);
+    if (s !== null) return s;
+  }
+  return null;
+}
+
+/**
+ * The loyalty customer a document names, if any. Evotor documents no field for it: we read, in
+ * order, a card number and then a phone from `extras` / `fields` (flat, or under customer/client/
+ * buyer), then the document's `customer_phone` (the number the receipt was sent to).
+ */
+export function customerOf(bags: unknown[], documentPhone?: unknown): CustomerRef | null {
+  const objects: Record<string, unknown>[] = [];
+  for (const b of bags) {
+    if (b === null || typeof b !== 'object' || Array.isArray(b)) continue;
+    const o = b as Record<string, unknown>;
+    objects.push(o);
+    for (const [k, v] of Object.entries(o)) {
+      if (NESTED.includes(k.toLowerCase()) && v !== null && typeof v === 'object' && !Array.isArray(v)) objects.push(v as Record<string, unknown>);
+    }
+  }
+  for (const o of objects) {
+    const card = pick(o, CARD_KEYS);
+    if (card !== null) return { cardNumber: card };
+  }
+  for (const o of objects) {
+    const raw = pick(o, PHONE_KEYS);
+    const phone = raw === null ? null : normalizePhone(raw);
+    if (phone !== null) return { phone };
+  }
+  const raw = scalar(documentPhone);
+  const phone = raw === null ? null : normalizePhone(raw);
+  return phone === null ? null : { phone };
+}
+
+// ── documents ──────────────────────────────────────────────────────────────────────────────
+
+const PAYMENT_TYPES: Record<string, string> = { CASH: 'cash', ELECTRON: 'card', CARD: 'card', PAY_CASH: 'cash', PAY_CASHBACK: 'cash', PAY_CARD: 'card' };
+const paymentType = (t: string | null | undefined) => (t ? (PAYMENT_TYPES[t.toUpperCase()] ?? t.toLowerCase().slice(0, 32)) : 'other');
+
+/** A cloud document (fixtures/cloud-documents): positions with result_price / result_sum after discounts. */
+export function documentToSale(doc: EvotorDocument, zone: ZoneOffset): EvotorSale {
+  const kind = kindOf(doc.type);
+  const occurredAt = localIso(doc.close_date, 'close_date', zone, doc.time_zone_offset);
+  if (kind === 'OTHER') return { kind, type: doc.type, id: doc.id, occurredAt, storeId: null, cashierId: null, lines: [], payments: [], customer: null, baseId: null };
+  const lines = doc.body.positions.map(({ position: p }, i) => {
+    const field = `body.positions.${i}.position`;
+    const productId = p.product_id || p.uuid || p.code;
+    if (!productId) throw invalid(`${field}.product_id`, `Позиция ${i + 1}: нет идентификатора товара`, EVOTOR_CODES.missing);
+    const quantity = qty(p.quantity, `${field}.quantity`);
+    if (quantity === 0) throw invalid(`${field}.quantity`, `Позиция ${i + 1}: нулевое количество`);
+    // What the customer paid for the line: after the position's and the document's discounts.
+    const price = money(p.result_price ?? p.price, `${field}.result_price`);
+    const amount = p.result_sum != null ? money(p.result_sum, `${field}.result_sum`) : p.sum != null ? money(p.sum, `${field}.sum`) : lineAmount(price, quantity);
+    return { lineNo: i + 1, productId, name: p.product_name ?? null, quantity, price, amount };
+  });
+  if (lines.length === 0) throw invalid('body.positions', `Документ ${doc.id}: нет позиций`, EVOTOR_CODES.missing);
+  const payments = (doc.body.payments ?? [])
+    .map(({ payment }, i) => ({ type: paymentType(payment.type), amount: money(payment.sum ?? 0, `body.payments.${i}.payment.sum`) }))
+    .filter((p) => p.amount > 0);
+  return {
+    kind,
+    type: doc.type,
+    id: doc.id,
+    occurredAt,
+    storeId: doc.store_id ?? null,
+    cashierId: doc.close_user_id ?? null,
+    lines,
+    payments,
+    customer: customerOf([doc.extras], doc.body.customer_phone),
+    baseId: doc.body.base_document_id ?? null,
+  };
+}
+
+// ── receipts (v1 and v2) ───────────────────────────────────────────────────────────────────
+
+/** Where a return receipt might name its sale. Not in Evotor's receipt schema: looked for, not relied on. */
+const BASE_KEYS = ['basedocumentid', 'base_document_id', 'basereceiptid', 'basereceiptuuid', 'baseuuid', 'parentuuid', 'parentid'];
+
+/**
+ * A receipt («упрощённый документ»). Its item `sumPrice` is «общая цена товара» and `discount`
+ * «общая сумма скидки на товар»; whether sumPrice is before or after the discount is not said.
+ * When the receipt's totalAmount tells (Σ sumPrice = total, or Σ (sumPrice − discount) = total),
+ * we follow it; otherwise we take sumPrice − discount.
+ */
+export function receiptToSale(r: ReceiptData, receiptId: string, zone: ZoneOffset): EvotorSale {
+  const kind = kindOf(r.type);
+  const dateTime = r.dateTime ?? null;
+  if (dateTime === null) throw invalid('dateTime', 'В чеке нет даты и времени (dateTime)', EVOTOR_CODES.missing);
+  const occurredAt = localIso(dateTime, 'dateTime', zone);
+  const ids = r as { storeUuid?: unknown; storeId?: unknown };
+  const storeId = typeof ids.storeUuid === 'string' ? ids.storeUuid : typeof ids.storeId === 'string' ? ids.storeId : null;
+  const cashierId = r.employeeUuid ?? r.employeeId ?? null;
+  if (kind === 'OTHER') return { kind, type: r.type ?? '', id: receiptId, occurredAt, storeId, cashierId, lines: [], payments: [], customer: null, baseId: null };
+  const raw = r.items.map((it, i) => {
+    const field = `items.${i}`;
+    const productId = it.uuid || it.id || it.barcode;
+    if (!productId) throw invalid(`${field}.uuid`, `Позиция ${i + 1}: нет идентификатора товара`, EVOTOR_CODES.missing);
+    const quantity = qty(it.quantity, `${field}.quantity`);
+    if (quantity === 0) throw invalid(`${field}.quantity`, `Позиция ${i + 1}: нулевое количество`);
+    const price = money(it.price, `${field}.price`);
+    const sum = it.sumPrice != null ? money(it.sumPrice, `${field}.sumPrice`) : lineAmount(price, quantity);
+    const discount = it.discount != null ? money(it.discount, `${field}.discount`) : 0;
+    return { productId, name: it.name ?? null, quantity, price, sum, discount };
+  });
+  if (raw.length === 0) throw invalid('items', `Чек ${receiptId}: нет позиций`, EVOTOR_CODES.missing);
+  const total = r.totalAmount != null ? money(r.totalAmount, 'totalAmount') : null;
+  const gross = raw.reduce((s, l) => s + l.sum, 0);
+  const afterDiscountIsSum = total !== null && total === gross;
+  const lines = raw.map((l, i) => {
+    const amount = afterDiscountIsSum ? l.sum : Math.max(0, l.sum - l.discount);
+    // The unit price actually paid, to the kopeck (rounded half up for weighed goods).
+    const price = l.discount === 0 || afterDiscountIsSum ? l.price : Math.round((amount * 1000) / l.quantity);
+    return { lineNo: i + 1, productId: l.productId, name: l.name, quantity: l.quantity, price, amount };
+  });
+  const paid = lines.reduce((s, l) => s + l.amount, 0);
+  const bags = [r.extras, r.fields];
+  let baseId: string | null = null;
+  for (const b of [r as Record<string, unknown>, ...bags]) {
+    if (baseId !== null || b == null) continue;
+    baseId = pick(b as Record<string, unknown>, BASE_KEYS);
+  }
+  return {
+    kind,
+    type: r.type ?? '',
+    id: receiptId,
+    occurredAt,
+    storeId,
+    cashierId,
+    lines,
+    payments: paid > 0 ? [{ type: paymentType(r.paymentSource), amount: paid }] : [],
+    customer: customerOf(bags),
+    baseId,
+  };
+}
+
+// ── to the ledger ──────────────────────────────────────────────────────────────────────────
+
+export function saleToCheck(s: EvotorSale): CheckInput {
+  return {
+    externalId: s.id,
+    occurredAt: s.occurredAt,
+    storeId: s.storeId,
+    cashierId: s.cashierId,
+    customer: s.customer,
+    lines: s.lines,
+    payments: s.payments,
+    redeem: 0,
+  };
+}
+
+/** What a return gives back, by product, for matching against the sale's lines. */
+export function returnedItems(s: EvotorSale): ReturnedItem[] {
+  return s.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+}
