@@ -52,17 +52,20 @@ export function serveKoa(app: Koa, host: string, port: number, onServer?: (serve
   let inFlight = 0;
   const idle: (() => void)[] = [];
   const server: Server = createServer(app.callback());
-  server.on('request', (_req, res) => {
-    inFlight++;
-    res.once('close', () => {
-      if (--inFlight === 0) for (const f of idle.splice(0)) f();
-    });
-  });
   server.keepAliveTimeout = 65_000;
+  const count = () =>
+    // Added after onServer: a connector that wraps the request listeners (the soap package does,
+    // to serve its path before koa) cannot hide its requests from the count shutdown waits on.
+    server.on('request', (_req, res) => {
+      inFlight++;
+      res.once('close', () => {
+        if (--inFlight === 0) for (const f of idle.splice(0)) f();
+      });
+    });
   return new Promise((resolve, reject) => {
-    void Promise.resolve(onServer?.(server)).catch(reject);
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // Listen only once the connectors are mounted: no request may reach a half-built server.
+    void Promise.resolve(onServer?.(server)).then(count).then(() => server.listen(port, host, () => {
       const addr = server.address();
       resolve({
         port: typeof addr === 'object' && addr !== null ? addr.port : port,
@@ -80,6 +83,6 @@ export function serveKoa(app: Koa, host: string, port: number, onServer?: (serve
           await closed;
         },
       });
-    });
+    }), reject);
   });
 }
