@@ -214,7 +214,8 @@ describe.each([
     const served = await start(new Router(routes));
     const base = `http://127.0.0.1:${served.port}`;
     const held = fetch(`${base}/v1/held`).then(async (r) => ({ status: r.status, body: await r.json() }));
-    await new Promise((r) => setTimeout(r, 50));
+    // Wait until the request is in the handler (under a loaded CI machine, 50 ms is not enough).
+    for (let i = 0; i < 200 && served.inFlight() === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(served.inFlight()).toBe(1);
     const closing = served.close(5000);
     await new Promise((r) => setTimeout(r, 50));
