@@ -103,6 +103,7 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
     sweeping = true;
     ledger!
       .sweep()
+      .then(() => ledger!.sweepGifts())
       .catch((e: Error) => log.warn({ err: e.message }, 'sweeper: will try again'))
       .finally(() => (sweeping = false));
   }, s.SWEEP_INTERVAL_MS);

@@ -54,6 +54,7 @@ export async function executeBatch(
     if (op.kind === 'sale') Object.assign(need, { checks: need.checks + 1, lots: need.lots + 8, customers: need.customers + 1 });
     else if (op.kind === 'refund') need.checks += 1;
     else if (op.kind === 'register') Object.assign(need, { lots: need.lots + 4, customers: need.customers + 1 });
+    else if (op.kind === 'gift') need.lots += 1;
   }
   const allocated = await ids.take(client, need);
   const state = new BatchState(now, compiled, { checks: [...allocated.checks], lots: [...allocated.lots], customers: [...allocated.customers] });
@@ -61,6 +62,7 @@ export async function executeBatch(
   await loadChecks(client, state, ops);
   await loadCustomers(client, state, ops);
   await loadSpends(client, state);
+  await loadGiftLog(client, state, ops);
 
   if (evaluator !== null) await preEvaluate(state, ops, evaluator);
   const outcomes = ops.map((op) => (compiled.has(op.tenantId) ? applyOp(state, op) : unknownTenant()));
@@ -191,6 +193,8 @@ async function loadCustomers(client: pg.PoolClient, state: BatchState, ops: read
       if (op.customer.referrerCode != null) (byCode[0].push(op.tenantId), byCode[1].push(op.customer.referrerCode.toUpperCase()));
     } else if (op.kind === 'settle') {
       for (const id of op.customerIds) if (NUMERIC_ID.test(id)) (byId[0].push(op.tenantId), byId[1].push(id));
+    } else if (op.kind === 'gift') {
+      if (NUMERIC_ID.test(op.customerId)) (byId[0].push(op.tenantId), byId[1].push(op.customerId));
     }
   }
   if (byId[0].length + byPhone[0].length + byCard[0].length + byCode[0].length === 0) return;
@@ -263,6 +267,17 @@ async function loadSpends(client: pg.PoolClient, state: BatchState): Promise<voi
     list.push({ lotId: row.id, amount: Number(row.spend_amount) });
     if (row.state === 'closed') state.lotsById.set(row.id, lotFromRow(row as LotDbRow));
   }
+}
+
+async function loadGiftLog(client: pg.PoolClient, state: BatchState, ops: readonly LedgerOp[]): Promise<void> {
+  const gifts = ops.filter((o): o is Extract<LedgerOp, { kind: 'gift' }> => o.kind === 'gift');
+  if (gifts.length === 0) return;
+  const r = await client.query<{ tenant_id: string; customer_id: string; occasion: string }>(
+    `SELECT g.tenant_id, g.customer_id::text, g.occasion FROM gift_log g
+       JOIN unnest($1::text[], $2::bigint[], $3::text[]) q(t, c, o) ON g.tenant_id = q.t AND g.customer_id = q.c AND g.occasion = q.o`,
+    [gifts.map((g) => g.tenantId), gifts.map((g) => g.customerId), gifts.map((g) => g.occasion)],
+  );
+  for (const row of r.rows) state.givenGifts.add(k(row.tenant_id, row.customer_id, row.occasion));
 }
 
 async function write(client: pg.PoolClient, state: BatchState): Promise<void> {
@@ -364,6 +379,12 @@ async function write(client: pg.PoolClient, state: BatchState): Promise<void> {
       ${p(col(postings, ([, x]) => x.checkId))}::bigint[], ${p(col(postings, ([, x]) => x.lotId))}::bigint[],
       ${p(col(postings, ([, x]) => iso(x.at)))}::timestamptz[])
     RETURNING 1),
+  new_gifts AS (
+    INSERT INTO gift_log (tenant_id, customer_id, occasion, lot_id)
+    SELECT * FROM unnest(${p(col(state.newGiftLog, (g) => g.tenantId))}::text[], ${p(col(state.newGiftLog, (g) => g.customerId))}::bigint[],
+      ${p(col(state.newGiftLog, (g) => g.occasion))}::text[], ${p(col(state.newGiftLog, (g) => g.lotId))}::bigint[])
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
   new_spends AS (
     INSERT INTO spends (tenant_id, check_id, seq, lot_id, amount)
     SELECT * FROM unnest(${p(col(state.newSpends, (s) => s.tenantId))}::text[], ${p(col(state.newSpends, (s) => s.checkId))}::bigint[],
@@ -373,10 +394,11 @@ async function write(client: pg.PoolClient, state: BatchState): Promise<void> {
 SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
        (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
        (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,
-       (SELECT count(*) FROM new_postings)::int AS postings, (SELECT count(*) FROM new_spends)::int AS spends`;
-  const r = await client.query<{ customers: number; checks: number }>(sql, params);
+       (SELECT count(*) FROM new_postings)::int AS postings, (SELECT count(*) FROM new_spends)::int AS spends,
+       (SELECT count(*) FROM new_gifts)::int AS gifts`;
+  const r = await client.query<{ customers: number; checks: number; gifts: number }>(sql, params);
   const row = r.rows[0]!;
-  if (row.customers !== newCustomers.length || row.checks !== newChecks.length) {
+  if (row.customers !== newCustomers.length || row.checks !== newChecks.length || row.gifts !== state.newGiftLog.length) {
     throw new BatchConflict(`batch raced another writer: ${newCustomers.length - row.customers} customers, ${newChecks.length - row.checks} checks already there`);
   }
 }

@@ -6,9 +6,9 @@ import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSumma
 import { KopilkaError } from './errors.ts';
 import { createEvaluator } from './evaluator.ts';
 import type { KopilkaEvent } from './events.ts';
-import { customerBurnAt } from './lots.ts';
+import { customerBurnAt, DAY_MS, localIsoDate } from './lots.ts';
 import { migrate } from './migrate.ts';
-import { checkAge, customerState, requestHash, type LedgerOp, type OpOutcome } from './operations.ts';
+import { checkAge, customerState, requestHash, type GiftOp, type LedgerOp, type OpOutcome } from './operations.ts';
 import { requirePhone } from './phone.ts';
 import { compileProgram, DEFAULT_PROGRAM_INPUT, parseProgram, type CompiledProgram, type Program } from './program.ts';
 import { ProgramCache } from './programs.ts';
@@ -235,6 +235,69 @@ export class Ledger {
     const request = parseInput(refundRequestSchema, input, 'возврат');
     const hash = requestHash({ saleExternalId, ...request });
     return committed(await this.writer.submit({ kind: 'refund', tenantId, channel, saleExternalId, request, hash }));
+  }
+
+  /**
+   * Gives the gifts that are due by date or by absence: birthdays (daysBefore ahead), relatives'
+   * birthdays, inactivity. Each once per occasion (gift_log), whichever gateway's sweeper runs.
+   * Returns how many it gave.
+   */
+  async sweepGifts(limit = 1000): Promise<number> {
+    const now = this.now();
+    const tenants = await this.pool.query<{ id: string }>(
+      `SELECT id FROM tenants WHERE program->'gifts'->'birthday' IS NOT NULL AND program->'gifts'->>'birthday' <> 'null'
+          OR program->'gifts'->'relativeBirthday' IS NOT NULL AND program->'gifts'->>'relativeBirthday' <> 'null'
+          OR program->'gifts'->'inactivity' IS NOT NULL AND program->'gifts'->>'inactivity' <> 'null'`,
+    );
+    const ops: GiftOp[] = [];
+    for (const { id: tenantId } of tenants.rows) {
+      const program = await this.program(tenantId);
+      const g = program.source.gifts;
+      const dated = (gift: { daysBefore: number }) => {
+        const target = new Date(Date.parse(`${localIsoDate(now, program.source.timezone)}T00:00:00Z`) + gift.daysBefore * DAY_MS);
+        const year = target.getUTCFullYear();
+        const md = target.toISOString().slice(5, 10);
+        const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+        // 29 February is celebrated on 28 February in other years.
+        return { year, days: md === '02-28' && !leap ? ['02-28', '02-29'] : [md] };
+      };
+      if (g.birthday != null) {
+        const { year, days } = dated(g.birthday);
+        const r = await this.pool.query<{ id: string }>(
+          `SELECT c.id::text FROM customers c WHERE c.tenant_id = $1 AND to_char(c.birth_date, 'MM-DD') = ANY($2)
+             AND NOT EXISTS (SELECT 1 FROM gift_log l WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id AND l.occasion = $3) LIMIT $4`,
+          [tenantId, days, `birthday:${year}`, limit],
+        );
+        for (const row of r.rows) ops.push({ kind: 'gift', tenantId, customerId: row.id, lotKind: 'birthday', gift: g.birthday, occasion: `birthday:${year}` });
+      }
+      if (g.relativeBirthday != null) {
+        const { year, days } = dated(g.relativeBirthday);
+        const r = await this.pool.query<{ id: string; occasion: string }>(
+          `SELECT c.id::text, 'relative:' || (r.value->>'name') || ':' || $3 AS occasion
+             FROM customers c, jsonb_array_elements(c.relatives) r
+            WHERE c.tenant_id = $1 AND substr(r.value->>'birthDate', 6, 5) = ANY($2)
+              AND NOT EXISTS (SELECT 1 FROM gift_log l WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id
+                               AND l.occasion = 'relative:' || (r.value->>'name') || ':' || $3) LIMIT $4`,
+          [tenantId, days, String(year), limit],
+        );
+        for (const row of r.rows) ops.push({ kind: 'gift', tenantId, customerId: row.id, lotKind: 'relativeBirthday', gift: g.relativeBirthday, occasion: row.occasion });
+      }
+      if (g.inactivity != null) {
+        // One gift per absence: the occasion names the purchase (or registration) it counts from.
+        const r = await this.pool.query<{ id: string; occasion: string }>(
+          `SELECT c.id::text, 'inactivity:' || (extract(epoch FROM COALESCE(c.last_purchase_at, c.registered_at)) * 1000)::bigint AS occasion
+             FROM customers c
+            WHERE c.tenant_id = $1 AND COALESCE(c.last_purchase_at, c.registered_at) <= $2
+              AND NOT EXISTS (SELECT 1 FROM gift_log l WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id
+                               AND l.occasion = 'inactivity:' || (extract(epoch FROM COALESCE(c.last_purchase_at, c.registered_at)) * 1000)::bigint)
+            LIMIT $3`,
+          [tenantId, new Date(now - g.inactivity.days * DAY_MS), limit],
+        );
+        for (const row of r.rows) ops.push({ kind: 'gift', tenantId, customerId: row.id, lotKind: 'inactivity', gift: g.inactivity, occasion: row.occasion });
+      }
+    }
+    const outcomes = await Promise.all(ops.map((op) => this.writer.submit(op)));
+    return outcomes.filter((o) => o.ok && o.value === true).length;
   }
 
   /** Writes due activations and expiries as postings. Returns how many customers it settled. */

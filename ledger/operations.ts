@@ -47,7 +47,18 @@ export interface SettleOp {
   customerIds: string[];
 }
 
-export type LedgerOp = SaleOp | RefundOp | RegisterOp | SettleOp;
+/** A gift given by date or by absence (birthday, a relative's birthday, inactivity), once per occasion. */
+export interface GiftOp {
+  kind: 'gift';
+  tenantId: string;
+  customerId: string;
+  lotKind: 'birthday' | 'relativeBirthday' | 'inactivity';
+  gift: Gift;
+  /** Unique per customer: `birthday:2026`, `inactivity:<last purchase>`; a second one is skipped. */
+  occasion: string;
+}
+
+export type LedgerOp = SaleOp | RefundOp | RegisterOp | SettleOp | GiftOp;
 
 export interface RefundResult {
   externalId: string;
@@ -123,6 +134,9 @@ export class BatchState {
   readonly lotsById = new Map<string, Lot>();
   readonly newSpends: SpendRow[] = [];
   readonly events: KopilkaEvent[] = [];
+  /** Gift occasions already given (loaded) or given in this batch, and the rows to store. */
+  readonly givenGifts = new Set<string>();
+  readonly newGiftLog: { tenantId: string; customerId: string; occasion: string; lotId: string }[] = [];
   /** Evaluations made before the batch was applied (in worker threads), with the state they assumed. */
   readonly preEvaluated = new Map<LedgerOp, { ev: PreEvaluation; assumed: string }>();
 
@@ -196,6 +210,15 @@ export function applyOp(state: BatchState, op: LedgerOp): OpOutcome {
         return applyRefund(state, op);
       case 'register':
         return { ok: true, value: registerCustomer(state, op.tenantId, op.customer, state.now).row.id, replay: false };
+      case 'gift': {
+        const e = state.customers.get(BatchState.key(op.tenantId, op.customerId));
+        const key = BatchState.key(op.tenantId, op.customerId, op.occasion);
+        if (e === undefined || state.givenGifts.has(key)) return { ok: true, value: false, replay: true };
+        const lot = giftLot(state, e, state.program(op.tenantId), op.lotKind, op.gift, null, state.now);
+        state.givenGifts.add(key);
+        state.newGiftLog.push({ tenantId: op.tenantId, customerId: op.customerId, occasion: op.occasion, lotId: lot.id });
+        return { ok: true, value: true, replay: false };
+      }
       case 'settle':
         for (const id of op.customerIds) {
           const e = state.customers.get(BatchState.key(op.tenantId, id));
