@@ -3,6 +3,7 @@ import type { CheckInput, CheckResult } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { lineAmount, minorToNumber, toMinor } from '../shared/decimal.ts';
+import { refundLinesFor, type SoldLine } from '../shared/refund-lines.ts';
 
 // МойСклад's Loyalty API 1.0 («API для внешних систем лояльности»), the side the till calls.
 // Units (PROTOCOL.md §1.6): prices and cash/card sums in roubles with 2 decimals, quantities with
@@ -132,15 +133,6 @@ export function paymentsOf(s: SaleRequest): CheckInput['payments'] {
   return out;
 }
 
-/** "2016-04-18 15:06:00" (the account's local time, no zone) → ISO with the tenant's offset. */
-export function momentToIso(moment: string | null | undefined, offsetMinutes: (localUtcGuess: number) => number, now: number): string {
-  if (!moment) return new Date(now).toISOString();
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?/.exec(moment);
-  if (m === null) throw new KopilkaError('INVALID_INPUT', `Время документа «${moment}» не в формате ГГГГ-ММ-ДД ЧЧ:ММ:СС`, { field: 'moment' });
-  const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
-  return new Date(asUtc - offsetMinutes(asUtc) * 60_000).toISOString();
-}
-
 // ── answers ──────────────────────────────────────────────────────────────────────────────────
 
 /**
@@ -256,23 +248,13 @@ const ERROR_NUMBERS: Record<string, number> = {
   STORAGE_UNAVAILABLE: 10503,
 };
 
-/** Matches returned positions to the sale's lines by product, in line order. */
-export function refundLinesOf(sale: { lineNo: number; productId: string; quantity: number }[], positions: Position[]): { lineNo: number; quantity: number }[] {
-  const left = new Map(sale.map((l) => [l.lineNo, l.quantity]));
-  const out = new Map<number, number>();
-  positions.forEach((p, i) => {
-    const productId = p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href);
-    let q = toMinor(p.quantity, 3, `positions.${i}.quantity`);
-    for (const l of sale) {
-      if (q === 0) break;
-      if (l.productId !== productId) continue;
-      const take = Math.min(q, left.get(l.lineNo)!);
-      if (take === 0) continue;
-      left.set(l.lineNo, left.get(l.lineNo)! - take);
-      out.set(l.lineNo, (out.get(l.lineNo) ?? 0) + take);
-      q -= take;
-    }
-    if (q > 0) throw new KopilkaError('REFUND_EXCEEDS_SALE', `Позиция ${i + 1} возврата: этого товара в продаже нет или он уже возвращён`, { field: `positions.${i}` });
-  });
-  return [...out].map(([lineNo, quantity]) => ({ lineNo, quantity }));
+/** Returned positions → the sale's lines they take back (by product, in line order). */
+export function refundLinesOf(sale: readonly SoldLine[], positions: Position[]): { lineNo: number; quantity: number }[] {
+  return refundLinesFor(
+    sale,
+    positions.map((p, i) => ({
+      productId: p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href),
+      quantity: toMinor(p.quantity, 3, `positions.${i}.quantity`),
+    })),
+  );
 }

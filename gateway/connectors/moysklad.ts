@@ -8,7 +8,6 @@ import {
   idFromHref,
   linesOf,
   loyaltyError,
-  momentToIso,
   newCustomerOf,
   paymentsOf,
   pointsToHundredths,
@@ -24,6 +23,7 @@ import { DEFAULT_API_URL, demandToCheck, MoySkladApi, type DemandPosition, type 
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { connectorSettings, externalIdsOf, linkCustomer, linkedCustomer, productGroups, saleLines, saveConnectorSettings, tenantByWebhookSecret, upsertProducts } from '../../ledger/links.ts';
 import { zoneOffsetMinutes } from '../../ledger/lots.ts';
+import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { parseInput } from '../../ledger/validation.ts';
 import { isStorageFailure } from '../../ledger/writer.ts';
@@ -66,10 +66,7 @@ function routes(d: RouteDeps): Route[] {
       }
     };
 
-  const offsetFor = async (tenantId: string) => {
-    const tz = (await d.ledger.program(tenantId)).source.timezone;
-    return (at: number) => zoneOffsetMinutes(at, tz);
-  };
+  const zoneOf = (tenantId: string) => zoneFor(d, tenantId);
 
   /** МойСклад's counterparty → the customer reference the ledger understands. */
   async function refOf(tenantId: string, agent: Agent | null | undefined): Promise<{ ref: CustomerRef; msId: string | null }> {
@@ -103,7 +100,7 @@ function routes(d: RouteDeps): Route[] {
     const groups = await productGroups(pool, tenantId, SYSTEM, s.positions.map((p) => p.assortment.meta.id ?? '').filter(Boolean));
     const check = {
       externalId: documentId(s),
-      occurredAt: momentToIso(s.moment, await offsetFor(tenantId), Date.now()),
+      occurredAt: occurredAt(s.moment, await zoneOf(tenantId)),
       storeId: s.retailStore.meta.id ?? null,
       customer: ref,
       lines: linesOf(s.positions, { groups }),
@@ -271,12 +268,11 @@ export async function processEvents(d: RouteDeps, tenantId: string, api: MoySkla
     try {
       const doc = await api.get<RetailDemand>(e.meta.href);
       const positions = (await api.get<{ rows: DemandPosition[] }>(`${e.meta.href.split('?')[0]}/positions`)).rows;
-      const tz = (await d.ledger.program(tenantId)).source.timezone;
-      const occurredAt = momentToIso(doc.moment, (at) => zoneOffsetMinutes(at, tz), Date.now());
+      const at = occurredAt(doc.moment, await zoneFor(d, tenantId));
       if (e.meta.type === 'retaildemand') {
         const customer = await customerOfDemand(d, tenantId, api, doc);
         const groups = await productGroups(d.ledger.pool, tenantId, SYSTEM, positions.map((p) => idFromHref(p.assortment.meta.href)));
-        const r = await d.ledger.commit(tenantId, CHANNEL, demandToCheck(doc, positions, customer, occurredAt, groups));
+        const r = await d.ledger.commit(tenantId, CHANNEL, demandToCheck(doc, positions, customer, at, groups));
         if (!r.replay) recorded++;
       } else if (doc.demand) {
         const saleId = idFromHref(doc.demand.meta.href);
@@ -296,6 +292,18 @@ export async function processEvents(d: RouteDeps, tenantId: string, api: MoySkla
     }
   }
   return recorded;
+}
+
+async function zoneFor(d: RouteDeps, tenantId: string): Promise<ZoneOffset> {
+  const tz = (await d.ledger.program(tenantId)).source.timezone;
+  return (at: number) => zoneOffsetMinutes(at, tz);
+}
+
+/** МойСклад's moment is the account's wall clock ("2016-04-18 15:06:00"); none means now. */
+function occurredAt(moment: string | null | undefined, zone: ZoneOffset): string {
+  if (moment) return localIso(moment, 'moment', zone);
+  const now = Date.now();
+  return localIso(new Date(now + zone(now) * 60_000).toISOString().slice(0, 19).replace('T', ' '), 'moment', zone);
 }
 
 async function customerOfDemand(d: RouteDeps, tenantId: string, api: MoySkladApi, doc: RetailDemand): Promise<CustomerRef> {
