@@ -24,6 +24,8 @@ const schema = z.object({
   /** Requests a second per key before 429; bursts up to twice as much pass. */
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Processes serving the POS port (one event loop each); more than 1 needs REDIS_URL. */
+  POS_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   DEMO: z.enum(['0', '1']).optional(),
@@ -33,7 +35,14 @@ export type Settings = z.output<typeof schema>;
 
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const r = schema.safeParse(env);
-  if (r.success) return r.data;
+  if (r.success) {
+    if (r.data.POS_PROCESSES > 1 && r.data.REDIS_URL === undefined) {
+      // Each process would have its own rate limits, stored answers and customer cache, and a
+      // summary cached by one would not see another's commits.
+      throw new Error('Kopilka: invalid settings in the environment:\n  POS_PROCESSES: больше одного процесса работает только с общим REDIS_URL');
+    }
+    return r.data;
+  }
   const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new Error(`Kopilka: invalid settings in the environment:\n${lines.join('\n')}`);
 }

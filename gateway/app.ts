@@ -28,13 +28,18 @@ export interface RunningKopilka {
   front: Front;
   demo: Demo | null;
   databaseLabel: string;
+  /** What a further process connects to (the embedded server's URL when embedded). */
+  databaseUrl: string;
   frontLabel: string;
   stop(): Promise<void>;
 }
 
 export type StartSettings = Settings & { OPERATOR_TOKEN: string };
 
-export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
+/** `all`: the whole service; `pos`: an extra process serving only the POS port (POS_PROCESSES > 1). */
+export type Role = 'all' | 'pos';
+
+export async function startKopilka(s: StartSettings, role: Role = 'all'): Promise<RunningKopilka> {
   const log = pino({ level: s.LOG_LEVEL, base: { pid: process.pid, service: 'kopilka' } });
   let embedded: EmbeddedDatabase | null = null;
   let url = s.DATABASE_URL;
@@ -65,9 +70,10 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
   // lost them, or counted an event twice, is put right.
   const reconcile = () =>
     reconcileCounters(front, pool, usageMonth(new Date().toISOString())).catch((e: Error) => log.warn({ err: e.message }, 'metering: reconcile failed'));
-  await reconcile();
+  if (role === 'all') await reconcile();
   const reconciler = setInterval(reconcile, 600_000);
   reconciler.unref();
+  if (role !== 'all') clearInterval(reconciler);
 
   const api = new Koa();
   api.use(async (ctx, next) => {
@@ -89,9 +95,12 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
   const servers: Served[] = [];
   try {
     servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms) }));
-    servers.push(await serveKoa(api, s.HOST, s.API_PORT, async (server) => {
-      for (const c of CONNECTORS) await c.mount?.(server, deps);
-    }));
+    // Extra POS processes leave the API port (admin, billing, SOAP) to the main one.
+    if (role === 'all') {
+      servers.push(await serveKoa(api, s.HOST, s.API_PORT, async (server) => {
+        for (const c of CONNECTORS) await c.mount?.(server, deps);
+      }));
+    }
   } catch (e) {
     await Promise.all(servers.map((x) => x.close(0)));
     throw e;
@@ -108,16 +117,18 @@ export async function startKopilka(s: StartSettings): Promise<RunningKopilka> {
       .finally(() => (sweeping = false));
   }, s.SWEEP_INTERVAL_MS);
   sweeper.unref();
+  if (role !== 'all') clearInterval(sweeper);
 
-  const demo = embedded !== null || s.DEMO === '1' ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
-  log.info({ posPort: servers[0]!.port, apiPort: servers[1]!.port, front: front.kind, embedded: embedded !== null }, 'kopilka started');
+  const demo = role === 'all' && (embedded !== null || s.DEMO === '1') ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
+  log.info({ role, posPort: servers[0]!.port, apiPort: servers[1]?.port ?? null, front: front.kind, embedded: embedded !== null }, 'kopilka started');
 
   return {
     posPort: servers[0]!.port,
-    apiPort: servers[1]!.port,
+    apiPort: servers[1]?.port ?? 0,
     ledger,
     front,
     demo,
+    databaseUrl: url,
     databaseLabel: embedded !== null ? `embedded (${s.DATA_DIR}/postgres, port ${s.EMBEDDED_PG_PORT})` : url.replace(/:[^:@/]*@/, ':***@'),
     frontLabel: front.kind === 'memory' ? 'not configured: in-process front (single node)' : s.REDIS_URL!.replace(/:[^:@/]*@/, ':***@'),
     async stop() {

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,44 +23,59 @@ async function operatorToken(dataDir: string, fromEnv: string | undefined): Prom
 }
 
 const settings = loadSettings();
-const op = await operatorToken(settings.DATA_DIR, settings.OPERATOR_TOKEN);
-const app = await startKopilka({ ...settings, OPERATOR_TOKEN: op.token });
 
-const lines = [
-  '',
-  'Kopilka is running.',
-  `  POS port (checks, customers):   http://127.0.0.1:${app.posPort}`,
-  `  API port (admin, billing, SOAP): http://127.0.0.1:${app.apiPort}   health: /health   metrics: /metrics`,
-  `  Postgres: ${app.databaseLabel}`,
-  `  Redis:    ${app.frontLabel}`,
-];
-if (op.generated) lines.push(`  Operator token (kept in ${join(settings.DATA_DIR, 'operator-token')}): ${op.token}`);
-if (app.demo !== null) {
-  lines.push(
-    `  Demo tenant: ${app.demo.tenantId} («Демо-кофейня»)`,
-    `    admin key:   ${app.demo.adminKey}`,
-    `    cashier key: ${app.demo.cashierKey}`,
-    '',
-    '  Try it:',
-    `    curl -s -X POST http://127.0.0.1:${app.posPort}/v1/checks -H "Authorization: Bearer ${app.demo.cashierKey}" \\`,
-    `      -H 'Content-Type: application/json' -d '{"externalId":"demo-1","occurredAt":"${new Date().toISOString().slice(0, 19)}+00:00",` +
-      `"customer":{"phone":"+79991234567"},"lines":[{"lineNo":1,"productId":"sku-1","quantity":1000,"price":55000,"amount":55000}],"payments":[{"type":"card","amount":55000}]}'`,
-  );
+if (cluster.isWorker) {
+  // An extra POS process (POS_PROCESSES > 1): the primary passed the database and the token.
+  const app = await startKopilka({ ...settings, OPERATOR_TOKEN: settings.OPERATOR_TOKEN! }, 'pos');
+  process.on('SIGTERM', () => void app.stop().then(() => process.exit(0)));
+  process.on('SIGINT', () => {}); // the primary decides when to stop
+} else {
+  await primary();
 }
-console.log(lines.join('\n') + '\n');
 
-let stopping = false;
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${sig}: draining in-flight commits, then stopping…`);
-    app
-      .stop()
-      .then(() => process.exit(0))
-      .catch((e) => {
-        console.error(e);
-        process.exit(1);
-      });
-  });
+async function primary(): Promise<void> {
+  const op = await operatorToken(settings.DATA_DIR, settings.OPERATOR_TOKEN);
+  const app = await startKopilka({ ...settings, OPERATOR_TOKEN: op.token });
+  // Further processes share the POS port (SO_REUSEPORT): one event loop each.
+  for (let i = 1; i < settings.POS_PROCESSES; i++) cluster.fork({ DATABASE_URL: app.databaseUrl, OPERATOR_TOKEN: op.token });
+
+  const lines = [
+    '',
+    'Kopilka is running.',
+    `  POS port (checks, customers):   http://127.0.0.1:${app.posPort}${settings.POS_PROCESSES > 1 ? ` (${settings.POS_PROCESSES} processes)` : ''}`,
+    `  API port (admin, billing, SOAP): http://127.0.0.1:${app.apiPort}   health: /health   metrics: /metrics`,
+    `  Postgres: ${app.databaseLabel}`,
+    `  Redis:    ${app.frontLabel}`,
+  ];
+  if (op.generated) lines.push(`  Operator token (kept in ${join(settings.DATA_DIR, 'operator-token')}): ${op.token}`);
+  if (app.demo !== null) {
+    lines.push(
+      `  Demo tenant: ${app.demo.tenantId} («Демо-кофейня»)`,
+      `    admin key:   ${app.demo.adminKey}`,
+      `    cashier key: ${app.demo.cashierKey}`,
+      '',
+      '  Try it:',
+      `    curl -s -X POST http://127.0.0.1:${app.posPort}/v1/checks -H "Authorization: Bearer ${app.demo.cashierKey}" \\`,
+      `      -H 'Content-Type: application/json' -d '{"externalId":"demo-1","occurredAt":"${new Date().toISOString().slice(0, 19)}+00:00",` +
+        `"customer":{"phone":"+79991234567"},"lines":[{"lineNo":1,"productId":"sku-1","quantity":1000,"price":55000,"amount":55000}],"payments":[{"type":"card","amount":55000}]}'`,
+    );
+  }
+  console.log(lines.join('\n') + '\n');
+
+  let stopping = false;
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${sig}: draining in-flight commits, then stopping…`);
+      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+      Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))))
+        .then(() => app.stop())
+        .then(() => process.exit(0))
+        .catch((e) => {
+          console.error(e);
+          process.exit(1);
+        });
+    });
+  }
 }

@@ -34,6 +34,21 @@ function cpuOf(pids: number[]): number {
   return t / TICK;
 }
 
+/** The gateway and the POS processes it forked (POS_PROCESSES > 1). */
+function gatewayPids(root: number): number[] {
+  const out = [root];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (ppid === root) out.push(Number(d));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
 function postgresPids(): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
@@ -124,7 +139,7 @@ try {
   const warm = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, o), seconds: 600, connections: 128, amount: CUSTOMERS });
   console.log(`warm-up: ${warm.total} checks registering ${CUSTOMERS} customers (${warm.rps.toFixed(0)}/s)\n`);
 
-  const pids = [gateway.pid!];
+  const pids = gatewayPids(gateway.pid!);
   const pg0 = postgresPids();
   const cpu0 = { gw: cpuOf(pids), pg: cpuOf(pg0), me: process.cpuUsage() };
   const c = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, { customers: CUSTOMERS, run: `commit-${Date.now()}` }), seconds: SECONDS, connections: CONNECTIONS });
