@@ -52,7 +52,16 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   let ledger: Ledger | null = null;
   const metrics = createMetrics(() => ledger?.writer ?? null);
   const publish = (events: KopilkaEvent[]) => {
-    for (const e of events) metrics.events.inc({ type: e.type });
+    // Every commit, whichever protocol brought it, invalidates the cached summaries it touched.
+    const touched = new Set<string>();
+    for (const e of events) {
+      metrics.events.inc({ type: e.type });
+      if (e.customerId) touched.add(`${e.tenantId}\u0000${e.customerId}`);
+    }
+    for (const key of touched) {
+      const [tenantId, customerId] = key.split('\u0000') as [string, string];
+      void front.invalidateCustomer(tenantId, customerId);
+    }
     // Published after commit; a lost event costs a recount from Postgres, never a point.
     front.publish(events).catch((e: Error) => log.warn({ err: e.message, events: events.length }, 'event stream: publish failed'));
   };

@@ -23,6 +23,7 @@ describe.each([
   let admin: string;
   let cashier: string;
   let other: { admin: string; cashier: string };
+  let t0: string;
 
   beforeAll(async () => {
     s = await startTestService({ redis });
@@ -30,6 +31,7 @@ describe.each([
     expect(t.status).toBe(201);
     expect(t.body.id).toMatch(/^t_/);
     admin = t.body.adminKey;
+    t0 = t.body.id;
     const k = await call(s.api, 'POST', '/v1/keys', admin, { channel: 'cashier', storeId: 'shop-1' });
     expect(k.status).toBe(201);
     cashier = k.body.key;
@@ -109,6 +111,16 @@ describe.each([
     expect([conflict.status, conflict.body.error.code]).toEqual([409, 'IDEMPOTENCY_CONFLICT']);
     const c = await call(s.pos, 'GET', `/v1/customers/${first.body.customer.id}`, cashier);
     expect(c.body.balance.available).toBe(30000 - 16500 + 3800);
+  });
+
+  it('keeps the cached summary coherent with commits from any path', async () => {
+    const r = await call(s.pos, 'POST', '/v1/customers', cashier, { phone: '+79160000009' });
+    const cached = await call(s.pos, 'GET', `/v1/customers/${r.body.id}`, cashier); // now cached
+    expect(cached.body.purchases).toBe(0);
+    // Straight into the ledger, as a connector's commit or another gateway's would be.
+    await s.app.ledger.commit(t0, 'onec', sale({ customer: { id: r.body.id } }));
+    const after = await call(s.pos, 'GET', `/v1/customers/${r.body.id}`, cashier);
+    expect(after.body.purchases).toBe(1);
   });
 
   it('refunds fully and partly', async () => {

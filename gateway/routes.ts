@@ -82,11 +82,6 @@ export function nativeRoutes(d: RouteDeps): Route[] {
     return { status: 200, body: null, raw: hit.slice(nl + 1) };
   }
 
-  async function invalidate(tenantId: string, json: string): Promise<void> {
-    const id = (JSON.parse(json) as { customer?: { id?: string } | null }).customer?.id;
-    if (id) await d.front.invalidateCustomer(tenantId, id);
-  }
-
   return [
     {
       method: 'GET',
@@ -207,10 +202,7 @@ export function nativeRoutes(d: RouteDeps): Route[] {
         const cached = await cachedAnswer(tenantId, key, prepared.hash);
         if (cached !== null) return cached;
         const r = await d.ledger.commitPrepared(tenantId, channel, prepared);
-        if (!r.replay) {
-          await d.front.putAnswer(tenantId, key, `${prepared.hash}\n${r.json}`, IDEMPOTENCY_TTL_S);
-          await invalidate(tenantId, r.json);
-        }
+        if (!r.replay) await d.front.putAnswer(tenantId, key, `${prepared.hash}\n${r.json}`, IDEMPOTENCY_TTL_S);
         return { status: r.replay ? 200 : 201, body: null, raw: r.json };
       },
     },
@@ -221,7 +213,6 @@ export function nativeRoutes(d: RouteDeps): Route[] {
         const p = await who(req);
         const tenantId = tenantOf(p);
         const r = await d.ledger.refund(tenantId, channelOf(p), req.params.externalId!, req.json());
-        if (!r.replay) await invalidate(tenantId, r.json);
         return { status: r.replay ? 200 : 201, body: null, raw: r.json };
       },
     },

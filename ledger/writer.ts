@@ -123,14 +123,16 @@ export class GroupCommitWriter {
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     try {
       const out = await this.write(batch.map((p) => p.op));
-      batch.forEach((p, i) => p.resolve(out.outcomes[i]!));
+      // Before anyone is answered: caches are invalidated here, so a till that reads right after
+      // its commit never sees the summary from before it.
       if (out.events.length > 0) {
         try {
           this.onCommitted(out.events);
         } catch {
-          // Consumers must not undo an acknowledged commit; they recount from Postgres.
+          // Consumers must not undo a commit; they recount from Postgres.
         }
       }
+      batch.forEach((p, i) => p.resolve(out.outcomes[i]!));
     } catch (e) {
       if (batch.length > 1 && !isStorageFailure(e)) {
         // A bug tripped by one operation must not fail its neighbours: run them one by one.

@@ -59,18 +59,12 @@ function routes(d: RouteDeps): Route[] {
       }
     };
 
-  async function invalidate(tenantId: string, json: string): Promise<void> {
-    const id = (JSON.parse(json) as { customer?: { id?: string } | null }).customer?.id;
-    if (id) await d.front.invalidateCustomer(tenantId, id);
-  }
-
   /** SELL → a check recorded once; PAYBACK → a refund of its sale; other documents are not ours. */
   async function record(tenantId: string, s: EvotorSale): Promise<void> {
     if (s.kind === 'OTHER') return;
     try {
       if (s.kind === 'SELL') {
-        const r = await d.ledger.commit(tenantId, CHANNEL, saleToCheck(s));
-        if (!r.replay) await invalidate(tenantId, r.json);
+        await d.ledger.commit(tenantId, CHANNEL, saleToCheck(s));
         return;
       }
       if (s.baseId === null) {
@@ -83,8 +77,7 @@ function routes(d: RouteDeps): Route[] {
           value: s.baseId,
         });
       }
-      const r = await d.ledger.refund(tenantId, CHANNEL, s.baseId, { externalId: s.id, occurredAt: s.occurredAt, lines: refundLinesFor(sold, returnedItems(s)) });
-      if (!r.replay) await invalidate(tenantId, r.json);
+      await d.ledger.refund(tenantId, CHANNEL, s.baseId, { externalId: s.id, occurredAt: s.occurredAt, lines: refundLinesFor(sold, returnedItems(s)) });
     } catch (e) {
       // The same document arriving by a second webhook kind (documents and receipts) has another
       // shape: it is already recorded, and refusing would only make the cloud retry forever.

@@ -44,11 +44,6 @@ function routes(d: RouteDeps): Route[] {
       }
     };
 
-  async function invalidate(tenantId: string, json: string): Promise<void> {
-    const id = (JSON.parse(json) as { customer?: { id?: string } | null }).customer?.id;
-    if (id) await d.front.invalidateCustomer(tenantId, id);
-  }
-
   return [
     {
       method: 'POST',
@@ -66,7 +61,6 @@ function routes(d: RouteDeps): Route[] {
         const r = parseInput(commitSchema, req.json(), 'чек Frontol');
         const check = toCheck(r, zone, Date.now());
         const c = await d.ledger.commit(tenantId, CHANNEL, check);
-        if (!c.replay) await invalidate(tenantId, c.json);
         return { ...checkAnswer(check, r, JSON.parse(c.json) as CheckResult), replay: c.replay };
       }),
     },
@@ -84,7 +78,6 @@ function routes(d: RouteDeps): Route[] {
         }
         const occurredAt = r.dateTime ? localIso(r.dateTime, 'dateTime', zone) : undefined;
         const c = await d.ledger.refund(tenantId, CHANNEL, r.saleDocument, { externalId: r.document, ...(occurredAt ? { occurredAt } : {}), ...(lines ? { lines } : {}) });
-        if (!c.replay) await invalidate(tenantId, c.json);
         return { ...refundAnswer(JSON.parse(c.json)), replay: c.replay };
       }),
     },

@@ -107,9 +107,6 @@ function asKopilka(e: unknown, d: RouteDeps, root: string): KopilkaError {
 // ── the operations, once for both transports ────────────────────────────────────────────────
 
 function operations(d: RouteDeps) {
-  const invalidate = async (tenantId: string, id: string | undefined) => {
-    if (id) await d.front.invalidateCustomer(tenantId, id);
-  };
   return {
     async findCustomer(c: Caller, q: OnecLookup, m: MoneyOut) {
       const ref = customerRefOf({ Phone: q.Phone, CardNumber: q.CardNumber }, 'FindCustomer');
@@ -145,14 +142,12 @@ function operations(d: RouteDeps) {
     async commit(c: Caller, check: OnecCheck, m: MoneyOut) {
       const r = await d.ledger.commit(c.tenantId, CHANNEL, checkFromOnec(check, c));
       const result = JSON.parse(r.json) as CheckResult;
-      if (!r.replay) await invalidate(c.tenantId, result.customer?.id);
       return { out: checkResultOut(result, r.replay, m), replay: r.replay };
     },
     async refund(c: Caller, q: OnecRefund, m: MoneyOut) {
       const { saleExternalId, request } = refundFromOnec(q, c.offset);
       const r = await d.ledger.refund(c.tenantId, CHANNEL, saleExternalId, request);
       const result = JSON.parse(r.json) as RefundResult;
-      if (!r.replay) await invalidate(c.tenantId, result.customer?.id);
       return { out: refundResultOut(result, r.replay, m), replay: r.replay };
     },
   };
