@@ -7,8 +7,13 @@ import type { Consumer, Front } from './front/front.ts';
 
 const monthFormat = new Intl.DateTimeFormat('sv-SE', { timeZone: BILLING_TIME_ZONE, year: 'numeric', month: '2-digit' });
 /** The billing month of an event, in the operator's time zone (as ledger/usage.ts counts). */
+let lastMonth = { hour: '', month: '' };
 export function usageMonth(at: string): string {
-  return monthFormat.format(new Date(at));
+  // Events of one hour share a month; Intl is the expensive part of metering an event.
+  const hour = at.slice(0, 13);
+  if (hour === lastMonth.hour) return lastMonth.month;
+  lastMonth = { hour, month: monthFormat.format(new Date(at)) };
+  return lastMonth.month;
 }
 
 export function startMetering(front: Front, consumer: string, log: { warn(o: object, m: string): void }): Consumer {

@@ -36,6 +36,8 @@ export interface BatchOutput {
 }
 
 const NUMERIC_ID = /^[1-9]\d{0,17}$/;
+/** How stale a program a batch may use: a change on another gateway is in force within this. */
+const PROGRAM_MAX_AGE_MS = 250;
 const k = BatchState.key;
 
 export async function executeBatch(
@@ -47,7 +49,7 @@ export async function executeBatch(
   evaluator: BatchEvaluator | null = null,
 ): Promise<BatchOutput> {
   const tenantIds = [...new Set(ops.map((o) => o.tenantId))];
-  const compiled = await programs.forBatch(client, tenantIds);
+  const compiled = await programs.forBatchWithin(client, tenantIds, PROGRAM_MAX_AGE_MS);
 
   const need = { checks: 0, lots: 0, customers: 0 };
   for (const op of ops) {

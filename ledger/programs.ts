@@ -30,6 +30,24 @@ export class ProgramCache {
     return out;
   }
 
+  /**
+   * For batches: programs checked within maxAgeMs are used as they are, the rest are checked in
+   * the batch's transaction. A program changed on another gateway is in force here within
+   * maxAgeMs; on the gateway that stored it, at once (forget).
+   */
+  async forBatchWithin(db: pg.ClientBase | pg.Pool, tenantIds: string[], maxAgeMs: number): Promise<Map<string, CompiledProgram>> {
+    const now = Date.now();
+    const out = new Map<string, CompiledProgram>();
+    const stale: string[] = [];
+    for (const t of tenantIds) {
+      const c = this.cache.get(t);
+      if (c !== undefined && now - c.checkedAt < maxAgeMs) out.set(t, c.program);
+      else stale.push(t);
+    }
+    if (stale.length > 0) for (const [t, p] of await this.forBatch(db, stale)) out.set(t, p);
+    return out;
+  }
+
   forget(tenantId: string): void {
     this.cache.delete(tenantId);
   }

@@ -38,9 +38,16 @@ export interface Evaluation {
   messages: string[];
 }
 
+// Formatting a date through Intl costs more than the rest of a check's rules; checks of one
+// minute share the answer.
+let lastDate = { minute: -1, timeZone: '', text: '' };
 function ddmmyyyy(at: number, timeZone: string): string {
+  const minute = Math.floor(at / 60_000);
+  if (lastDate.minute === minute && lastDate.timeZone === timeZone) return lastDate.text;
   const d = localDate(at, timeZone);
-  return `${String(d.day).padStart(2, '0')}.${String(d.month).padStart(2, '0')}.${d.year}`;
+  const text = `${String(d.day).padStart(2, '0')}.${String(d.month).padStart(2, '0')}.${d.year}`;
+  lastDate = { minute, timeZone, text };
+  return text;
 }
 
 export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null): Evaluation {
