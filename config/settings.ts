@@ -26,6 +26,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Processes serving the POS port (one event loop each); more than 1 needs REDIS_URL. */
   POS_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
+  /** SMS.ru account (https://sms.ru/api/send) for codes and notifications; none: SMS are refused. */
+  SMSRU_API_ID: z.string().min(8).optional(),
+  SMSRU_URL: z.string().url().default('https://sms.ru'),
+  SMS_FROM: z.string().max(11).optional(),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   DEMO: z.enum(['0', '1']).optional(),

@@ -5,6 +5,8 @@ import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { createPool } from '../ledger/postgres.ts';
+import { messenger } from '../communications/notify.ts';
+import { SmsRu } from '../communications/sms.ts';
 import { CONNECTORS } from './connectors/index.ts';
 import { ensureDemo, type Demo } from './demo.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
@@ -72,7 +74,8 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
-  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log };
+  const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
+  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, messenger: messenger(pool, sender, publish) };
   const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that

@@ -3,6 +3,7 @@ import { KopilkaError } from '../ledger/errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { parseInput } from '../ledger/validation.ts';
 import type { Front } from './front/front.ts';
+import type { Messenger } from '../communications/notify.ts';
 import { recordSms, usageForMonth } from '../ledger/usage.ts';
 import { parseMonth, usageResponse } from './billing.ts';
 import { channelOf, newKeySchema, requireAdmin, requireOperator, tenantOf, type KeyStore, type Principal } from './keys.ts';
@@ -41,6 +42,7 @@ export interface RouteDeps {
   keys: KeyStore;
   front: Front;
   rateLimitPerKey: number;
+  messenger: Messenger;
   log?: { warn(obj: object, msg: string): void };
 }
 

@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'NO_PROGRAM'
   | 'RATE_LIMITED'
   | 'STORAGE_UNAVAILABLE'
+  | 'SMS_NOT_SENT'
+  | 'SMS_NOT_CONFIGURED'
   | 'INTERNAL';
 
 const STATUS: Record<ErrorCode, number> = {
@@ -43,6 +45,8 @@ const STATUS: Record<ErrorCode, number> = {
   NO_PROGRAM: 422,
   RATE_LIMITED: 429,
   STORAGE_UNAVAILABLE: 503,
+  SMS_NOT_SENT: 502,
+  SMS_NOT_CONFIGURED: 422,
   INTERNAL: 500,
 };
 

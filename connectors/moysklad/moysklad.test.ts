@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
 import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
@@ -108,7 +109,8 @@ describe('МойСклад Loyalty API', () => {
     expect([wrongUnits.status, wrongUnits.body.errors[0].parameter]).toEqual([400, 'positions.0.price']);
     const noDemand = await ms('POST', '/retailsalesreturn', fx('loyalty/retailsalesreturn.request.v-2c1125a.json'));
     expect(noDemand.status).toBe(404);
-    expect((await ms('POST', '/counterparty/verify', fx('loyalty/counterparty-verify.request.json'))).status).toBe(400);
+    const noSms = await ms('POST', '/counterparty/verify', fx('loyalty/counterparty-verify.request.json'));
+    expect([noSms.status, noSms.body.errors[0].error_message]).toEqual([412, expect.stringContaining('SMS не настроена')]);
     expect((await ms('GET', '/giftcard?name=123456&retailStoreId=x')).status).toBe(404);
   });
 });
@@ -156,5 +158,50 @@ describe('МойСклад JSON API: sync and webhooks', () => {
     const r = await call(s.api, 'POST', '/v1/connectors/moysklad/sync', admin);
     expect([r.status, r.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
     expect(r.body.error.message).toContain('МойСклад ответил');
+  });
+});
+
+describe('МойСклад confirmation codes by SMS (SMS.ru stand-in)', () => {
+  it('sends the code the till will compare, and billing counts the SMS', async () => {
+    const sent: { to: string; msg: string; apiId: string }[] = [];
+    const sms = createServer((req, res) => {
+      const u = new URL(req.url!, 'http://x');
+      const to = u.searchParams.get('to')!;
+      sent.push({ to, msg: u.searchParams.get('msg')!, apiId: u.searchParams.get('api_id')! });
+      // The documented answer (communications/fixtures/smsru-send.response.json), for this number.
+      const doc = JSON.parse(readFileSync(new URL('../../communications/fixtures/smsru-send.response.json', import.meta.url), 'utf8'));
+      const answer = to === '79990000000' ? { ...doc, sms: { [to]: doc.sms['74993221627'] } } : { ...doc, sms: { [to]: doc.sms['79255070602'] } };
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(answer));
+    });
+    await new Promise<void>((r) => sms.listen(0, '127.0.0.1', r));
+    const svc = await startTestService({ redis: false, env: { SMSRU_API_ID: 'test-api-id-123', SMSRU_URL: `http://127.0.0.1:${(sms.address() as { port: number }).port}` } });
+    try {
+      const t = await call(svc.api, 'POST', '/v1/tenants', OPERATOR, { name: 'С кодами' });
+      const key = (await call(svc.api, 'POST', '/v1/keys', t.body.adminKey, { channel: 'moysklad' })).body.key;
+      const verify = async (path: string, body: unknown) => {
+        const r = await fetch(`${svc.pos}/moysklad/loyalty${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'lognex-discount-api-auth-token': key }, body: JSON.stringify(body) });
+        return { status: r.status, body: await r.json() };
+      };
+      const reg = await verify('/counterparty/verify', { ...fx('loyalty/counterparty-verify.request.json'), phone: '8 916 000-00-77' });
+      expect(reg.status).toBe(200);
+      expect(reg.body).toMatchObject({ verificationCode: expect.stringMatching(/^\d{4}$/), timeForRepeat: 60, messageForCashier: 'Код отправлен на +7916***0077' });
+      expect(sent.at(-1)).toEqual({ to: '79160000077', apiId: 'test-api-id-123', msg: `Код подтверждения регистрации в программе лояльности: ${reg.body.verificationCode}` });
+
+      const c = await call(svc.pos, 'POST', '/v1/customers', t.body.adminKey, { phone: '+79160000078' });
+      const spend = await verify('/retaildemand/verify', { retailStore: { meta: { id: 's' } }, counterpartyId: c.body.id });
+      expect(spend.status).toBe(200);
+      expect(sent.at(-1)!.msg).toContain(spend.body.verificationCode);
+
+      const refused = await verify('/counterparty/verify', { meta: { href: 'x' }, phone: '+79990000000' });
+      expect(refused.status).toBe(502);
+      expect(refused.body.errors[0].error_message).toContain('нельзя отправлять');
+
+      const usage = await call(svc.api, 'GET', '/v1/usage', t.body.adminKey);
+      expect(usage.body[0].sms).toEqual({ count: 2, cost: 500, byTopic: { codes: { count: 2, cost: 500 } } });
+    } finally {
+      await svc.stop();
+      await new Promise((r) => sms.close(r));
+    }
   });
 });

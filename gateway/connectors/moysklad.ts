@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import {
   counterpartyRow,
@@ -174,16 +174,30 @@ function routes(d: RouteDeps): Route[] {
         return { status: 200, body: { bonusProgram: { agentBonusBalance: hundredthsToPoints(s.balance.available) } } };
       }),
     },
-    ...['counterparty/verify', 'retaildemand/verify'].map(
-      (p): Route => ({
-        method: 'POST',
-        path: `${BASE}/${p}`,
-        handler: loyalty(async () => {
-          // We would have to send an SMS and hand the code back; no SMS provider is connected.
-          throw new KopilkaError('INVALID_INPUT', 'Подтверждение кодом из SMS в Копилке не подключено: проведите операцию без кода', { field: 'verification' });
-        }),
+    {
+      // Registration with a confirmation code: we send the code, the till compares it.
+      method: 'POST',
+      path: `${BASE}/counterparty/verify`,
+      handler: loyalty(async (tenantId, req) => {
+        const c = parseInput(counterpartySchema, req.json(), 'покупатель МойСклад');
+        const phone = c.phone ? normalizePhone(c.phone) : null;
+        if (phone === null) throw new KopilkaError('INVALID_INPUT', 'Для кода подтверждения нужен телефон покупателя', { field: 'phone' });
+        return { status: 200, body: await sendCode(d, tenantId, phone, null, 'регистрации в программе лояльности') };
       }),
-    ),
+    },
+    {
+      // Spending points with a confirmation code.
+      method: 'POST',
+      path: `${BASE}/retaildemand/verify`,
+      handler: loyalty(async (tenantId, req) => {
+        const b = parseInput(verifySaleSchema, req.json(), 'подтверждение списания');
+        const { ref } = await refOf(tenantId, { meta: { id: b.counterpartyId }, phone: b.phone ?? null });
+        if (ref == null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Покупатель не участвует в программе лояльности', { field: 'counterpartyId' });
+        const customer = await d.ledger.customer(tenantId, ref);
+        if (customer.phone === null) throw new KopilkaError('INVALID_INPUT', 'У покупателя нет телефона для кода', { field: 'phone' });
+        return { status: 200, body: await sendCode(d, tenantId, customer.phone, customer.id, 'списания бонусов') };
+      }),
+    },
     {
       method: 'POST',
       path: `${BASE}/retaildemand/recalc`,
@@ -251,6 +265,23 @@ function routes(d: RouteDeps): Route[] {
       },
     },
   ];
+}
+
+const verifySaleSchema = z
+  .object({ retailStore: z.unknown().optional(), counterpartyId: z.string().min(1), phone: z.string().nullish() })
+  .passthrough();
+
+/** How long the till must wait before asking for another code, in seconds. */
+const CODE_REPEAT_S = 60;
+
+async function sendCode(d: RouteDeps, tenantId: string, phone: string, customerId: string | null, what: string) {
+  const code = String(randomInt(1000, 10_000));
+  await d.messenger.sms(tenantId, 'codes', phone, `Код подтверждения ${what}: ${code}`, customerId);
+  return {
+    verificationCode: code,
+    timeForRepeat: CODE_REPEAT_S,
+    messageForCashier: `Код отправлен на ${phone.slice(0, 5)}***${phone.slice(-4)}`,
+  };
 }
 
 const webhookSchema = z
