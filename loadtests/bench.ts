@@ -136,7 +136,7 @@ try {
   const key = (await post('/v1/keys', t.adminKey, { channel: 'cashier' })).key as string;
   const o: ScenarioOptions = { customers: CUSTOMERS, run: `warm-${Date.now()}` };
   // Customers exist before the clock starts: a till mostly sees returning customers.
-  const warm = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, o), seconds: 600, connections: 128, amount: CUSTOMERS });
+  const warm = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, o), seconds: 600, connections: Math.min(128, CUSTOMERS), amount: CUSTOMERS });
   console.log(`warm-up: ${warm.total} checks registering ${CUSTOMERS} customers (${warm.rps.toFixed(0)}/s)\n`);
 
   const pids = gatewayPids(gateway.pid!);
