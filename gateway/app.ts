@@ -69,6 +69,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   };
   ledger = await Ledger.open({
     pool,
+    summaries: front,
     onEvents: publish,
     writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
     workers: s.WORKERS,

@@ -121,6 +121,11 @@ describe.each([
     await s.app.ledger.commit(t0, 'onec', sale({ customer: { id: r.body.id } }));
     const after = await call(s.pos, 'GET', `/v1/customers/${r.body.id}`, cashier);
     expect(after.body.purchases).toBe(1);
+    // Calculate reads the same cache: twice to get it cached, then a commit, then it must see it.
+    const calc = () => call(s.pos, 'POST', '/v1/checks/calculate', cashier, sale({ customer: { phone: '+79160000009' }, redeem: 'max' }));
+    const before = (await calc(), await calc()).body.customer.balance.available;
+    await s.app.ledger.commit(t0, 'onec', sale({ customer: { id: r.body.id }, redeem: 1000 }));
+    expect((await calc()).body.customer.balance.available).toBe(before - 1000 + 5400); // 10% of 540 ₽ paid
   });
 
   it('refunds fully and partly', async () => {

@@ -156,8 +156,8 @@ export function nativeRoutes(d: RouteDeps): Route[] {
       path: '/v1/customers',
       handler: async (req) => {
         const tenantId = tenantOf(await who(req));
-        if (req.query.phone) return ok(await d.ledger.customer(tenantId, { phone: req.query.phone }));
-        if (req.query.card) return ok(await d.ledger.customer(tenantId, { cardNumber: req.query.card }));
+        if (req.query.phone) return ok(await d.ledger.summary(tenantId, { phone: req.query.phone }));
+        if (req.query.card) return ok(await d.ledger.summary(tenantId, { cardNumber: req.query.card }));
         throw new KopilkaError('INVALID_INPUT', 'Укажите ?phone= или ?card=', { field: 'phone' });
       },
     },
@@ -166,15 +166,7 @@ export function nativeRoutes(d: RouteDeps): Route[] {
       path: '/v1/customers/:id',
       handler: async (req) => {
         const tenantId = tenantOf(await who(req));
-        const id = req.params.id!;
-        const hit = await d.front.getCustomer(tenantId, id);
-        if (hit.json !== null) return { status: 200, body: null, raw: hit.json };
-        const view = await d.ledger.customerView(tenantId, { id });
-        const json = JSON.stringify(view.summary);
-        // Cached until a lot activates or burns (or 30 s): time alone changes a balance too.
-        const ttl = view.changesAt === null ? 30 : Math.floor((view.changesAt - Date.now()) / 1000);
-        if (ttl >= 1) await d.front.setCustomer(tenantId, id, json, hit.generation, Math.min(30, ttl));
-        return { status: 200, body: null, raw: json };
+        return ok(await d.ledger.summary(tenantId, { id: req.params.id! }));
       },
     },
     {

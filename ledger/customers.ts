@@ -85,6 +85,9 @@ export interface CustomerSummary {
   birthDate: string | null;
   email: string | null;
   registeredAt: string;
+  /** A level the business assigned by hand (the level shown is the higher of it and the earned one). */
+  assignedLevel: string | null;
+  referrerId: string | null;
 }
 
 export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { available: number; pending: number }): CustomerSummary {
@@ -106,5 +109,7 @@ export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { a
     birthDate: c.birthDate,
     email: c.email,
     registeredAt: new Date(c.registeredAt).toISOString(),
+    assignedLevel: c.assignedLevel,
+    referrerId: c.referrerId,
   };
 }

@@ -3,26 +3,36 @@ import type pg from 'pg';
 import { balanceAt, type Lot } from './account.ts';
 import { parseCheck, type CheckResult, type ParsedCheck } from './check.ts';
 import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSummary } from './customers.ts';
-import { KopilkaError } from './errors.ts';
+import { isKopilkaError, KopilkaError } from './errors.ts';
 import { createEvaluator } from './evaluator.ts';
 import type { KopilkaEvent } from './events.ts';
 import { customerBurnAt, DAY_MS, localIsoDate } from './lots.ts';
 import { migrate } from './migrate.ts';
-import { checkAge, customerState, requestHash, type GiftOp, type LedgerOp, type OpOutcome } from './operations.ts';
+import { checkAge, requestHash, type GiftOp, type LedgerOp, type OpOutcome } from './operations.ts';
 import { requirePhone } from './phone.ts';
 import { compileProgram, DEFAULT_PROGRAM_INPUT, parseProgram, type CompiledProgram, type Program } from './program.ts';
 import { ProgramCache } from './programs.ts';
 import { refundRequestSchema } from './refunds.ts';
 import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
-import { evaluateCheck } from './rules/evaluate.ts';
+import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
 import { parseInput } from './validation.ts';
 import { DEFAULT_WRITER_OPTIONS, GroupCommitWriter, type WriterOptions } from './writer.ts';
 
 // The ledger's face to the gateway: validated inputs in, results or KopilkaErrors out. Writes go
 // through the group-commit writer; reads go straight to Postgres.
 
+/**
+ * Where customer summaries may be cached (the gateway's front). A generation, read before the
+ * summary is built from Postgres, guards the cache against a commit landing in between.
+ */
+export interface SummaryCache {
+  getCustomer(tenantId: string, customerId: string): Promise<{ json: string | null; generation: number }>;
+  setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean>;
+}
+
 export interface LedgerOptions {
   pool: pg.Pool;
+  summaries?: SummaryCache;
   writer?: Partial<WriterOptions>;
   /** Worker threads evaluating the rules of a batch; 0 (default) evaluates on the event loop. */
   workers?: number;
@@ -62,9 +72,13 @@ export class Ledger {
   readonly writer: GroupCommitWriter;
   readonly programs = new ProgramCache();
   private readonly now: () => number;
+  private readonly summaries: SummaryCache | null;
+  /** Phone and card → customer id. Neither changes once given, so the map never goes stale. */
+  private readonly idByRef = new Map<string, string>();
 
   private constructor(o: LedgerOptions) {
     this.pool = o.pool;
+    this.summaries = o.summaries ?? null;
     this.now = o.now ?? Date.now;
     this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0));
   }
@@ -152,6 +166,32 @@ export class Ledger {
     return { summary: customerSummary(program, found.row, this.balance(program, found.row, found.lots)), changesAt };
   }
 
+  /**
+   * The summary from the cache when it is there and current, else from Postgres (and then cached
+   * until a lot activates or burns, 30 s at most). Commits invalidate it before they are answered.
+   */
+  async summary(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+    const refKey = 'id' in by ? null : 'phone' in by ? `${tenantId}\u0000p\u0000${requirePhone(by.phone)}` : `${tenantId}\u0000c\u0000${by.cardNumber}`;
+    const id = 'id' in by ? by.id : this.idByRef.get(refKey!);
+    let generation: number | null = null;
+    if (id !== undefined && this.summaries !== null) {
+      const hit = await this.summaries.getCustomer(tenantId, id);
+      if (hit.json !== null) return JSON.parse(hit.json) as CustomerSummary;
+      generation = hit.generation;
+    }
+    const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
+    if (refKey !== null && id === undefined) {
+      if (this.idByRef.size > 200_000) this.idByRef.clear();
+      this.idByRef.set(refKey, view.summary.id);
+    }
+    // Without a generation read before the summary was built (first lookup by phone), no caching.
+    if (generation !== null && this.summaries !== null) {
+      const ttl = view.changesAt === null ? 30 : Math.min(30, Math.floor((view.changesAt - this.now()) / 1000));
+      if (ttl >= 1) await this.summaries.setCustomer(tenantId, view.summary.id, JSON.stringify(view.summary), generation, ttl);
+    }
+    return view.summary;
+  }
+
   private balance(program: CompiledProgram, row: CustomerRow, lots: Lot[]): { available: number; pending: number } {
     return balanceAt({ debt: row.debt, burnAt: customerBurnAt(program.source.expiry, row.lastPurchaseAt) }, lots, this.now());
   }
@@ -190,15 +230,24 @@ export class Ledger {
     const check = parseCheck(input);
     const program = await this.program(tenantId);
     checkAge(program, check, this.now());
-    let state = null;
+    let state: CustomerState | null = null;
     if (check.customer != null) {
-      const found = await this.loadCustomer(tenantId, check.customer);
+      const found = await this.summary(tenantId, check.customer).catch((e) => (isKopilkaError(e) && e.code === 'CUSTOMER_NOT_FOUND' ? null : Promise.reject(e)));
       if (found === null) {
         if (!('phone' in check.customer)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден: проверьте номер карты', { customer: check.customer });
+        // A new phone: priced as the customer it will be once the sale registers it.
         state = { id: '', totalSpent: 0, purchases: 0, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt: check.at };
       } else {
-        const b = this.balance(program, found.row, found.lots);
-        state = customerState({ row: found.row, isNew: false, dirty: false, account: null }, Math.max(0, b.available), b.pending);
+        state = {
+          id: found.id,
+          totalSpent: found.totalSpent,
+          purchases: found.purchases,
+          assignedLevel: found.assignedLevel,
+          available: found.balance.available,
+          pending: found.balance.pending,
+          referrerId: found.referrerId,
+          registeredAt: Date.parse(found.registeredAt),
+        };
       }
     }
     const ev = evaluateCheck(program, check, state);
