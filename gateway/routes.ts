@@ -60,18 +60,24 @@ const smsSchema = z
   .object({ topic: z.string().trim().min(1).max(64), phone: z.string().min(5).max(32), customerId: z.string().max(20).nullish() })
   .strict();
 
-export function nativeRoutes(d: RouteDeps): Route[] {
-  async function who(req: ApiRequest): Promise<Principal> {
-    const p = await d.keys.authenticate(req.headers.authorization);
-    if (p.kind === 'admin' || p.kind === 'channel') {
-      const bucket = `${p.tenantId}:${req.headers.authorization!.slice(-16)}`;
-      const r = await d.front.rateLimit(p.tenantId, bucket, d.rateLimitPerKey, d.rateLimitPerKey * 2);
-      if (!r.allowed) {
-        throw new KopilkaError('RATE_LIMITED', 'Слишком много запросов с этим ключом: повторите через секунду', { retryAfterMs: r.retryAfterMs });
-      }
+/**
+ * Who is calling, for every protocol: the key checked, then its rate limit (tenant keys only;
+ * the operator's token is not limited). Connectors pass the key however their protocol carries it.
+ */
+export async function caller(d: RouteDeps, authorization: string | undefined): Promise<Principal> {
+  const p = await d.keys.authenticate(authorization);
+  if (p.kind === 'admin' || p.kind === 'channel') {
+    const bucket = `${p.tenantId}:${authorization!.trim().slice(-16)}`;
+    const r = await d.front.rateLimit(p.tenantId, bucket, d.rateLimitPerKey, d.rateLimitPerKey * 2);
+    if (!r.allowed) {
+      throw new KopilkaError('RATE_LIMITED', 'Слишком много запросов с этим ключом: повторите через секунду', { retryAfterMs: r.retryAfterMs });
     }
-    return p;
   }
+  return p;
+}
+
+export function nativeRoutes(d: RouteDeps): Route[] {
+  const who = (req: ApiRequest) => caller(d, req.headers.authorization);
 
   const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -156,8 +162,8 @@ export function nativeRoutes(d: RouteDeps): Route[] {
       path: '/v1/customers',
       handler: async (req) => {
         const tenantId = tenantOf(await who(req));
-        if (req.query.phone) return ok(await d.ledger.summary(tenantId, { phone: req.query.phone }));
-        if (req.query.card) return ok(await d.ledger.summary(tenantId, { cardNumber: req.query.card }));
+        if (req.query.phone) return ok(await d.ledger.customer(tenantId, { phone: req.query.phone }));
+        if (req.query.card) return ok(await d.ledger.customer(tenantId, { cardNumber: req.query.card }));
         throw new KopilkaError('INVALID_INPUT', 'Укажите ?phone= или ?card=', { field: 'phone' });
       },
     },
@@ -166,7 +172,7 @@ export function nativeRoutes(d: RouteDeps): Route[] {
       path: '/v1/customers/:id',
       handler: async (req) => {
         const tenantId = tenantOf(await who(req));
-        return ok(await d.ledger.summary(tenantId, { id: req.params.id! }));
+        return ok(await d.ledger.customer(tenantId, { id: req.params.id! }));
       },
     },
     {

@@ -144,10 +144,6 @@ export class Ledger {
     return { row: customerFromRow(row), lots };
   }
 
-  async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
-    return (await this.customerView(tenantId, by)).summary;
-  }
-
   /** The summary, and when time alone will change it next (a lot activating or burning). */
   async customerView(tenantId: string, by: CustomerLookup): Promise<{ summary: CustomerSummary; changesAt: number | null }> {
     const [program, found] = await Promise.all([this.program(tenantId), this.loadCustomer(tenantId, by)]);
@@ -170,7 +166,7 @@ export class Ledger {
    * The summary from the cache when it is there and current, else from Postgres (and then cached
    * until a lot activates or burns, 30 s at most). Commits invalidate it before they are answered.
    */
-  async summary(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+  async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
     const refKey = 'id' in by ? null : 'phone' in by ? `${tenantId}\u0000p\u0000${requirePhone(by.phone)}` : `${tenantId}\u0000c\u0000${by.cardNumber}`;
     const id = 'id' in by ? by.id : this.idByRef.get(refKey!);
     let generation: number | null = null;
@@ -232,7 +228,7 @@ export class Ledger {
     checkAge(program, check, this.now());
     let state: CustomerState | null = null;
     if (check.customer != null) {
-      const found = await this.summary(tenantId, check.customer).catch((e) => (isKopilkaError(e) && e.code === 'CUSTOMER_NOT_FOUND' ? null : Promise.reject(e)));
+      const found = await this.customer(tenantId, check.customer).catch((e) => (isKopilkaError(e) && e.code === 'CUSTOMER_NOT_FOUND' ? null : Promise.reject(e)));
       if (found === null) {
         if (!('phone' in check.customer)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден: проверьте номер карты', { customer: check.customer });
         // A new phone: priced as the customer it will be once the sale registers it.

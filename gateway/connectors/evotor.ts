@@ -4,10 +4,8 @@ import { documentToSale, receiptToSale, returnedItems, saleToCheck, type EvotorS
 import { refundLinesFor } from '../../connectors/shared/refund-lines.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { saleLines } from '../../ledger/links.ts';
-import { zoneOffsetMinutes } from '../../ledger/lots.ts';
-import { isStorageFailure } from '../../ledger/writer.ts';
-import type { ApiRequest, ApiResponse, Route, RouteDeps } from '../routes.ts';
-import type { Connector } from './connector.ts';
+import { caller, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
+import { protocolError, tenantZone, type Connector } from './connector.ts';
 
 // Эвотор: the webhooks Облако Эвотор sends to a partner server when a smart terminal closes a sale
 // (SELL) or a return (PAYBACK). Protocol notes: connectors/evotor/PROTOCOL.md; translation:
@@ -39,7 +37,7 @@ function routes(d: RouteDeps): Route[] {
   async function tenantOfToken(header: string | undefined): Promise<string> {
     const h = (header ?? '').trim();
     if (h === '') throw new KopilkaError('UNAUTHORIZED', 'Нет заголовка Authorization: укажите ключ канала «evotor» как токен пользователя');
-    const p = await d.keys.authenticate(/^Bearer\s/i.test(h) ? h : `Bearer ${h}`);
+    const p = await caller(d, /^Bearer\s/i.test(h) ? h : `Bearer ${h}`);
     if (p.kind !== 'channel' || p.channel !== CHANNEL) throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ канала «evotor» (kp_evotor_…)');
     return p.tenantId;
   }
@@ -49,13 +47,12 @@ function routes(d: RouteDeps): Route[] {
     async (req: ApiRequest): Promise<ApiResponse> => {
       try {
         const tenantId = await tenantOfToken(req.headers.authorization);
-        const tz = (await d.ledger.program(tenantId)).source.timezone;
-        await f(tenantId, req, (at) => zoneOffsetMinutes(at, tz));
+        await f(tenantId, req, await tenantZone(d, tenantId));
         return OK;
       } catch (e) {
-        if (isKopilkaError(e)) return evotorError(e);
-        if (isStorageFailure(e)) return evotorError(new KopilkaError('STORAGE_UNAVAILABLE', 'Программа лояльности временно недоступна, повторите'));
-        throw e;
+        const known = protocolError(e);
+        if (known === null) throw e;
+        return evotorError(known);
       }
     };
 

@@ -3,13 +3,11 @@ import { checkAnswer, customerAnswer, customerOf, frontolError, refundAnswer, re
 import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
 import { refundLinesFor } from '../../connectors/shared/refund-lines.ts';
 import type { CheckResult } from '../../ledger/check.ts';
-import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
+import { KopilkaError } from '../../ledger/errors.ts';
 import { saleLines } from '../../ledger/links.ts';
-import { zoneOffsetMinutes } from '../../ledger/lots.ts';
 import { parseInput } from '../../ledger/validation.ts';
-import { isStorageFailure } from '../../ledger/writer.ts';
-import type { ApiRequest, ApiResponse, Route, RouteDeps } from '../routes.ts';
-import type { Connector } from './connector.ts';
+import { caller, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
+import { protocolError, tenantZone, type Connector } from './connector.ts';
 
 // Frontol (ATOL): Kopilka's own HTTP+JSON protocol for Frontol scripts, on the POS port.
 //   POST /frontol/v1/calculate   price the open document: discounts, bonus payment, the most payable
@@ -33,14 +31,13 @@ function routes(d: RouteDeps): Route[] {
     (f: (tenantId: string, req: ApiRequest, zone: ZoneOffset) => Promise<unknown>) =>
     async (req: ApiRequest): Promise<ApiResponse> => {
       try {
-        const p = await d.keys.authenticate(req.headers.authorization);
+        const p = await caller(d, req.headers.authorization);
         if (p.kind !== 'channel' || p.channel !== CHANNEL) throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ канала «frontol» (kp_frontol_…): проверьте настройки скрипта');
-        const tz = (await d.ledger.program(p.tenantId)).source.timezone;
-        return { status: 200, body: await f(p.tenantId, req, (at) => zoneOffsetMinutes(at, tz)) };
+        return { status: 200, body: await f(p.tenantId, req, await tenantZone(d, p.tenantId)) };
       } catch (e) {
-        if (isKopilkaError(e)) return frontolError(e);
-        if (isStorageFailure(e)) return frontolError(new KopilkaError('STORAGE_UNAVAILABLE', 'Программа лояльности временно недоступна: повторите через несколько секунд'));
-        throw e;
+        const known = protocolError(e);
+        if (known === null) throw e;
+        return frontolError(known);
       }
     };
 

@@ -22,14 +22,12 @@ import {
 import { DEFAULT_API_URL, demandToCheck, MoySkladApi, type DemandPosition, type MoySkladSettings, type RetailDemand } from '../../connectors/moysklad/jsonapi.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { connectorSettings, externalIdsOf, linkCustomer, linkedCustomer, productGroups, saleLines, saveConnectorSettings, tenantByWebhookSecret, upsertProducts } from '../../ledger/links.ts';
-import { zoneOffsetMinutes } from '../../ledger/lots.ts';
 import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { parseInput } from '../../ledger/validation.ts';
-import { isStorageFailure } from '../../ledger/writer.ts';
 import { requireAdmin } from '../keys.ts';
-import type { ApiRequest, ApiResponse, Route, RouteDeps } from '../routes.ts';
-import type { Connector } from './connector.ts';
+import { caller, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
+import { protocolError, tenantZone, type Connector } from './connector.ts';
 
 // МойСклад: the Loyalty API the till calls (base address /moysklad/loyalty, registered in
 // МойСклад with a Kopilka key of channel `moysklad` as its token), the JSON API webhook, and the
@@ -55,18 +53,17 @@ function routes(d: RouteDeps): Route[] {
       try {
         const token = req.headers['lognex-discount-api-auth-token'];
         if (!token) throw new KopilkaError('UNAUTHORIZED', 'Нет заголовка Lognex-Discount-API-Auth-Token: укажите ключ Копилки в настройках решения');
-        const p = await d.keys.authenticate(`Bearer ${token}`);
+        const p = await caller(d, `Bearer ${token}`);
         if (p.kind === 'channel' && p.channel !== CHANNEL) throw new KopilkaError('UNAUTHORIZED', `Это ключ канала «${p.channel}», а нужен ключ канала «moysklad»`);
         if (p.kind !== 'channel' && p.kind !== 'admin') throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ организации с каналом «moysklad»');
         return await f(p.tenantId, req);
       } catch (e) {
-        if (isKopilkaError(e)) return loyaltyError(e);
-        if (isStorageFailure(e)) return loyaltyError(new KopilkaError('STORAGE_UNAVAILABLE', 'Программа лояльности временно недоступна, повторите'));
-        throw e;
+        const known = protocolError(e);
+        if (known === null) throw e;
+        return loyaltyError(known);
       }
     };
 
-  const zoneOf = (tenantId: string) => zoneFor(d, tenantId);
 
   /** МойСклад's counterparty → the customer reference the ledger understands. */
   async function refOf(tenantId: string, agent: Agent | null | undefined): Promise<{ ref: CustomerRef; msId: string | null }> {
@@ -100,7 +97,7 @@ function routes(d: RouteDeps): Route[] {
     const groups = await productGroups(pool, tenantId, SYSTEM, s.positions.map((p) => p.assortment.meta.id ?? '').filter(Boolean));
     const check = {
       externalId: documentId(s),
-      occurredAt: occurredAt(s.moment, await zoneOf(tenantId)),
+      occurredAt: occurredAt(s.moment, await tenantZone(d, tenantId)),
       storeId: s.retailStore.meta.id ?? null,
       customer: ref,
       lines: linesOf(s.positions, { groups }),
@@ -299,7 +296,7 @@ export async function processEvents(d: RouteDeps, tenantId: string, api: MoySkla
     try {
       const doc = await api.get<RetailDemand>(e.meta.href);
       const positions = (await api.get<{ rows: DemandPosition[] }>(`${e.meta.href.split('?')[0]}/positions`)).rows;
-      const at = occurredAt(doc.moment, await zoneFor(d, tenantId));
+      const at = occurredAt(doc.moment, await tenantZone(d, tenantId));
       if (e.meta.type === 'retaildemand') {
         const customer = await customerOfDemand(d, tenantId, api, doc);
         const groups = await productGroups(d.ledger.pool, tenantId, SYSTEM, positions.map((p) => idFromHref(p.assortment.meta.href)));
@@ -323,11 +320,6 @@ export async function processEvents(d: RouteDeps, tenantId: string, api: MoySkla
     }
   }
   return recorded;
-}
-
-async function zoneFor(d: RouteDeps, tenantId: string): Promise<ZoneOffset> {
-  const tz = (await d.ledger.program(tenantId)).source.timezone;
-  return (at: number) => zoneOffsetMinutes(at, tz);
 }
 
 /** МойСклад's moment is the account's wall clock ("2016-04-18 15:06:00"); none means now. */

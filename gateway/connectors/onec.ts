@@ -30,11 +30,9 @@ import {
 import { inspectSoapRequest, MAX_SOAP_BODY, tooLarge, wsdlFor, wsdlText } from '../../connectors/onec/xml.ts';
 import type { CheckResult } from '../../ledger/check.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
-import { zoneOffsetMinutes } from '../../ledger/lots.ts';
 import type { RefundResult } from '../../ledger/operations.ts';
-import { isStorageFailure } from '../../ledger/writer.ts';
-import type { ApiRequest, ApiResponse, Route, RouteDeps } from '../routes.ts';
-import type { Connector } from './connector.ts';
+import { caller, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
+import { protocolError, tenantZone, type Connector } from './connector.ts';
 
 // 1C:Enterprise: a document/literal SOAP 1.1 service a configurator imports as a WS-reference
 // (connectors/onec/kopilka.wsdl, served at /onec/soap?wsdl) and the same operations as HTTP+JSON
@@ -79,27 +77,24 @@ async function callerOf(d: RouteDeps, key: string | null): Promise<Caller> {
   if (key === null) {
     throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: укажите ключ канала «onec» паролем (WSПрокси.Пароль), заголовком Authorization: Bearer <ключ> или в элементе Key');
   }
-  const p = await d.keys.authenticate(`Bearer ${key}`);
+  const p = await caller(d, `Bearer ${key}`);
   if (p.kind !== 'channel' || p.channel !== CHANNEL) {
     const what = p.kind === 'channel' ? `ключ канала «${p.channel}»` : p.kind === 'admin' ? 'ключ администратора' : 'служебный токен';
     throw new KopilkaError('UNAUTHORIZED', `Это ${what}, а нужен ключ канала «onec»: создайте его в Копилке (POST /v1/keys {"channel": "onec"})`);
   }
-  const r = await d.front.rateLimit(p.tenantId, `${p.tenantId}:${key.slice(-16)}`, d.rateLimitPerKey, d.rateLimitPerKey * 2);
-  if (!r.allowed) throw new KopilkaError('RATE_LIMITED', 'Слишком много запросов с этим ключом: повторите через секунду', { retryAfterMs: r.retryAfterMs });
-  const tz = (await d.ledger.program(p.tenantId)).source.timezone;
-  return { tenantId: p.tenantId, storeId: p.storeId, offset: (at) => zoneOffsetMinutes(at, tz) };
+  return { tenantId: p.tenantId, storeId: p.storeId, offset: await tenantZone(d, p.tenantId) };
 }
 
 /** Any failure as a KopilkaError, its field (if any) in the WSDL's names. */
 function asKopilka(e: unknown, d: RouteDeps, root: string): KopilkaError {
-  if (isKopilkaError(e)) {
-    const field = e.details?.field;
+  const known = protocolError(e);
+  if (known !== null) {
+    const field = known.details?.field;
     if (typeof field === 'string' && /^[a-z(]/.test(field)) {
-      return new KopilkaError(e.code, e.message, { ...e.details, field: onecField(field, root).replace(/^\./, '') });
+      return new KopilkaError(known.code, known.message, { ...known.details, field: onecField(field, root).replace(/^\./, '') });
     }
-    return e;
+    return known;
   }
-  if (isStorageFailure(e)) return new KopilkaError('STORAGE_UNAVAILABLE', 'База данных недоступна, ничего не записано. Повторите запрос через несколько секунд');
   d.log?.warn({ err: e instanceof Error ? e.message : String(e) }, 'onec: unhandled error');
   return new KopilkaError('INTERNAL', 'Внутренняя ошибка сервиса. Повторите запрос; если ошибка повторится, сообщите в поддержку');
 }

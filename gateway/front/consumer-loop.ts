@@ -174,3 +174,16 @@ export function runConsumer(
     },
   };
 }
+
+/** Keeps a consumer in its front's set until it stops, so closing the front stops them all. */
+export function tracked(consumers: Set<StreamConsumer>, inner: StreamConsumer): StreamConsumer {
+  const handle: StreamConsumer = {
+    ready: inner.ready,
+    stop: async () => {
+      consumers.delete(handle);
+      await inner.stop();
+    },
+  };
+  consumers.add(handle);
+  return handle;
+}

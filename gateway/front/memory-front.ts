@@ -1,5 +1,5 @@
 import type { KopilkaEvent } from '../../ledger/events.ts';
-import { runConsumer, type EventHandler, type StreamConsumeOptions, type StreamConsumer } from './consumer-loop.ts';
+import { runConsumer, tracked, type EventHandler, type StreamConsumeOptions, type StreamConsumer } from './consumer-loop.ts';
 import type { CachedCustomer, Front, FrontLogger, RateDecision } from './front.ts';
 import { MemoryStream } from './memory-stream.ts';
 import { bucketLifetimeMs, takeToken, type BucketState } from './token-bucket.ts';
@@ -115,15 +115,7 @@ export class MemoryFront implements Front {
       return this.stream.reader(group, consumer);
     };
     const inner = runConsumer(open, handler, opts, { group, consumer, logger: this.logger });
-    const handle: StreamConsumer = {
-      ready: inner.ready,
-      stop: async () => {
-        this.consumers.delete(handle);
-        await inner.stop();
-      },
-    };
-    this.consumers.add(handle);
-    return handle;
+    return tracked(this.consumers, inner);
   }
 
   async ping(): Promise<boolean> {

@@ -2,6 +2,7 @@ import { createClient } from 'redis';
 import type { KopilkaEvent } from '../../ledger/events.ts';
 import {
   runConsumer,
+  tracked,
   type Delivery,
   type EventHandler,
   type StreamConsumeOptions,
@@ -259,15 +260,7 @@ export class RedisFront implements Front {
       consumer,
       logger: this.opts.logger,
     });
-    const handle: StreamConsumer = {
-      ready: inner.ready,
-      stop: async () => {
-        this.consumers.delete(handle);
-        await inner.stop();
-      },
-    };
-    this.consumers.add(handle);
-    return handle;
+    return tracked(this.consumers, inner);
   }
 
   private async openReader(group: string, consumer: string, from: 'start' | 'new'): Promise<StreamReader> {
