@@ -73,3 +73,17 @@ export async function call(base: string, method: string, path: string, key: stri
   }
   return { status: res.status, body: parsed, headers: res.headers };
 }
+
+/** The program the connector tests share: one level, 10% accrual, half a check payable, bonuses at once. */
+export const SIMPLE_PROGRAM = {
+  levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
+  activationDays: 0,
+  timezone: 'Europe/Moscow',
+};
+
+/** A tenant with SIMPLE_PROGRAM and a key of one sales channel. */
+export async function tenantWithChannel(s: TestService, name: string, channel: string, storeId?: string): Promise<{ tenantId: string; admin: string; key: string }> {
+  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, { name, program: SIMPLE_PROGRAM });
+  const key = (await call(s.api, 'POST', '/v1/keys', t.body.adminKey, { channel, ...(storeId ? { storeId } : {}) })).body.key as string;
+  return { tenantId: t.body.id, admin: t.body.adminKey, key };
+}

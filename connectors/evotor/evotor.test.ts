@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
+import { call, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 
 // Эвотор end to end over real HTTP: the cloud's webhooks with bodies shaped exactly like the
 // fixtures (only ids and dates changed), their effect on the ledger, replays, and errors in
@@ -52,17 +52,7 @@ async function recorded(kind: 'sale' | 'refund', externalId: string): Promise<nu
 
 beforeAll(async () => {
   s = await startTestService({ redis: false });
-  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, {
-    name: 'Магазин у дома',
-    program: {
-      levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
-      activationDays: 0,
-      timezone: 'Europe/Moscow',
-    },
-  });
-  tenantId = t.body.id;
-  admin = t.body.adminKey;
-  token = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'evotor' })).body.key;
+  ({ tenantId, admin, key: token } = await tenantWithChannel(s, 'Магазин у дома', 'evotor'));
 });
 afterAll(async () => {
   await s?.stop();

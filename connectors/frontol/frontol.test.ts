@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
+import { call, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 
 // Frontol end to end over real HTTP: requests shaped exactly like fixtures/extra (the ones the
 // sample script kopilka.js builds), with only document ids and times changed; the ledger's effect;
@@ -33,16 +33,7 @@ const balance = async () => (await fr('GET', `/balance?card=${CARD}`)).body.cust
 
 beforeAll(async () => {
   s = await startTestService({ redis: false });
-  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, {
-    name: 'Сырная лавка',
-    program: {
-      levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
-      activationDays: 0,
-      timezone: 'Europe/Moscow',
-    },
-  });
-  admin = t.body.adminKey;
-  key = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'frontol', storeId: '1' })).body.key;
+  ({ admin, key } = await tenantWithChannel(s, 'Сырная лавка', 'frontol', '1'));
   expect((await call(s.pos, 'POST', '/v1/customers', admin, { phone: PHONE, cardNumber: CARD })).status).toBe(201);
 });
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
+import { call, OPERATOR, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
 
 // МойСклад end to end: its till's Loyalty API calls shaped exactly like the documentation's
@@ -27,16 +27,7 @@ async function ms(method: string, path: string, body?: unknown, key: string | nu
 
 beforeAll(async () => {
   s = await startTestService({ redis: false });
-  const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, {
-    name: 'Магазин',
-    program: {
-      levels: [{ code: 'base', name: 'Базовый', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 50 }],
-      activationDays: 0,
-      timezone: 'Europe/Moscow',
-    },
-  });
-  admin = t.body.adminKey;
-  token = (await call(s.api, 'POST', '/v1/keys', admin, { channel: 'moysklad' })).body.key;
+  ({ admin, key: token } = await tenantWithChannel(s, 'Магазин', 'moysklad'));
 });
 afterAll(async () => {
   await s?.stop();
