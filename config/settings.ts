@@ -33,6 +33,27 @@ const schema = z.object({
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   DEMO: z.enum(['0', '1']).optional(),
+  /**
+   * The address tills and cash systems reach this service by (https://loyalty.example.ru): the
+   * WSDL's endpoint and the addresses shown to integrators. Never taken from a request's Host.
+   */
+  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Key that encrypts secrets at rest (МойСклад/Эвотор tokens, webhook secrets): 32 bytes as
+   * base64 or hex. Without it a key is generated and kept in DATA_DIR/secret-key.
+   */
+  SECRET_KEY: z.string().min(32).optional(),
+  /**
+   * Hosts the МойСклад JSON API may be called at (comma-separated). Only the owner's documented
+   * host by default; tests add their loopback stand-in here. Nothing else is ever called.
+   */
+  MOYSKLAD_API_HOSTS: z.string().default('api.moysklad.ru'),
+  /** A client that has not sent its request headers by then is disconnected (slowloris). */
+  HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** A whole request (headers and body) must arrive within this time. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Authentication attempts with unknown keys a second per client address before 429. */
+  UNKNOWN_KEY_RATE: z.coerce.number().int().min(1).default(20),
 });
 
 export type Settings = z.output<typeof schema>;

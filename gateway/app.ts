@@ -76,7 +76,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
   const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
-  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, messenger: messenger(pool, sender, publish) };
+  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, messenger: messenger(pool, sender, publish) };
   const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that

@@ -4,6 +4,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { parseInput } from '../ledger/validation.ts';
 import type { Front } from './front/front.ts';
 import type { Messenger } from '../communications/notify.ts';
+import type { Settings } from '../config/settings.ts';
 import { recordSms, usageForMonth } from '../ledger/usage.ts';
 import { parseMonth, usageResponse } from './billing.ts';
 import { channelOf, newKeySchema, requireAdmin, requireOperator, tenantOf, type KeyStore, type Principal } from './keys.ts';
@@ -18,6 +19,8 @@ export interface ApiRequest {
   params: Record<string, string>;
   query: Record<string, string>;
   headers: Record<string, string>;
+  /** The client's address as the socket sees it (limits on unknown keys). */
+  remoteAddress?: string;
   json(): unknown;
 }
 
@@ -43,6 +46,8 @@ export interface RouteDeps {
   front: Front;
   rateLimitPerKey: number;
   messenger: Messenger;
+  /** The service's settings (public URL, allow-lists, limits), as validated at start. */
+  settings?: Partial<Settings>;
   log?: { warn(obj: object, msg: string): void };
 }
 

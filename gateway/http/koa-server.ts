@@ -34,7 +34,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     let o: Outcome;
     try {
       const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(ctx.req, MAX_BODY);
-      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, json: jsonBody(body, headers['content-type']) }, log);
+      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, json: jsonBody(body, headers['content-type']) }, log);
     } catch (e) {
       o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
     }

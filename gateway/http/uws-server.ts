@@ -39,6 +39,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
     req.forEach((k, v) => {
       headers[k] = v;
     });
+    const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     let aborted = false;
     res.onAborted(() => {
       aborted = true;
@@ -66,7 +67,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       return;
     }
     if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
-      void dispatch(router, { method, path, query, headers, json: jsonBody(Buffer.alloc(0), undefined) }, log).then(finish, fail);
+      void dispatch(router, { method, path, query, headers, remoteAddress, json: jsonBody(Buffer.alloc(0), undefined) }, log).then(finish, fail);
       return;
     }
     const chunks: Buffer[] = [];
@@ -84,7 +85,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       chunks.push(Buffer.from(new Uint8Array(chunk)));
       if (!isLast) return;
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      void dispatch(router, { method, path, query, headers, json: jsonBody(body, headers['content-type']) }, log).then(finish, fail);
+      void dispatch(router, { method, path, query, headers, remoteAddress, json: jsonBody(body, headers['content-type']) }, log).then(finish, fail);
     });
   });
 
