@@ -4,7 +4,9 @@ import pino from 'pino';
 import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
 import { Ledger } from '../ledger/ledger.ts';
+import { sealLegacySecrets } from '../ledger/links.ts';
 import { createPool } from '../ledger/postgres.ts';
+import { loadSecretKey, SecretBox } from '../ledger/secrets.ts';
 import { messenger } from '../communications/notify.ts';
 import { SmsRu } from '../communications/sms.ts';
 import { CONNECTORS } from './connectors/index.ts';
@@ -43,6 +45,9 @@ export type Role = 'all' | 'pos';
 
 export async function startKopilka(s: StartSettings, role: Role = 'all'): Promise<RunningKopilka> {
   const log = pino({ level: s.LOG_LEVEL, base: { pid: process.pid, service: 'kopilka' } });
+  // Connector credentials are sealed with this key (ledger/secrets.ts): SECRET_KEY, else
+  // DATA_DIR/secret-key, created on first start. Loaded first: a wrong key starts nothing.
+  const secrets = new SecretBox(await loadSecretKey(s.SECRET_KEY, s.DATA_DIR));
   let embedded: EmbeddedDatabase | null = null;
   let url = s.DATABASE_URL;
   if (url === undefined) {
@@ -75,8 +80,11 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
+  // Rows an earlier version wrote in plain text are sealed here, before any request reads them
+  // (an SQL migration has no key).
+  if (role === 'all') await sealLegacySecrets(pool, secrets);
   const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
-  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, messenger: messenger(pool, sender, publish) };
+  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, secrets, messenger: messenger(pool, sender, publish) };
   const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
@@ -107,12 +115,12 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
 
   const servers: Served[] = [];
   try {
-    servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms) }));
+    servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms), requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
     // Extra POS processes leave the API port (admin, billing, SOAP) to the main one.
     if (role === 'all') {
       servers.push(await serveKoa(api, s.HOST, s.API_PORT, async (server) => {
         for (const c of CONNECTORS) await c.mount?.(server, deps);
-      }));
+      }, { headersTimeoutMs: s.HEADERS_TIMEOUT_MS, requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
     }
   } catch (e) {
     await Promise.all(servers.map((x) => x.close(0)));

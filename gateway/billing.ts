@@ -12,6 +12,8 @@ export const monthSchema = z.object({
   month: z
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'месяц в виде YYYY-MM, например 2026-11')
+    // Postgres has no year 0 (0000-01-01 is a 500), and no bill is older or further than this.
+    .refine((m) => m >= '2000-01' && m <= '2999-12', 'месяц от 2000-01 до 2999-12')
     .optional(),
 });
 

@@ -72,8 +72,9 @@ describe.each([
     const put = await call(s.api, 'PUT', '/v1/program', admin, program);
     expect(put.status).toBe(200);
     expect(put.body.levels[1].code).toBe('silver');
-    const got = await call(s.pos, 'GET', '/v1/program', cashier);
+    const got = await call(s.pos, 'GET', '/v1/program', admin);
     expect(got.body.activationDays).toBe(0);
+    expect((await call(s.pos, 'GET', '/v1/program', cashier)).status).toBe(401); // admin only (native-api.md)
     expect((await call(s.pos, 'PUT', '/v1/program', cashier, program)).status).toBe(401);
   });
 
@@ -130,7 +131,7 @@ describe.each([
 
   it('refunds fully and partly', async () => {
     const phone = '+79160000003';
-    const body = sale({ customer: { phone }, lines: [{ lineNo: 1, productId: 'a', quantity: 2000, price: 50000, amount: 100000 }] });
+    const body = sale({ customer: { phone }, lines: [{ lineNo: 1, productId: 'a', quantity: 2000, price: 50000, amount: 100000 }], payments: [{ type: 'card', amount: 100000 }] });
     const c = await call(s.pos, 'POST', '/v1/checks', cashier, body);
     expect(c.status).toBe(201);
     const part = await call(s.pos, 'POST', `/v1/checks/${body.externalId}/refund`, cashier, { externalId: `${body.externalId}-r1`, lines: [{ lineNo: 1, quantity: 1000 }] });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { z } from 'zod';
 import { KopilkaError } from '../ledger/errors.ts';
@@ -35,15 +36,17 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 interface Cached {
+  /** null: no such key (or revoked), remembered so that the same wrong key costs no query. */
   principal: Principal | null;
-  until: number;
 }
 
 export class KeyStore {
   // A POS sends its key with every check; a short cache keeps Postgres off the hot path.
-  // Revoking a key takes effect on every gateway within CACHE_MS.
+  // Revoking a key takes effect on every gateway within CACHE_MS. Least recently used entries
+  // go first, so a flood of random keys pushes out other random keys, not the tills' own.
   private static readonly CACHE_MS = 30_000;
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new LRUCache<string, Cached>({ max: 100_000, ttl: KeyStore.CACHE_MS });
+  private readonly inflight = new Map<string, Promise<Principal | null>>();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -63,16 +66,39 @@ export class KeyStore {
     return secret;
   }
 
-  async authenticate(authorization: string | undefined): Promise<Principal> {
+  /**
+   * The principal of a key. `unknownAttempt` runs before every attempt with a key not known to be
+   * valid (a Postgres lookup, or a wrong key remembered): it may refuse by throwing, so a client
+   * trying random keys is stopped before it costs a query (gateway/routes.ts: caller).
+   */
+  async authenticate(authorization: string | undefined, unknownAttempt?: () => Promise<void>): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
     const secret = m[1]!;
     if (sameSecret(secret, this.operatorToken)) return { kind: 'operator' };
     if (this.billingToken !== undefined && sameSecret(secret, this.billingToken)) return { kind: 'billing' };
     const h = hash(secret);
-    const now = Date.now();
-    let c = this.cache.get(h);
-    if (c === undefined || c.until < now) {
+    const c = this.cache.get(h);
+    if (c?.principal) return c.principal;
+    if (c !== undefined) {
+      await unknownAttempt?.(); // a wrong key remembered: no query, but still an attempt
+      throw new KopilkaError('UNAUTHORIZED', 'Ключ доступа неверен или отозван');
+    }
+    const principal = await this.lookup(h, unknownAttempt);
+    if (principal === null) throw new KopilkaError('UNAUTHORIZED', 'Ключ доступа неверен или отозван');
+    return principal;
+  }
+
+  /**
+   * One Postgres lookup per key at a time: after a restart every till of a shop sends the same
+   * key at once, and they share one query and one attempt instead of exhausting the limit.
+   * Registered before the limiter is asked, so a request that arrives meanwhile joins it.
+   */
+  private lookup(h: string, unknownAttempt: (() => Promise<void>) | undefined): Promise<Principal | null> {
+    const pending = this.inflight.get(h);
+    if (pending !== undefined) return pending;
+    const p = (async () => {
+      await unknownAttempt?.();
       const r = await this.pool.query<{ tenant_id: string; role: string; channel: Channel | null; store_id: string | null }>(
         'SELECT tenant_id, role, channel, store_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
         [h],
@@ -84,12 +110,13 @@ export class KeyStore {
           : row.role === 'admin'
             ? { kind: 'admin', tenantId: row.tenant_id }
             : { kind: 'channel', tenantId: row.tenant_id, channel: row.channel!, storeId: row.store_id };
-      c = { principal, until: now + KeyStore.CACHE_MS };
-      if (this.cache.size > 100_000) this.cache.clear();
-      this.cache.set(h, c);
-    }
-    if (c.principal === null) throw new KopilkaError('UNAUTHORIZED', 'Ключ доступа неверен или отозван');
-    return c.principal;
+      this.cache.set(h, { principal });
+      return principal;
+    })();
+    this.inflight.set(h, p);
+    const done = () => void this.inflight.delete(h);
+    p.then(done, done);
+    return p;
   }
 }
 

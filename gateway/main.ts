@@ -24,10 +24,34 @@ async function operatorToken(dataDir: string, fromEnv: string | undefined): Prom
 
 const settings = loadSettings();
 
+// Last resort, for bugs only: every known source of a stray error has its own handler (each pg
+// client, the Redis clients, both HTTP servers). A promise rejected with nobody listening is
+// logged with its stack and the tills keep being served. An exception thrown out of a callback
+// leaves the process in a state nobody knows: it is logged, then the process drains and exits 1
+// for its supervisor to start it again.
+process.on('unhandledRejection', (reason) => {
+  console.error('kopilka: unhandled promise rejection (a bug; please report it):', reason);
+});
+let onFatal: (err: unknown) => void = (err) => {
+  console.error('kopilka: uncaught exception before start; exiting:', err);
+  process.exit(1);
+};
+process.on('uncaughtException', (err) => onFatal(err));
+
 if (cluster.isWorker) {
   // An extra POS process (POS_PROCESSES > 1): the primary passed the database and the token.
   const app = await startKopilka({ ...settings, OPERATOR_TOKEN: settings.OPERATOR_TOKEN! }, 'pos');
-  process.on('SIGTERM', () => void app.stop().then(() => process.exit(0)));
+  let stopping = false;
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    app.stop().then(
+      () => process.exit(code),
+      (e: unknown) => (console.error(e), process.exit(1)),
+    );
+  };
+  onFatal = (err) => (console.error('kopilka: uncaught exception (a bug; please report it); stopping:', err), stop(1));
+  process.on('SIGTERM', () => stop(0));
   process.on('SIGINT', () => {}); // the primary decides when to stop
 } else {
   await primary();
@@ -63,19 +87,19 @@ async function primary(): Promise<void> {
   console.log(lines.join('\n') + '\n');
 
   let stopping = false;
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (stopping) return;
-      stopping = true;
-      console.log(`\n${sig}: draining in-flight commits, then stopping…`);
-      const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
-      Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))))
-        .then(() => app.stop())
-        .then(() => process.exit(0))
-        .catch((e) => {
-          console.error(e);
-          process.exit(1);
-        });
-    });
-  }
+  const stop = (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${why}: draining in-flight commits, then stopping…`);
+    const workers = Object.values(cluster.workers ?? {}).filter((w) => w !== undefined);
+    Promise.all(workers.map((w) => new Promise((r) => (w.once('exit', r), w.kill('SIGTERM')))))
+      .then(() => app.stop())
+      .then(() => process.exit(code))
+      .catch((e) => {
+        console.error(e);
+        process.exit(1);
+      });
+  };
+  onFatal = (err) => (console.error('kopilka: uncaught exception (a bug; please report it); stopping:', err), stop('uncaught exception', 1));
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop(sig, 0));
 }

@@ -5,6 +5,8 @@ import { parseInput } from '../ledger/validation.ts';
 import type { Front } from './front/front.ts';
 import type { Messenger } from '../communications/notify.ts';
 import type { Settings } from '../config/settings.ts';
+import { openReviewItems } from '../ledger/review.ts';
+import type { SecretBox } from '../ledger/secrets.ts';
 import { recordSms, usageForMonth } from '../ledger/usage.ts';
 import { parseMonth, usageResponse } from './billing.ts';
 import { channelOf, newKeySchema, requireAdmin, requireOperator, tenantOf, type KeyStore, type Principal } from './keys.ts';
@@ -48,6 +50,8 @@ export interface RouteDeps {
   messenger: Messenger;
   /** The service's settings (public URL, allow-lists, limits), as validated at start. */
   settings?: Partial<Settings>;
+  /** Seals connector credentials at rest (ledger/secrets.ts); the key comes from SECRET_KEY. */
+  secrets?: SecretBox;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -65,12 +69,17 @@ const smsSchema = z
   .object({ topic: z.string().trim().min(1).max(64), phone: z.string().min(5).max(32), customerId: z.string().max(20).nullish() })
   .strict();
 
+/** Attempts with unknown keys a second per client address when UNKNOWN_KEY_RATE is not set. */
+const UNKNOWN_KEY_RATE = 20;
+
 /**
  * Who is calling, for every protocol: the key checked, then its rate limit (tenant keys only;
- * the operator's token is not limited). Connectors pass the key however their protocol carries it.
+ * the operator's token is not limited). Connectors pass the key however their protocol carries it,
+ * and the client's address when they have it: attempts with keys not known to be valid are
+ * limited per address (UNKNOWN_KEY_RATE), before they cost a Postgres query.
  */
-export async function caller(d: RouteDeps, authorization: string | undefined): Promise<Principal> {
-  const p = await d.keys.authenticate(authorization);
+export async function caller(d: RouteDeps, authorization: string | undefined, remoteAddress?: string): Promise<Principal> {
+  const p = await d.keys.authenticate(authorization, remoteAddress === undefined ? undefined : () => limitUnknownKeys(d, remoteAddress));
   if (p.kind === 'admin' || p.kind === 'channel') {
     const bucket = `${p.tenantId}:${authorization!.trim().slice(-16)}`;
     const r = await d.front.rateLimit(p.tenantId, bucket, d.rateLimitPerKey, d.rateLimitPerKey * 2);
@@ -81,8 +90,20 @@ export async function caller(d: RouteDeps, authorization: string | undefined): P
   return p;
 }
 
+/**
+ * One attempt with an unknown key (or an unknown webhook secret) from this address; refused with
+ * 429 once the address exceeds its rate. Counted under a pseudo-tenant no real tenant id matches.
+ */
+export async function limitUnknownKeys(d: RouteDeps, remoteAddress: string): Promise<void> {
+  const rate = d.settings?.UNKNOWN_KEY_RATE ?? UNKNOWN_KEY_RATE;
+  const r = await d.front.rateLimit('_auth', `unknown:${remoteAddress}`, rate, rate * 2);
+  if (!r.allowed) {
+    throw new KopilkaError('RATE_LIMITED', 'Слишком много попыток с неизвестными ключами с этого адреса: повторите позже', { retryAfterMs: r.retryAfterMs });
+  }
+}
+
 export function nativeRoutes(d: RouteDeps): Route[] {
-  const who = (req: ApiRequest) => caller(d, req.headers.authorization);
+  const who = (req: ApiRequest) => caller(d, req.headers.authorization, req.remoteAddress);
 
   const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -155,7 +176,19 @@ export function nativeRoutes(d: RouteDeps): Route[] {
     {
       method: 'GET',
       path: '/v1/program',
-      handler: async (req) => ok((await d.ledger.program(tenantOf(await who(req)))).source),
+      // Admin only (native-api.md, «Tenant admin»): a till needs prices, not the rules behind them.
+      handler: async (req) => ok((await d.ledger.program(requireAdmin(await who(req)))).source),
+    },
+    {
+      method: 'GET',
+      path: '/v1/review',
+      // Documents a cash system sent that were kept for a person to decide on (ledger/review.ts).
+      handler: async (req) => {
+        const tenantId = requireAdmin(await who(req));
+        const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new KopilkaError('INVALID_INPUT', 'limit — целое число от 1 до 1000', { field: 'limit' });
+        return ok(await openReviewItems(d.ledger.pool, tenantId, limit));
+      },
     },
     {
       method: 'POST',

@@ -17,6 +17,18 @@
 // and the next points that become available repay it first. Invariant, after `settle(now)`:
 //   available == Σ remaining of active lots − debt,   pending == Σ remaining of pending lots.
 
+/**
+ * The most bonuses (hundredths) a customer may hold: Σ remaining of their lots, i.e. available +
+ * debt + pending. 10^13 hundredths is 100 billion bonuses, far beyond any real programme; with
+ * one operation adding at most 10^14 (the largest check's accrual), every bucket, sum and lot stays
+ * below 2^53 ≈ 9·10^15, so JavaScript numbers hold them exactly. An operation that would cross it
+ * is refused (BALANCE_LIMIT) before it changes anything.
+ */
+export const MAX_BALANCE = 10_000_000_000_000;
+
+/** The most a customer's purchase total (customers.total_spent) may reach: 10^15 kopecks, 10 trillion ₽. */
+export const MAX_TOTAL_SPENT = 1_000_000_000_000_000;
+
 export type Bucket = 'issuer' | 'pending' | 'available' | 'redeemed' | 'expired';
 export type PostingKind = 'accrual' | 'gift' | 'referral' | 'activation' | 'redeem' | 'expiry' | 'reversal' | 'return';
 export type LotKind = 'accrual' | 'registration' | 'selfRegistration' | 'welcome' | 'levelWelcome' | 'firstPurchase' | 'referral' | 'birthday' | 'relativeBirthday' | 'inactivity' | 'manual';
@@ -147,6 +159,11 @@ export function credit(acc: Account, lot: Omit<Lot, 'remaining' | 'state' | 'cus
   }
   settle(acc, now);
   return l;
+}
+
+/** Bonuses the customer holds in lots (spent by debt or not): what MAX_BALANCE bounds. */
+export function holding(acc: Pick<Account, 'available' | 'pending' | 'debt'>): number {
+  return acc.available + acc.debt + acc.pending;
 }
 
 /** Spendable now: what the customer may pay with (never negative, even with debt). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { requirePhone } from './phone.ts';
-import { parseInput } from './validation.ts';
+import { KopilkaError, formatRub } from './errors.ts';
+import { freeText, idText, plainText, isoTimeText, ISO_WITH_OFFSET, parseInput, unsafeTextReason } from './validation.ts';
 
 // The common Check: every connector translates its system's sale into this shape.
 // Units: money in kopecks, points in hundredths, quantity in thousandths (native-api.md).
@@ -10,11 +11,20 @@ export const MAX_AMOUNT = 100_000_000_000;
 export const MAX_LINES = 1000;
 
 const kopecks = z.number().int('целое число копеек').min(0).max(MAX_AMOUNT);
-const id = z.string().trim().min(1).max(128);
+const id = idText(128);
+/** A phone as the till wrote it (normalised later): printable text only. */
+export const phoneText = z
+  .string()
+  .min(5)
+  .max(32)
+  .superRefine((s, ctx) => {
+    const why = unsafeTextReason(s);
+    if (why !== null) ctx.addIssue({ code: 'custom', message: why });
+  });
 
 export const customerRefSchema = z.union([
   z.object({ id: id }).strict(),
-  z.object({ phone: z.string().min(5).max(32) }).strict(),
+  z.object({ phone: phoneText }).strict(),
   z.object({ cardNumber: id }).strict(),
 ]);
 export type CustomerRef = z.infer<typeof customerRefSchema>;
@@ -23,7 +33,7 @@ export const checkLineSchema = z.object({
   lineNo: z.number().int().min(1).max(1_000_000),
   productId: id,
   groupId: id.nullish(),
-  name: z.string().max(512).nullish(),
+  name: freeText(512).nullish(),
   quantity: z.number().int('целое число тысячных').min(1).max(1_000_000_000),
   price: kopecks,
   amount: kopecks,
@@ -31,35 +41,37 @@ export const checkLineSchema = z.object({
 export type CheckLine = z.infer<typeof checkLineSchema>;
 
 export const paymentSchema = z.object({
-  type: z.string().trim().min(1).max(32),
+  type: idText(32),
   amount: kopecks,
 });
 export type Payment = z.infer<typeof paymentSchema>;
 
-// ISO 8601 with an explicit offset: the offset is the till's local time, which hour modifiers use.
-const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
 export const checkSchema = z
   .object({
     externalId: id,
-    occurredAt: z.string().regex(ISO_WITH_OFFSET, 'время ISO 8601 со смещением, например 2026-11-22T12:00:00+03:00'),
+    occurredAt: isoTimeText,
     storeId: id.nullish(),
     cashierId: id.nullish(),
     customer: customerRefSchema.nullish(),
     lines: z.array(checkLineSchema).min(1, 'в чеке нет строк').max(MAX_LINES),
     payments: z.array(paymentSchema).max(32).default([]),
     redeem: z.union([z.number().int().min(0).max(MAX_AMOUNT), z.literal('max')]).default(0),
-    coupon: z.string().max(64).nullish(),
+    coupon: plainText(64).nullish(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<number>();
     c.lines.forEach((l, i) => {
       if (seen.has(l.lineNo)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineNo'], message: 'номер строки повторяется' });
       seen.add(l.lineNo);
+      const most = mostLineAmount(l.price, l.quantity);
+      if (l.amount > most) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'amount'],
+          message: `сумма строки ${formatRub(l.amount)} больше цены × количество (${formatRub(lineAmountOf(l.price, l.quantity))}); допускается округление цены до копейки на единицу товара, скидка кассы — только вниз`,
+        });
+      }
     });
-    if (Number.isNaN(Date.parse(c.occurredAt))) {
-      ctx.addIssue({ code: 'custom', path: ['occurredAt'], message: 'несуществующая дата' });
-    }
   });
 export type CheckInput = z.input<typeof checkSchema>;
 export type Check = z.output<typeof checkSchema>;
@@ -93,6 +105,51 @@ export function withTimes(check: Check): ParsedCheck {
     localMinuteOfDay: Number(m[4]) * 60 + Number(m[5]),
     localWeekday: utcDay === 0 ? 7 : utcDay,
   };
+}
+
+/** price × quantity in kopecks, rounded half up (quantity in thousandths). */
+export function lineAmountOf(price: number, quantity: number): number {
+  return Number((BigInt(price) * BigInt(quantity) + 500n) / 1000n);
+}
+
+/**
+ * The most a line may cost. A till's own line discount lowers the amount (the amount is what the
+ * customer pays for the line), so anything below price × quantity is accepted. Above it, only the
+ * rounding of a unit price to whole kopecks: a till that spreads a check discount over units
+ * writes a unit price rounded down (96,66 ₽ × 3 for 290,00 ₽), so 1 kopeck per started unit.
+ */
+export function mostLineAmount(price: number, quantity: number): number {
+  const exactCeil = (BigInt(price) * BigInt(quantity) + 999n) / 1000n;
+  return Number(exactCeil) + Math.max(1, Math.ceil(quantity / 1000));
+}
+
+/**
+ * Channels whose owner documents payment fields that need not add up to the positions: МойСклад's
+ * own samples (Loyalty API retaildemand: 361,05 ₽ of cashSum/noCashSum/giftCards for 15 240,64 ₽
+ * of positions; JSON API retaildemand: sum 18,00 ₽ for 51,00 ₽ of positions). There the payments
+ * only say how the customer paid (payment-type modifiers); accrual follows the positions. Checked
+ * on calculate neither: nothing is recorded, and a till often prices before it is paid.
+ */
+export const PAYMENTS_NOT_CHECKED: ReadonlySet<string> = new Set(['moysklad']);
+
+/**
+ * Payments, when the till lists them, must add up to what the customer pays: at least the total
+ * after the program's discount and the bonus payment (toPay), at most the lines' amount (a till
+ * that lists the bonus payment as a payment, or has not applied the program's discount yet, as on
+ * calculate). Each line may round by a kopeck. Anything else means the lines are not what was paid.
+ */
+export function checkPayments(check: Pick<Check, 'lines' | 'payments'>, totals: Pick<CheckTotals, 'amount' | 'toPay'>, channel: string): void {
+  if (check.payments.length === 0 || PAYMENTS_NOT_CHECKED.has(channel)) return;
+  let paid = 0;
+  for (const p of check.payments) paid += p.amount;
+  const tolerance = check.lines.length;
+  if (paid >= totals.toPay - tolerance && paid <= totals.amount + tolerance) return;
+  throw new KopilkaError(
+    'INVALID_INPUT',
+    `Оплаты чека (${formatRub(paid)}) не сходятся с чеком: к оплате ${formatRub(totals.toPay)}, сумма строк ${formatRub(totals.amount)}. ` +
+      'Сумма оплат должна быть не меньше суммы к оплате и не больше суммы строк (допуск — 1 копейка на строку)',
+    { field: 'payments', paid, toPay: totals.toPay, amount: totals.amount, tolerance },
+  );
 }
 
 export function checkAmount(check: Pick<Check, 'lines'>): number {

@@ -3,27 +3,26 @@ import { z } from 'zod';
 import { KopilkaError } from './errors.ts';
 import { requirePhone } from './phone.ts';
 import { effectiveLevel, type CompiledProgram } from './program.ts';
-import { parseInput } from './validation.ts';
+import { phoneText } from './check.ts';
+import { freeText, idText, isoDateText, parseInput } from './validation.ts';
 
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'дата YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'несуществующая дата');
+// A birth date: a real calendar day (2026-02-30 is refused, not read as 2 March), not before 1900.
+const isoDate = isoDateText.refine((s) => s >= '1900-01-01' && s <= '2999-12-31', 'дата вне 1900–2999 годов');
 
 export const newCustomerSchema = z
   .object({
-    phone: z.string().min(5).max(32),
-    cardNumber: z.string().trim().min(1).max(64).nullish(),
-    name: z.string().trim().max(256).nullish(),
+    phone: phoneText,
+    cardNumber: idText(64).nullish(),
+    name: freeText(256, { trim: true }).nullish(),
     gender: z.enum(['male', 'female']).nullish(),
     birthDate: isoDate.nullish(),
     email: z.string().trim().max(256).email('неверный e-mail').nullish(),
-    address: z.string().max(1024).nullish(),
-    comment: z.string().max(4096).nullish(),
-    relatives: z.array(z.object({ name: z.string().trim().min(1).max(256), birthDate: isoDate }).strict()).max(20).nullish(),
-    referrerCode: z.string().trim().min(1).max(32).nullish(),
-    source: z.string().trim().min(1).max(32).nullish(),
-    level: z.string().trim().min(1).max(64).nullish(),
+    address: freeText(1024).nullish(),
+    comment: freeText(4096).nullish(),
+    relatives: z.array(z.object({ name: freeText(256, { trim: true }).min(1), birthDate: isoDate }).strict()).max(20).nullish(),
+    referrerCode: idText(32).nullish(),
+    source: idText(32).nullish(),
+    level: idText(64).nullish(),
   })
   .strict();
 export type NewCustomerInput = z.input<typeof newCustomerSchema>;

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'STORAGE_UNAVAILABLE'
   | 'SMS_NOT_SENT'
   | 'SMS_NOT_CONFIGURED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | 'BALANCE_LIMIT';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -48,6 +49,7 @@ const STATUS: Record<ErrorCode, number> = {
   SMS_NOT_SENT: 502,
   SMS_NOT_CONFIGURED: 422,
   INTERNAL: 500,
+  BALANCE_LIMIT: 422,
 };
 
 export class KopilkaError extends Error {

@@ -15,11 +15,13 @@ import { ProgramCache } from './programs.ts';
 import { refundRequestSchema } from './refunds.ts';
 import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
 import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
-import { parseInput } from './validation.ts';
+import { idText, parseInput } from './validation.ts';
 import { DEFAULT_WRITER_OPTIONS, GroupCommitWriter, type WriterOptions } from './writer.ts';
 
 // The ledger's face to the gateway: validated inputs in, results or KopilkaErrors out. Writes go
 // through the group-commit writer; reads go straight to Postgres.
+
+const SALE_ID = idText(128);
 
 /**
  * Where customer summaries may be cached (the gateway's front). A generation, read before the
@@ -194,6 +196,10 @@ export class Ledger {
 
   async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
     if (!/^[1-9]\d{0,17}$/.test(customerId)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
+    // A posting id, as a previous page gave it: a positive bigint, not any text (Postgres would 500).
+    if (o.before !== undefined && !/^[1-9]\d{0,17}$/.test(o.before)) {
+      throw new KopilkaError('INVALID_INPUT', 'Параметр before — номер проводки из предыдущей страницы (целое положительное число)', { field: 'before' });
+    }
     const exists = await this.pool.query('SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2', [tenantId, customerId]);
     if (exists.rowCount === 0) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
     const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
@@ -277,6 +283,11 @@ export class Ledger {
   }
 
   async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown): Promise<Committed> {
+    // The sale's id often comes from a URL path (%00 decodes to NUL): the writer must never see it.
+    const saleId = SALE_ID.safeParse(saleExternalId);
+    if (!saleId.success) {
+      throw new KopilkaError('INVALID_INPUT', `Неверный номер чека продажи: ${saleId.error.issues[0]!.message}`, { field: 'saleExternalId' });
+    }
     const request = parseInput(refundRequestSchema, input, 'возврат');
     const hash = requestHash({ saleExternalId, ...request });
     return committed(await this.writer.submit({ kind: 'refund', tenantId, channel, saleExternalId, request, hash }));

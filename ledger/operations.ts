@@ -1,6 +1,21 @@
 import { createHash } from 'node:crypto';
-import { credit, giveBack, openAccount, settle, spend, spendable, takeBack, type Account, type Lot, type LotKind, type Spend } from './account.ts';
-import type { CheckResult, ParsedCheck } from './check.ts';
+import {
+  credit,
+  giveBack,
+  holding,
+  MAX_BALANCE,
+  MAX_TOTAL_SPENT,
+  openAccount,
+  settle,
+  spend,
+  spendable,
+  takeBack,
+  type Account,
+  type Lot,
+  type LotKind,
+  type Spend,
+} from './account.ts';
+import { checkPayments, type CheckResult, type ParsedCheck } from './check.ts';
 import { newReferralCode, type CustomerRow, type NewCustomer } from './customers.ts';
 import { KopilkaError, formatPoints } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
@@ -182,6 +197,9 @@ export class BatchState {
     if (entry.account === null) {
       const p = this.program(entry.row.tenantId);
       const lots = this.openLots.get(BatchState.key(entry.row.tenantId, entry.row.id)) ?? [];
+      // settle() below may close a loaded lot (burnt since the last sweep) and drop it from the
+      // account; a refund must still find it to give back what was paid from it.
+      for (const l of lots) this.lotsById.set(l.id, l);
       entry.account = openAccount(
         {
           customerId: entry.row.id,
@@ -214,6 +232,7 @@ export function applyOp(state: BatchState, op: LedgerOp): OpOutcome {
         const e = state.customers.get(BatchState.key(op.tenantId, op.customerId));
         const key = BatchState.key(op.tenantId, op.customerId, op.occasion);
         if (e === undefined || state.givenGifts.has(key)) return { ok: true, value: false, replay: true };
+        ensureBalanceRoom(holding(state.account(e)), op.gift.points, e.row.id);
         const lot = giftLot(state, e, state.program(op.tenantId), op.lotKind, op.gift, null, state.now);
         state.givenGifts.add(key);
         state.newGiftLog.push({ tenantId: op.tenantId, customerId: op.customerId, occasion: op.occasion, lotId: lot.id });
@@ -244,7 +263,7 @@ function replayOrConflict(existing: CheckEntry, hash: string): OpOutcome {
   };
 }
 
-export function checkAge(program: CompiledProgram, check: ParsedCheck, now: number): void {
+export function checkAge(program: CompiledProgram, check: Pick<ParsedCheck, 'at' | 'occurredAt'>, now: number): void {
   const maxDays = program.source.maxBackdateDays;
   if (now - check.at > maxDays * DAY_MS) {
     throw new KopilkaError('CHECK_TOO_OLD', `Чек старше ${maxDays} дней не принимается программой лояльности`, {
@@ -259,6 +278,33 @@ export function checkAge(program: CompiledProgram, check: ParsedCheck, now: numb
       serverTime: new Date(now).toISOString(),
     });
   }
+}
+
+function balanceLimitError(customerId: string, what: string, extra: Record<string, unknown>): KopilkaError {
+  return new KopilkaError(
+    'BALANCE_LIMIT',
+    `Операция не проведена: ${what} клиента превысит предел программы. Обратитесь в поддержку Копилки`,
+    { customerId, ...extra },
+  );
+}
+
+/** Refuses an operation that would take a customer's bonuses past MAX_BALANCE (see account.ts). */
+export function ensureBalanceRoom(held: number, adding: number, customerId: string): void {
+  if (adding > 0 && held + adding > MAX_BALANCE) {
+    throw balanceLimitError(customerId, 'баланс бонусов', { held, adding, maxBalance: MAX_BALANCE });
+  }
+}
+
+/** A sale must fit the customer's limits: bonuses held after it, and the purchase total. */
+function ensureSaleFits(entry: CustomerEntry | undefined, acc: Account | null, ev: Evaluation): void {
+  const totalSpent = entry?.row.totalSpent ?? 0;
+  const id = entry?.row.id ?? '';
+  if (totalSpent + ev.purchaseAmount > MAX_TOTAL_SPENT) {
+    throw balanceLimitError(id, 'сумма покупок', { totalSpent, adding: ev.purchaseAmount, maxTotalSpent: MAX_TOTAL_SPENT });
+  }
+  let adding = ev.totals.accrued;
+  for (const g of ev.gifts) adding += g.gift.points;
+  ensureBalanceRoom((acc === null ? 0 : holding(acc)) - ev.totals.redeemed, adding, id);
 }
 
 export function customerState(entry: CustomerEntry, available: number, pending: number): CustomerState {
@@ -380,6 +426,8 @@ function applySale(state: BatchState, op: SaleOp): OpOutcome {
   }
   // Rules first: a refused check must leave nothing behind, not even a registration.
   const ev = evaluationFor(state, op, program, cs);
+  checkPayments(check, ev.totals, channel);
+  if (check.customer != null) ensureSaleFits(entry, entry === undefined ? null : state.account(entry), ev);
   if (entry === undefined && check.customer != null && 'phone' in check.customer) {
     // A new phone at the till registers the customer, as the cashier expects.
     entry = registerCustomer(state, tenantId, { phone: check.customer.phone, source: 'pos' }, state.now);
@@ -409,10 +457,12 @@ function applySale(state: BatchState, op: SaleOp): OpOutcome {
     for (const g of ev.gifts) giftLot(state, entry, program, g.kind, g.gift, checkId, check.at);
     if (ev.referral !== null) {
       const referrer = state.customers.get(BatchState.key(tenantId, ev.referral.referrerId));
-      // The referrer is locked with the batch; one deleted meanwhile simply gets nothing.
-      if (referrer !== undefined && ev.referral.points > 0) {
-        giftLot(state, referrer, program, 'referral', { points: ev.referral.points, ttlDays: null, activationDays: program.source.activationDays }, checkId, check.at);
-        referral = ev.referral;
+      // The referrer is locked with the batch; one deleted meanwhile simply gets nothing. A
+      // referrer at the balance limit gets what fits: the buyer's sale is not theirs to refuse.
+      const points = referrer === undefined ? 0 : Math.min(ev.referral.points, Math.max(0, MAX_BALANCE - holding(state.account(referrer))));
+      if (referrer !== undefined && points > 0) {
+        giftLot(state, referrer, program, 'referral', { points, ttlDays: null, activationDays: program.source.activationDays }, checkId, check.at);
+        referral = { referrerId: ev.referral.referrerId, points };
       }
     }
     if (ev.levelAfter.code !== row.levelCode) {
@@ -509,6 +559,9 @@ function applyRefund(state: BatchState, op: RefundOp): OpOutcome {
     throw new KopilkaError('CHECK_NOT_FOUND', `Чек продажи ${op.saleExternalId} не найден`, { externalId: op.saleExternalId });
   }
   const program = state.program(tenantId);
+  // Validated as ISO with offset at the boundary; dated like a sale, within the program's window.
+  const occurredAt = request.occurredAt != null ? Date.parse(request.occurredAt) : state.now;
+  if (request.occurredAt != null) checkAge(program, { at: occurredAt, occurredAt: request.occurredAt }, state.now);
   const plan = planRefund(sale.detail.lines, sale.refundedQty, request.lines);
   const refundId = state.nextId('checks');
   const at = new Date(state.now).toISOString();
@@ -520,6 +573,7 @@ function applyRefund(state: BatchState, op: RefundOp): OpOutcome {
     const entry = state.customers.get(BatchState.key(tenantId, sale.customerId));
     if (entry === undefined) throw new Error(`ledger: customer ${sale.customerId} of check ${sale.id} was not loaded`);
     const acc = state.account(entry);
+    ensureBalanceRoom(holding(acc), plan.redeemed, entry.row.id);
     const spends = remainingSpends(state.spends.get(BatchState.key(tenantId, sale.id)) ?? [], plan.redeemedBefore);
     if (plan.redeemed > 0) {
       giveBack(acc, spends, plan.redeemed, refundId, state.now, state.lotsById);
@@ -564,7 +618,6 @@ function applyRefund(state: BatchState, op: RefundOp): OpOutcome {
     messages,
   };
   const resultText = JSON.stringify(result);
-  const occurredAt = request.occurredAt != null && !Number.isNaN(Date.parse(request.occurredAt)) ? Date.parse(request.occurredAt) : state.now;
   state.addCheck({
     tenantId,
     id: refundId,

@@ -18,8 +18,19 @@ export function createPool(o: PoolOptions): pg.Pool {
     connectionTimeoutMillis: 5_000,
     statement_timeout: 30_000,
     idle_in_transaction_session_timeout: 60_000,
+    // A server that vanished without a word (failover, cable) is noticed by TCP, not in hours.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   } as pg.PoolConfig);
   // An idle client's connection dropping must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // A client checked out (by the writer for a batch, by pool.query, by anyone) has no listener of
+  // the pool's while it is out: a Postgres restart then emits 'error' on it with nobody to hear,
+  // and Node kills the process. Every client gets one here, the moment it is made, whoever takes
+  // it. The error itself reaches the caller through its failing query (answered 503 and logged
+  // there); the client is no longer queryable and the pool drops it on release.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return pool;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { MAX_AMOUNT } from './check.ts';
-import { parseInput } from './validation.ts';
+import { idText, lineText, parseInput } from './validation.ts';
 
 // The loyalty program a tenant configures (PUT /v1/program). Percentages may carry two decimals
 // and multipliers three; both are compiled to integers (basis points, thousandths) once, so the
@@ -12,7 +12,8 @@ const multiplier = z.number().gt(0).max(100).refine(decimals(3), 'не боль�
 const kopecks = z.number().int().min(0).max(MAX_AMOUNT);
 const points = z.number().int().min(0).max(MAX_AMOUNT);
 const days = z.number().int().min(0).max(3660);
-const code = z.string().trim().min(1).max(64);
+// Codes name products, groups, stores, cashiers and levels: ids, so no NUL, lone surrogates or controls.
+const code = idText(64);
 
 const progressiveSteps = z
   .array(z.object({ from: kopecks, percent }).strict())
@@ -38,7 +39,7 @@ const inactivitySchema = giftSchema.extend({ days: days.min(1) }).strict();
 const levelSchema = z
   .object({
     code,
-    name: z.string().trim().min(1).max(128),
+    name: lineText(128).min(1),
     threshold: kopecks,
     accrual: accrualSchema,
     discount: discountSchema.nullish().transform((d) => d ?? null),

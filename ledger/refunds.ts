@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KopilkaError } from './errors.ts';
+import { idText, isoTimeText } from './validation.ts';
 
 // What a refund gives back and takes back, line by line. Each sale line remembers what it gave
 // (amount, discount, bonus paid, bonus accrued); a refund of q of its Q units is worth
@@ -8,8 +9,10 @@ import { KopilkaError } from './errors.ts';
 
 export const refundRequestSchema = z
   .object({
-    externalId: z.string().trim().min(1).max(128),
-    occurredAt: z.string().max(64).nullish(),
+    externalId: idText(128),
+    // The same rule as a check's: ISO 8601 with the till's offset, a real calendar moment; its age
+    // is checked against the program like a sale's (operations.ts).
+    occurredAt: isoTimeText.nullish(),
     lines: z
       .array(z.object({ lineNo: z.number().int().min(1), quantity: z.number().int().min(1).max(1_000_000_000) }).strict())
       .min(1)

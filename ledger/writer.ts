@@ -149,18 +149,19 @@ export class GroupCommitWriter {
 
   private async write(ops: LedgerOp[]): Promise<BatchOutput> {
     for (let attempt = 1; ; attempt++) {
+      // A refused connection (Postgres away) throws from here: the batch is answered 503.
       const client = await this.pool.connect();
-      let broken = false;
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const out = await executeBatch(client, ops, this.programs, this.ids, this.now(), this.evaluator);
         await client.query('COMMIT');
         return out;
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
         const retryable = e instanceof BatchConflict || RETRYABLE_PG.has((e as { code?: string }).code ?? '');
+        // A connection lost mid-batch is not reused: release(err) makes the pool drop it.
+        if (!retryable && isStorageFailure(e)) broken = e as Error;
+        else await client.query('ROLLBACK').catch((rollbackFailed: Error) => (broken = rollbackFailed));
         if (!retryable || attempt >= this.opts.attempts) throw e;
         this.stats.retries++;
       } finally {

@@ -1,102 +1,179 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisFront } from '../gateway/front/redis-front.ts';
+import { createPool } from '../ledger/postgres.ts';
 import { expectLedgerInvariants } from '../test/invariants.ts';
-import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
+import { REDIS_URL } from '../test/service.ts';
+import { attempt, faultTenant, startGatewayProcess, type GatewayProcess } from './gateway-process.ts';
+import { ownedPostgres, type OwnedPostgres } from './owned-postgres.ts';
 import { checkBody } from './scenarios.ts';
 
-// kill -9 during load: the gateway dies with commits in flight. Afterwards every check it
-// acknowledged is in Postgres exactly once, balances equal postings, and a till that sends
-// everything again (as tills do after a timeout) gets its first answers back and records
-// nothing twice. Bounded: loopback only, about 10 seconds.
+// Faults under load, against two gateways sharing one Redis and one database, with sales, bonus
+// payments and partial refunds in the mix: Postgres restarted, then one gateway killed with -9.
+// After each fault every check a till had acknowledged is in Postgres exactly once and balances
+// equal postings; at the end the tills resend everything (as they do after a timeout) and get
+// their first answers back, recording nothing twice. Loopback only, about 30 seconds.
 
-const OPERATOR = 'crash-operator-token-0123456789';
-const CUSTOMERS = 200;
+const CUSTOMERS = 60;
+const TILLS = 20;
+const RUN = 'crash';
 
-let db: TestDatabase;
-let child: ChildProcess | null = null;
-
-async function startGateway(port: number): Promise<ChildProcess> {
-  const c = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
-    env: { ...process.env, DATABASE_URL: db.url, POS_PORT: String(port), API_PORT: String(port + 1), HOST: '127.0.0.1', OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_KEY: '1000000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30_000);
-    c.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
-    c.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('Kopilka is running')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-  c.removeAllListeners('exit');
-  return c;
+interface Op {
+  kind: 'sale' | 'refund';
+  externalId: string;
+  path: string;
+  body: string;
+  /** The first 200/201 answer a till got, or a final 4xx. */
+  answer?: { status: number; text: string };
 }
 
-async function post(base: string, path: string, key: string, body: string): Promise<{ status: number; text: string } | null> {
+let db: OwnedPostgres;
+const prefix = `kpcrash${randomBytes(3).toString('hex')}`;
+const gateways: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  db = await ownedPostgres();
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE kopilka');
+  await admin.end();
+}, 60_000);
+
+afterAll(async () => {
+  for (const g of gateways) g.child.kill('SIGKILL');
+  const f = await RedisFront.connect({ url: REDIS_URL, prefix });
+  await f.destroyAll();
+  await f.close();
+  await db?.destroy();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every acknowledged operation stored exactly once, nothing stored twice, balances equal postings. */
+async function verify(ops: Op[], when: string): Promise<{ stored: number; redeemed: number }> {
+  const pool = createPool({ connectionString: db.databaseUrl('kopilka'), max: 2 });
   try {
-    const r = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) });
-    return { status: r.status, text: await r.text() };
-  } catch {
-    return null; // the connection died with the gateway: not acknowledged
+    const rows = await pool.query<{ kind: string; external_id: string; n: number }>('SELECT kind, external_id, count(*)::int AS n FROM checks GROUP BY kind, channel, external_id');
+    const stored = new Map(rows.rows.map((r) => [`${r.kind}:${r.external_id}`, r.n]));
+    for (const op of ops) {
+      if (op.answer !== undefined && op.answer.status < 300) expect(stored.get(`${op.kind}:${op.externalId}`), `${when}: acknowledged ${op.kind} ${op.externalId}`).toBe(1);
+    }
+    expect([...stored.values()].every((n) => n === 1), `${when}: something stored twice`).toBe(true);
+    await expectLedgerInvariants(pool);
+    const paid = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM checks WHERE kind = 'sale' AND redeemed > 0");
+    return { stored: stored.size, redeemed: paid.rows[0]!.n };
+  } finally {
+    await pool.end();
   }
 }
 
-beforeAll(async () => {
-  db = await createTestDatabase('kopilka_crash');
-});
-afterAll(async () => {
-  child?.kill('SIGKILL');
-  await db?.drop();
-});
-
 describe('crash', () => {
-  it('after kill -9 under load, acknowledged checks are there exactly once and balances equal postings', async () => {
-    const port = 19_000 + Math.floor(Math.random() * 500) * 2;
-    const base = `http://127.0.0.1:${port}`;
-    child = await startGateway(port);
-    const tenant = JSON.parse((await post(`http://127.0.0.1:${port + 1}`, '/v1/tenants', OPERATOR, JSON.stringify({ name: 'crash' })))!.text);
-    const key = JSON.parse((await post(`http://127.0.0.1:${port + 1}`, '/v1/keys', tenant.adminKey, JSON.stringify({ channel: 'cashier' })))!.text).key as string;
+  it('Postgres restart and kill -9 under load, two gateways on one Redis: acknowledged checks exactly once, balances equal postings', async () => {
+    const env = { DATABASE_URL: db.databaseUrl('kopilka'), REDIS_URL, REDIS_PREFIX: prefix, PG_POOL_SIZE: '6' };
+    gateways.push(await startGatewayProcess(env)); // first alone: it runs the migrations
+    gateways.push(await startGatewayProcess(env));
+    const [a, b] = gateways as [GatewayProcess, GatewayProcess];
+    const { key } = await faultTenant(a.api, RUN);
 
-    const o = { customers: CUSTOMERS, run: 'crash' };
-    // A till resends the very same body (same occurredAt), so keep each one.
-    const bodies: string[] = [];
-    const bodyOf = (i: number) => (bodies[i] ??= checkBody(i, o));
-    const acked = new Map<number, string>();
-    let next = 0;
-    let killed = false;
-    const worker = async () => {
-      while (!killed && next < 100_000) {
-        const i = next++;
-        const r = await post(base, '/v1/checks', key, bodyOf(i));
-        if (r !== null && r.status === 201) acked.set(i, r.text);
+    const ops: Op[] = [];
+    const refundable: Op[] = [];
+    let nextSale = 0;
+    let nextRefund = 0;
+    const newOp = (): Op => {
+      if (refundable.length > 0 && nextSale % 4 === 0 && nextRefund < nextSale) {
+        // A partial refund of an acknowledged sale: one of the two pieces of its second line.
+        const sale = refundable.splice(Math.floor(Math.random() * refundable.length), 1)[0]!;
+        const externalId = `${RUN}-ret-${nextRefund++}`;
+        nextSale++;
+        return { kind: 'refund', externalId, path: `/v1/checks/${encodeURIComponent(sale.externalId)}/refund`, body: JSON.stringify({ externalId, lines: [{ lineNo: 2, quantity: 1000 }] }) };
+      }
+      const i = nextSale++;
+      // Every third sale pays with the bonuses the customer has (the program allows half a check).
+      return { kind: 'sale', externalId: `${RUN}-${i}`, path: '/v1/checks', body: checkBody(i, { customers: CUSTOMERS, run: RUN }, i % 3 === 0 ? 'max' : 0) };
+    };
+    const stats = { unavailable: 0, noAnswer: 0, other5xx: [] as string[] };
+    let running = false;
+    // A till: sends an operation to its gateway and, without an answer or on 503, sends the very
+    // same body again (to the other gateway when its own does not answer) until it is answered.
+    const till = async (t: number) => {
+      let g = t % 2;
+      let op: Op | null = null;
+      while (running) {
+        if (op === null) ops.push((op = newOp()));
+        const r = await attempt(gateways[g]!.pos, 'POST', op.path, key, op.body, 4000);
+        if (!('status' in r)) {
+          stats.noAnswer++;
+          g = 1 - g;
+          await sleep(50);
+          continue;
+        }
+        if (r.status === 503) {
+          stats.unavailable++;
+          await sleep(50);
+          continue;
+        }
+        if (r.status >= 500) stats.other5xx.push(`${r.status} ${r.text}`);
+        op.answer = r;
+        if (op.kind === 'sale' && r.status === 201) refundable.push(op);
+        op = null;
       }
     };
-    const load = Promise.all(Array.from({ length: 64 }, worker));
-    await new Promise((r) => setTimeout(r, 2500));
-    child.kill('SIGKILL');
-    killed = true;
-    await load;
-    const sent = next;
-    expect(acked.size).toBeGreaterThan(100);
+    const load = async (ms: number, during?: () => Promise<void>) => {
+      running = true;
+      const tills = Promise.all(Array.from({ length: TILLS }, (_, t) => till(t)));
+      await sleep(ms);
+      await during?.();
+      running = false;
+      await tills;
+    };
+    const report: string[] = [];
 
-    const rows = await db.pool.query<{ external_id: string; n: number }>("SELECT external_id, count(*)::int AS n FROM checks WHERE kind = 'sale' GROUP BY channel, external_id");
-    const stored = new Map(rows.rows.map((r) => [r.external_id, r.n]));
-    for (const i of acked.keys()) expect(stored.get(`crash-${i}`), `acknowledged check crash-${i}`).toBe(1);
-    expect([...stored.values()].every((n) => n === 1)).toBe(true);
-    await expectLedgerInvariants(db.pool);
-
-    // The tills send everything again after the restart.
-    child = await startGateway(port);
-    const again = await Promise.all(Array.from({ length: sent }, (_, i) => post(base, '/v1/checks', key, bodyOf(i))));
-    again.forEach((r, i) => {
-      expect(r?.status === 200 || r?.status === 201).toBe(true);
-      if (acked.has(i)) expect([r!.status, r!.text]).toEqual([200, acked.get(i)]);
+    // 1. Postgres restarted under load: both gateways answer 503 meanwhile and recover by themselves.
+    let outage503 = 0;
+    await load(1500, async () => {
+      const before = stats.unavailable;
+      await db.stop('fast');
+      await sleep(1000);
+      await db.start();
+      const up = Date.now();
+      const acked = ops.filter((o) => o.answer?.status === 201).length;
+      while (ops.filter((o) => o.answer?.status === 201).length === acked && Date.now() - up < 8000) await sleep(20);
+      outage503 = stats.unavailable - before;
+      report.push(`Postgres restart: ${outage503} × 503, first commit ${Date.now() - up} ms after it was back`);
+      await sleep(1000);
     });
-    const total = await db.pool.query("SELECT count(*)::int AS n, count(DISTINCT external_id)::int AS d FROM checks WHERE kind = 'sale'");
-    expect(total.rows[0]).toEqual({ n: sent, d: sent });
-    await expectLedgerInvariants(db.pool);
-    console.log(`crash test: ${sent} checks sent before kill -9, ${acked.size} acknowledged, ${stored.size} in Postgres; all ${sent} recorded once after the resend`);
-  }, 120_000);
+    expect(a.child.exitCode, a.stderr()).toBeNull();
+    expect(b.child.exitCode, b.stderr()).toBeNull();
+    expect(outage503).toBeGreaterThan(0);
+    await verify(ops, 'after the Postgres restart');
+
+    // 2. One gateway killed with -9 under load: its tills move to the other.
+    await load(1500, async () => {
+      a.child.kill('SIGKILL');
+      await sleep(1500);
+    });
+    const { stored } = await verify(ops, 'after kill -9');
+    expect(stats.other5xx).toEqual([]);
+
+    // 3. The tills resend everything to the gateway left: first answers back, nothing twice.
+    const again = await Promise.all(ops.map((op) => attempt(b.pos, 'POST', op.path, key, op.body, 10_000)));
+    again.forEach((r, i) => {
+      const op = ops[i]!;
+      expect('status' in r, `${op.externalId}: ${JSON.stringify(r)}`).toBe(true);
+      const answer = r as { status: number; text: string };
+      if (op.answer === undefined) expect([200, 201], `${op.externalId}: ${answer.text}`).toContain(answer.status);
+      else if (op.answer.status < 300) expect([answer.status, answer.text]).toEqual([200, op.answer.text]);
+      else expect(answer.status).toBe(op.answer.status);
+    });
+    const { stored: total, redeemed } = await verify(ops, 'after the resend');
+    expect(redeemed, 'sales paid partly with bonuses').toBeGreaterThan(0);
+    const recorded = ops.filter((o, i) => (again[i] as { status: number }).status < 300).length;
+    expect(total).toBe(recorded);
+    const count = (kind: Op['kind']) => ops.filter((o) => o.kind === kind && o.answer !== undefined && o.answer.status < 300).length;
+    console.log(
+      `crash test: ${ops.length} operations (${count('sale')} sales and ${count('refund')} partial refunds acknowledged, ${redeemed} sales paid with bonuses, ${stats.noAnswer} unanswered tries); ` +
+        `${report.join('; ')}; ${stored} in Postgres after kill -9, ${total} after the full resend`,
+    );
+  }, 90_000);
 });

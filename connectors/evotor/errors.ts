@@ -53,3 +53,19 @@ export function evotorError(e: KopilkaError): { status: number; body: { errors: 
       return { status: e.status, body: { errors: [item(e.status * 10)] } };
   }
 }
+
+/** A document id already recorded with other content (kept for review). */
+export interface Conflict {
+  id: string;
+  /** Where the id is in the request (0.id, data.id…). */
+  subject: string;
+  reason: string;
+}
+
+/**
+ * Conflicts in Evotor's form: 409 (a status Evotor's spec uses for a state that a resend cannot
+ * change) with one errors[] item per document, code 2003 «недопустимые значения», the id as value.
+ */
+export function evotorConflicts(conflicts: readonly Conflict[]): { status: number; body: { errors: EvotorErrorItem[] } } {
+  return { status: 409, body: { errors: conflicts.map((c) => ({ code: EVOTOR_CODES.invalid, reason: c.reason, subject: c.subject, value: c.id })) } };
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sameRecording } from '../../gateway/connectors/evotor.ts';
 import { call, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 
 // Эвотор end to end over real HTTP: the cloud's webhooks with bodies shaped exactly like the
@@ -155,5 +156,66 @@ describe('Evotor receipt webhooks', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].code).toBe(2001);
     expect((await hook('POST', '/api/v2/receipts', body, 'Bearer nope')).status).toBe(401);
+  });
+});
+
+describe('Evotor: one document id, two contents', () => {
+  it('answers a changed document with 409 in Evotor form, records nothing new and keeps it for review', async () => {
+    const sale = sell();
+    expect((await documents([sale])).status).toBe(200);
+    const before = (await balance())!;
+    const changed = structuredClone(sale);
+    changed.body.positions[0].position.result_sum = 24.24;
+    const other = sell(); // a good document in the same request is still recorded
+    const r = await documents([other, changed]);
+    expect(r.status).toBe(409);
+    expect(r.body.errors).toEqual([{ code: 2003, subject: '1.id', value: sale.id, reason: expect.stringMatching(/уже учтён с другим содержимым/) }]);
+    expect(await recorded('sale', other.id)).toBe(1);
+    expect(await recorded('sale', sale.id)).toBe(1);
+    expect(await balance()).toBe(before + 100);
+
+    const review = await call(s.api, 'GET', '/v1/review', admin);
+    expect(review.status).toBe(200);
+    expect(review.body.count).toBe(1);
+    expect(review.body.items[0]).toMatchObject({ system: 'evotor', kind: 'SELL', externalId: sale.id, reasonCode: 'IDEMPOTENCY_CONFLICT', payload: changed });
+    // The cloud resends: the same answer, one item for review.
+    expect((await documents([changed])).status).toBe(409);
+    expect((await call(s.api, 'GET', '/v1/review', admin)).body.count).toBe(1);
+    expect((await call(s.api, 'GET', '/v1/review', token)).status).toBe(401); // admin only
+  });
+
+  it('takes the same sale arriving by the receipts webhook in its own shape as already recorded', async () => {
+    const sale = sell();
+    expect((await documents([sale])).status).toBe(200);
+    const [r] = fx('extra/receipt-v1.instance.json');
+    // The document's one line (123.123 × 12.12 ₽ paid 12.12 ₽) as a receipt describes it: other
+    // payment type, no customer phone, its own time field.
+    const receipt = {
+      ...r,
+      uuid: sale.id,
+      dateTime: nowUtc(),
+      items: [{ ...r.items[0], uuid: sale.body.positions[0].position.product_id, quantity: 123.123, price: 12.12, sumPrice: 12.12, discount: 0 }],
+      totalAmount: 12.12,
+    };
+    expect(await hook('POST', '/api/v1/receipt', [receipt])).toMatchObject({ status: 200, text: '' });
+    expect(await recorded('sale', sale.id)).toBe(1);
+    const review = (await call(s.api, 'GET', '/v1/review', admin)).body;
+    expect(review.items.some((i: { externalId: string }) => i.externalId === sale.id)).toBe(false);
+  });
+});
+
+describe('Evotor: what counts as the same document (pure)', () => {
+  const check = { externalId: 'x', occurredAt: '2026-01-01T00:00:00+03:00', lines: [{ lineNo: 1, productId: 'p', quantity: 1000, price: 500, amount: 500 }, { lineNo: 2, productId: 'q', quantity: 2000, price: 100, amount: 200 }], payments: [] };
+  it('compares a sale by quantities and amounts, whatever the order, ids or payments', () => {
+    const recorded = { ...check, payments: [{ type: 'cash', amount: 700 }], lines: [check.lines[1], { ...check.lines[0], productId: 'other-shape-id', lineNo: 2 }] };
+    expect(sameRecording({ kind: 'sale', check }, recorded)).toBe(true);
+    expect(sameRecording({ kind: 'sale', check }, { ...recorded, lines: [check.lines[0], { ...check.lines[1], amount: 201 }] })).toBe(false);
+    expect(sameRecording({ kind: 'sale', check }, { ...recorded, lines: [check.lines[0]] })).toBe(false);
+  });
+  it('compares a return by its sale and the quantities per line', () => {
+    const r = { kind: 'refund' as const, saleId: 's-1', request: { externalId: 'r-1', occurredAt: 'x', lines: [{ lineNo: 1, quantity: 1000 }] } };
+    expect(sameRecording(r, { saleExternalId: 's-1', externalId: 'r-1', lines: [{ lineNo: 1, quantity: 1000 }] })).toBe(true);
+    expect(sameRecording(r, { saleExternalId: 's-1', externalId: 'r-1', lines: [{ lineNo: 1, quantity: 500 }] })).toBe(false);
+    expect(sameRecording(r, { saleExternalId: 's-2', externalId: 'r-1', lines: [{ lineNo: 1, quantity: 1000 }] })).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idText } from '../../ledger/validation.ts';
 
 // The bodies Облако Эвотор sends to a partner server (PROTOCOL.md; fixtures/ and fixtures/extra/).
 // Three shapes carry a sale or a return:
@@ -14,7 +15,8 @@ import { z } from 'zod';
 
 /** A decimal as Evotor writes it: a JSON number (12.12) or, defensively, a string. */
 export const decimal = z.union([z.number(), z.string()]);
-const id = z.string().trim().min(1).max(128);
+// Document ids are recorded once per id: no NUL, lone surrogates or controls (validation.ts).
+const id = idText(128);
 const extras = z.record(z.string(), z.unknown()).nullish();
 
 // ── documents (cloud document, version V2) ─────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeText, idText } from '../../ledger/validation.ts';
 
 // Kopilka's HTTP+JSON protocol for Frontol (ATOL) scripts — designed here, since ATOL defines no
 // loyalty-server protocol we could read (PROTOCOL.md §5). Described for Frontol admins in
@@ -7,7 +8,8 @@ import { z } from 'zod';
 // so a script author never handles kopecks. Answers carry strings with two decimals.
 
 const decimal = z.union([z.string().trim().min(1).max(32), z.number()]);
-const text = (max: number) => z.string().trim().min(1).max(max);
+// Codes, documents, cards: ids the ledger stores and compares, so no NUL, lone surrogates or controls.
+const text = (max: number) => idText(max);
 
 export const positionSchema = z
   .object({
@@ -16,7 +18,7 @@ export const positionSchema = z
     /** Ware code (or barcode): what refunds and rules by product match on. */
     code: text(128),
     group: text(128).nullish(),
-    name: z.string().max(512).nullish(),
+    name: freeText(512).nullish(),
     quantity: decimal,
     /** Unit price, roubles. */
     price: decimal,

@@ -1,3 +1,8 @@
+import { lookup as dnsLookup } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { createGunzip } from 'node:zlib';
 import type { CheckInput } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { lineAmount, toMinor } from '../shared/decimal.ts';
@@ -15,28 +20,179 @@ export interface MoySkladSettings {
   webhookSecret: string;
 }
 
+// ── where Kopilka may call ───────────────────────────────────────────────────────────────────
+// The address comes from a tenant admin, and the call carries the tenant's token: without limits
+// it would let anyone with an admin key make the gateway call inside its own network (SSRF).
+// So: only hosts in MOYSKLAD_API_HOSTS (МойСклад's own by default), https unless an entry says
+// `http://` (a stand-in on this machine), no loopback, private or link-local address unless that
+// very address is listed, no redirects, and nothing of a foreign answer's text sent back.
+
+/** One entry of MOYSKLAD_API_HOSTS: `host`, `host:port`, or `http://host:port` to allow plain http. */
+export interface ApiHost {
+  hostname: string;
+  /** null: the scheme's default port only. */
+  port: string | null;
+  http: boolean;
+}
+
+export function parseApiHosts(setting: string): ApiHost[] {
+  const out: ApiHost[] = [];
+  for (const raw of setting.split(',')) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const http = /^http:\/\//i.test(entry);
+    let u: URL;
+    try {
+      u = new URL(`${http ? 'http' : 'https'}://${entry.replace(/^https?:\/\//i, '')}`);
+    } catch {
+      throw new Error(`MOYSKLAD_API_HOSTS: «${entry}» — не имя хоста (пример: api.moysklad.ru, http://127.0.0.1:8090)`);
+    }
+    out.push({ hostname: u.hostname, port: u.port === '' ? null : u.port, http });
+  }
+  return out;
+}
+
+const refuse = (why: string) => new KopilkaError('INVALID_INPUT', `Адрес JSON API МойСклад не принят: ${why}`, { field: 'apiUrl' });
+
+/** The URL if it may be called under these hosts; otherwise 400 naming apiUrl. Pure: no DNS. */
+export function allowedApiUrl(apiUrl: string, hosts: ApiHost[]): URL {
+  let u: URL;
+  try {
+    u = new URL(apiUrl);
+  } catch {
+    throw refuse('это не адрес');
+  }
+  if (u.username !== '' || u.password !== '') throw refuse('имя и пароль в адресе не допускаются');
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refuse('нужен https://');
+  // URL leaves a scheme's default port out, in the entry and in the address alike.
+  const rule = hosts.find((h) => h.hostname === u.hostname && h.port === (u.port === '' ? null : u.port));
+  if (rule === undefined) throw refuse(`разрешены только ${hosts.map((h) => (h.port === null ? h.hostname : `${h.hostname}:${h.port}`)).join(', ')} (настройка MOYSKLAD_API_HOSTS)`);
+  if (u.protocol === 'http:' && !rule.http) throw refuse('нужен https://');
+  return u;
+}
+
+const INTERNAL = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 3]] as const) {
+  INTERNAL.addSubnet(net, bits, 'ipv4');
+}
+for (const [net, bits] of [['::', 127], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) INTERNAL.addSubnet(net, bits, 'ipv6');
+
+/** Loopback, private, link-local, shared, multicast or unspecified: not a public МойСклад. */
+export function isInternalAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return INTERNAL.check(mapped[1]!, 'ipv4');
+  return INTERNAL.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/**
+ * DNS lookup for the connection itself: every address a name resolves to is checked where the
+ * socket connects, so a name that resolves elsewhere between a check and the call gains nothing.
+ */
+function guardedLookup(listed: Set<string>): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+      if (err) return callback(err, '', 0);
+      const bad = addresses.find((a) => isInternalAddress(a.address) && !listed.has(a.address));
+      if (bad !== undefined || addresses.length === 0) {
+        return callback(Object.assign(new Error('internal address refused'), { code: 'KOPILKA_INTERNAL_ADDRESS' }), '', 0);
+      }
+      if (options.all) return callback(null, addresses);
+      return callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** МойСклад's documented error text (errors[].error), shortened and stripped; never anything else of the body. */
+export function moyskladErrorText(body: unknown): string | null {
+  const first = (body as { errors?: unknown } | null)?.errors;
+  const text = Array.isArray(first) ? (first[0] as { error?: unknown } | undefined)?.error : undefined;
+  if (typeof text !== 'string') return null;
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f<>]/g, ' ').trim();
+  return clean === '' ? null : clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
+}
+
+const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+const TIMEOUT_MS = 10_000;
+
+/** One GET, by the rules above: the status and the JSON body (null when it is not JSON). */
+function getJson(url: URL, token: string, hosts: ApiHost[]): Promise<{ status: number; body: unknown }> {
+  const listed = new Set(hosts.map((h) => h.hostname.replace(/^\[|\]$/g, '')));
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(
+      url,
+      {
+        method: 'GET',
+        headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip', accept: 'application/json;charset=utf-8' },
+        lookup: guardedLookup(listed),
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      },
+      (res) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          res.resume();
+          return reject(new KopilkaError('STORAGE_UNAVAILABLE', `МойСклад ответил переадресацией (HTTP ${status}): переходы по ней не выполняются`, { status }));
+        }
+        const stream = /gzip/i.test(String(res.headers['content-encoding'] ?? '')) ? res.pipe(createGunzip()) : res;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > MAX_ANSWER_BYTES) {
+            req.destroy();
+            reject(new KopilkaError('STORAGE_UNAVAILABLE', 'Ответ МойСклад слишком велик', { status }));
+          } else chunks.push(c);
+        });
+        const unreadable = () => reject(new KopilkaError('STORAGE_UNAVAILABLE', 'Ответ МойСклад не прочитан: повторите позже', { status }));
+        res.on('error', unreadable);
+        stream.on('error', unreadable);
+        stream.on('end', () => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            // Not JSON: not МойСклад's answer, and its text is not ours to pass on.
+          }
+          resolve({ status, body });
+        });
+      },
+    );
+    req.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'KOPILKA_INTERNAL_ADDRESS') return reject(refuse(`${url.hostname} указывает на внутренний адрес`));
+      reject(new KopilkaError('STORAGE_UNAVAILABLE', 'МойСклад недоступен: повторите позже', { reason: e.code ?? e.name }));
+    });
+    req.end();
+  });
+}
+
 export class MoySkladApi {
-  constructor(private readonly s: Pick<MoySkladSettings, 'apiUrl' | 'token'>) {}
+  /** `hosts`: parseApiHosts(MOYSKLAD_API_HOSTS). */
+  constructor(
+    private readonly s: Pick<MoySkladSettings, 'apiUrl' | 'token'>,
+    private readonly hosts: ApiHost[],
+  ) {}
 
   /**
    * GET an entity path ("entity/retaildemand/…"). An href from a webhook is reduced to its path
    * and sent to the configured API address only: a forged webhook cannot make us call elsewhere.
+   * The address is checked again here: the allow-list may have changed since it was saved.
    */
   async get<T>(hrefOrPath: string, query: Record<string, string> = {}): Promise<T> {
     const at = hrefOrPath.indexOf('/entity/');
     const path = at >= 0 ? hrefOrPath.slice(at + 1).split('?')[0]! : hrefOrPath.replace(/^\/+/, '');
     if (!/^entity\/[a-z]+(\/[0-9a-f-]{1,64}(\/positions)?)?$/i.test(path)) {
-      throw new KopilkaError('INVALID_INPUT', `Неожиданный адрес МойСклад: ${hrefOrPath}`, { field: 'meta.href' });
+      throw new KopilkaError('INVALID_INPUT', 'Неожиданный адрес объекта МойСклад', { field: 'meta.href' });
     }
-    const url = new URL(`${this.s.apiUrl.replace(/\/+$/, '')}/${path}`);
+    const base = allowedApiUrl(this.s.apiUrl, this.hosts);
+    const url = new URL(`${base.href.replace(/\/+$/, '')}/${path}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const r = await fetch(url, { headers: { authorization: `Bearer ${this.s.token}`, 'accept-encoding': 'gzip', accept: 'application/json;charset=utf-8' }, signal: AbortSignal.timeout(10_000) });
-    const body = (await r.json().catch(() => null)) as { errors?: { error?: string }[] } | null;
-    if (!r.ok) {
-      const msg = body?.errors?.[0]?.error ?? `HTTP ${r.status}`;
-      throw new KopilkaError(r.status === 401 || r.status === 403 ? 'UNAUTHORIZED' : 'STORAGE_UNAVAILABLE', `МойСклад ответил: ${msg}`, { status: r.status, path });
+    const r = await getJson(url, this.s.token, this.hosts);
+    if (r.status < 200 || r.status >= 300) {
+      const said = moyskladErrorText(r.body);
+      throw new KopilkaError(r.status === 401 || r.status === 403 ? 'UNAUTHORIZED' : 'STORAGE_UNAVAILABLE', `МойСклад ответил: HTTP ${r.status}${said === null ? '' : ` — ${said}`}`, { status: r.status, path });
     }
-    return body as T;
+    if (r.body === null || typeof r.body !== 'object') throw new KopilkaError('STORAGE_UNAVAILABLE', 'МойСклад ответил не в формате JSON', { status: r.status, path });
+    return r.body as T;
   }
 
   async *list<T>(entity: string): AsyncGenerator<T> {

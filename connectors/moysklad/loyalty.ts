@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { CheckInput, CheckResult } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
+import { freeText, plainText } from '../../ledger/validation.ts';
 import { lineAmount, minorToNumber, toMinor } from '../shared/decimal.ts';
 import { refundLinesFor, type SoldLine } from '../shared/refund-lines.ts';
 
@@ -9,31 +10,35 @@ import { refundLinesFor, type SoldLine } from '../shared/refund-lines.ts';
 // Units (PROTOCOL.md §1.6): prices and cash/card sums in roubles with 2 decimals, quantities with
 // 3, points as plain numbers (we keep two decimals: hundredths), gift-card sums in kopecks.
 
-const meta = z.object({ href: z.string().optional(), id: z.string().optional() }).passthrough();
-const store = z.object({ meta: meta, name: z.string().optional() }).passthrough();
+// Every string the ledger may store or compare: no control characters (ids, hrefs, cards) or only
+// tabs and line breaks (names). NUL and lone surrogates are refused for any body in jsonBody.
+const ref = plainText(2048);
+const label = freeText(1024);
+const meta = z.object({ href: ref.optional(), id: ref.optional() }).passthrough();
+const store = z.object({ meta: meta, name: label.optional() }).passthrough();
 const num = z.union([z.number(), z.string()]);
 
 export const agentSchema = z
   .object({
     meta: meta.optional(),
-    id: z.string().optional(),
-    href: z.string().optional(),
-    name: z.string().nullish(),
-    discountCardNumber: z.string().nullish(),
-    phone: z.string().nullish(),
-    email: z.string().nullish(),
-    legalFirstName: z.string().nullish(),
-    legalMiddleName: z.string().nullish(),
-    legalLastName: z.string().nullish(),
-    birthDate: z.string().nullish(),
-    sex: z.string().nullish(),
+    id: ref.optional(),
+    href: ref.optional(),
+    name: label.nullish(),
+    discountCardNumber: ref.nullish(),
+    phone: ref.nullish(),
+    email: ref.nullish(),
+    legalFirstName: label.nullish(),
+    legalMiddleName: label.nullish(),
+    legalLastName: label.nullish(),
+    birthDate: ref.nullish(),
+    sex: ref.nullish(),
   })
   .passthrough();
 export type Agent = z.infer<typeof agentSchema>;
 
 const position = z
   .object({
-    assortment: z.object({ meta: meta, syncId: z.string().optional() }).passthrough(),
+    assortment: z.object({ meta: meta, syncId: ref.optional() }).passthrough(),
     quantity: num,
     price: num,
     discountPercent: num.optional(),
@@ -56,16 +61,16 @@ export type RecalcRequest = z.infer<typeof recalcSchema>;
 export const saleSchema = z
   .object({
     retailStore: store,
-    name: z.string().nullish(),
-    moment: z.string().nullish(),
+    name: label.nullish(),
+    moment: ref.nullish(),
     meta: meta.nullish(),
-    syncId: z.string().nullish(),
+    syncId: ref.nullish(),
     agent: agentSchema.nullish(),
     positions: z.array(position).min(1, 'в продаже нет позиций').max(1000),
     bonusProgram: z.object({ bonusValueToSpend: num.nullish(), bonusValueToEarn: num.nullish() }).passthrough().nullish(),
     cashSum: num.nullish(),
     noCashSum: num.nullish(),
-    giftCards: z.array(z.object({ id: z.string(), name: z.string(), paymentSum: num }).passthrough()).nullish(),
+    giftCards: z.array(z.object({ id: ref, name: label, paymentSum: num }).passthrough()).nullish(),
   })
   .passthrough();
 export type SaleRequest = z.infer<typeof saleSchema>;
@@ -75,8 +80,8 @@ export type ReturnRequest = z.infer<typeof returnSchema>;
 
 export const counterpartySchema = agentSchema.extend({
   retailStore: store.optional(),
-  syncId: z.string().nullish(),
-  statusCheck: z.string().nullish(),
+  syncId: ref.nullish(),
+  statusCheck: ref.nullish(),
 });
 export type CounterpartyRequest = z.infer<typeof counterpartySchema>;
 

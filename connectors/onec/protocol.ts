@@ -3,7 +3,7 @@ import type { CheckInput, CheckResult, CustomerRef } from '../../ledger/check.ts
 import type { CustomerSummary } from '../../ledger/customers.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import type { RefundResult } from '../../ledger/operations.ts';
-import { parseInput } from '../../ledger/validation.ts';
+import { isCalendarDate, parseInput, unsafeTextReason } from '../../ledger/validation.ts';
 import { fromMinor, minorToNumber, toMinor } from '../shared/decimal.ts';
 
 // 1C:Enterprise ↔ the common Check. One vocabulary for both transports: the SOAP service of
@@ -25,6 +25,8 @@ export function decimalText(value: unknown, field: string): string | number {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') throw new KopilkaError('INVALID_INPUT', `Поле «${field}»: ожидается число`, { field });
   let t = value.trim().replace(/^\+/, '');
+  // No amount needs more digits; and the refusal should not quote a megabyte back.
+  if (t.length > 40) throw new KopilkaError('INVALID_INPUT', `Поле «${field}»: слишком длинное число (${t.length} знаков)`, { field });
   if (/^-?\.\d/.test(t)) t = t.replace('.', '0.');
   if (/\d\.$/.test(t)) t = t.slice(0, -1);
   return t;
@@ -69,14 +71,25 @@ function offsetText(minutes: number): string {
 export function isoFromOnec(value: unknown, offset: ZoneOffset, field: string): string {
   const text = typeof value === 'string' ? value.trim() : value instanceof Date ? value.toISOString() : '';
   const m = DATE_TIME.exec(text);
-  if (m === null) throw new KopilkaError('INVALID_INPUT', `Поле «${field}»: время «${String(value)}» не в формате ГГГГ-ММ-ДДTЧЧ:ММ:СС`, { field });
+  if (m === null) throw new KopilkaError('INVALID_INPUT', `Поле «${field}»: время «${String(value).slice(0, 40)}» не в формате ГГГГ-ММ-ДДTЧЧ:ММ:СС`, { field });
   if (Number(m[1]) < 1900) throw new KopilkaError('INVALID_INPUT', `Поле «${field}» не заполнено (пустая дата)`, { field });
+  const why = dateTimeProblem(m);
+  if (why !== null) throw new KopilkaError('INVALID_INPUT', `Поле «${field}»: ${why} («${text}»)`, { field });
   const local = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}`;
   if (m[8] !== undefined) return local + (m[8] === 'Z' ? '+00:00' : m[8].includes(':') ? m[8] : `${m[8].slice(0, 3)}:${m[8].slice(3)}`);
   const asUtc = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
   // The offset in force at that local time (a second look settles a day the offset changes).
   const guess = offset(asUtc);
   return local + offsetText(offset(asUtc - guess * 60_000));
+}
+
+/** Why a matched xs:dateTime is no real moment (2026-02-30, 24:00, an offset of +25:00), or null. */
+function dateTimeProblem(m: RegExpExecArray): string | null {
+  if (!isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3]))) return 'несуществующая дата';
+  if (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return 'несуществующее время: часы 00–23, минуты и секунды 00–59';
+  const off = /^[+-](\d{2}):?(\d{2})$/.exec(m[8] ?? '');
+  if (off !== null && (Number(off[1]) > 14 || Number(off[2]) > 59)) return 'смещение вне −14:00…+14:00';
+  return null;
 }
 
 /** An instant → the organisation's local time with its offset: 2026-11-22T12:00:00+03:00. */
@@ -90,8 +103,16 @@ export function isoToOnec(iso: string, offset: ZoneOffset): string {
 
 // Leniency at the edge: a missing optional XML element arrives as undefined, an empty one as ''
 // or null, and 1C's JSON writer turns identifiers that look numeric into numbers.
-const text = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().trim());
-const optText = z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().optional());
+// Ids and codes: no control characters at all (tab and line breaks neither), no NUL, no lone
+// UTF-16 surrogate (Postgres would store U+FFFD and a replay would no longer match). Free text
+// (names) may keep tabs and line breaks. The SOAP reader has already refused what XML 1.0 forbids.
+const clean = (freeText: boolean) => (s: string, ctx: z.RefinementCtx) => {
+  const why = unsafeTextReason(s, { freeText });
+  if (why !== null) ctx.addIssue({ code: 'custom', message: why });
+};
+const text = z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().trim().superRefine(clean(false)));
+const optText = z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().superRefine(clean(false)).optional());
+const optFreeText = z.preprocess((v) => (v === '' || v === null ? undefined : typeof v === 'number' ? String(v) : v), z.string().trim().superRefine(clean(true)).optional());
 const value = z.union([z.string(), z.number()]);
 const optValue = z.preprocess((v) => (v === '' || v === null ? undefined : v), value.optional());
 const bool = z.preprocess((v) => (v === '' || v === null ? undefined : v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean().optional());
@@ -114,7 +135,7 @@ export const checkSchema = z.object({
       LineNo: value,
       ProductId: text,
       GroupId: optText,
-      Name: optText,
+      Name: optFreeText,
       Quantity: value,
       Price: value,
       Amount: value,
@@ -145,9 +166,16 @@ export const registerSchema = z.object({
   ...keySchema,
   Phone: text,
   CardNumber: optText,
-  Name: optText,
+  Name: optFreeText,
   // xs:date; 1C may send a dateTime, and its empty date means "not filled in".
-  BirthDate: z.preprocess((v) => (v === '' || v === null || (typeof v === 'string' && v.startsWith('0001-')) ? undefined : v), z.string().trim().optional()),
+  BirthDate: z.preprocess(
+    (v) => (v === '' || v === null || (typeof v === 'string' && v.startsWith('0001-')) ? undefined : v),
+    z
+      .string()
+      .trim()
+      .refine((d) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(d) && isCalendarDate(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10))), 'дата ГГГГ-ММ-ДД, существующая в календаре')
+      .optional(),
+  ),
   Email: optText,
 });
 export type OnecRegister = z.output<typeof registerSchema>;

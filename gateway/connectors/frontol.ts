@@ -31,7 +31,7 @@ function routes(d: RouteDeps): Route[] {
     (f: (tenantId: string, req: ApiRequest, zone: ZoneOffset) => Promise<unknown>) =>
     async (req: ApiRequest): Promise<ApiResponse> => {
       try {
-        const p = await caller(d, req.headers.authorization);
+        const p = await caller(d, req.headers.authorization, req.remoteAddress);
         if (p.kind !== 'channel' || p.channel !== CHANNEL) throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ канала «frontol» (kp_frontol_…): проверьте настройки скрипта');
         return { status: 200, body: await f(p.tenantId, req, await tenantZone(d, p.tenantId)) };
       } catch (e) {

@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import {
   counterpartyRow,
@@ -19,14 +20,25 @@ import {
   type Agent,
   type CustomerRef,
 } from '../../connectors/moysklad/loyalty.ts';
-import { DEFAULT_API_URL, demandToCheck, MoySkladApi, type DemandPosition, type MoySkladSettings, type RetailDemand } from '../../connectors/moysklad/jsonapi.ts';
+import { allowedApiUrl, DEFAULT_API_URL, demandToCheck, MoySkladApi, parseApiHosts, type DemandPosition, type MoySkladSettings, type RetailDemand } from '../../connectors/moysklad/jsonapi.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
-import { connectorSettings, externalIdsOf, linkCustomer, linkedCustomer, productGroups, saleLines, saveConnectorSettings, tenantByWebhookSecret, upsertProducts } from '../../ledger/links.ts';
+import {
+  externalIdsOf,
+  linkCustomer,
+  linkedCustomer,
+  productGroups,
+  saleLines,
+  saveSealedConnectorSettings,
+  sealedConnectorSettings,
+  tenantByWebhookSecret,
+  upsertProducts,
+} from '../../ledger/links.ts';
+import { secretHash, type SecretBox } from '../../ledger/secrets.ts';
 import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { parseInput } from '../../ledger/validation.ts';
 import { requireAdmin } from '../keys.ts';
-import { caller, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
+import { caller, limitUnknownKeys, type ApiRequest, type ApiResponse, type Route, type RouteDeps } from '../routes.ts';
 import { protocolError, tenantZone, type Connector } from './connector.ts';
 
 // МойСклад: the Loyalty API the till calls (base address /moysklad/loyalty, registered in
@@ -45,6 +57,14 @@ const settingsSchema = z
 
 function routes(d: RouteDeps): Route[] {
   const pool = d.ledger.pool;
+  // Parsed at start: a wrong MOYSKLAD_API_HOSTS stops the service with its name, not a request.
+  const hosts = parseApiHosts(d.settings?.MOYSKLAD_API_HOSTS ?? 'api.moysklad.ru');
+  // Webhook secrets seen to be valid lately (by hash): only unknown ones count against an address.
+  const knownWebhooks = new LRUCache<string, true>({ max: 10_000, ttl: 30_000 });
+  const box = (): SecretBox => {
+    if (d.secrets === undefined) throw new KopilkaError('INTERNAL', 'Ключ шифрования секретов не настроен (SECRET_KEY)');
+    return d.secrets;
+  };
 
   /** Runs a Loyalty API call: the token header to a tenant, errors in the protocol's own form. */
   const loyalty =
@@ -53,9 +73,11 @@ function routes(d: RouteDeps): Route[] {
       try {
         const token = req.headers['lognex-discount-api-auth-token'];
         if (!token) throw new KopilkaError('UNAUTHORIZED', 'Нет заголовка Lognex-Discount-API-Auth-Token: укажите ключ Копилки в настройках решения');
-        const p = await caller(d, `Bearer ${token}`);
+        const p = await caller(d, `Bearer ${token}`, req.remoteAddress);
+        // Only a key of the channel: an admin key pasted into МойСклад would record sales under
+        // channel `api` and give the till every admin power (native-api.md: keys per channel).
         if (p.kind === 'channel' && p.channel !== CHANNEL) throw new KopilkaError('UNAUTHORIZED', `Это ключ канала «${p.channel}», а нужен ключ канала «moysklad»`);
-        if (p.kind !== 'channel' && p.kind !== 'admin') throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ организации с каналом «moysklad»');
+        if (p.kind !== 'channel') throw new KopilkaError('UNAUTHORIZED', 'Нужен ключ канала «moysklad» (kp_moysklad_…), а не ключ администратора: выпустите его через POST /v1/keys');
         return await f(p.tenantId, req);
       } catch (e) {
         const known = protocolError(e);
@@ -224,11 +246,12 @@ function routes(d: RouteDeps): Route[] {
       method: 'PUT',
       path: '/v1/connectors/moysklad',
       handler: async (req) => {
-        const tenantId = requireAdmin(await d.keys.authenticate(req.headers.authorization));
+        const tenantId = requireAdmin(await caller(d, req.headers.authorization, req.remoteAddress));
         const body = parseInput(settingsSchema, req.json(), 'настройки МойСклад');
-        const old = await connectorSettings<MoySkladSettings>(pool, tenantId, SYSTEM);
+        allowedApiUrl(body.apiUrl, hosts);
+        const old = await sealedConnectorSettings<MoySkladSettings>(pool, box(), tenantId, SYSTEM);
         const settings: MoySkladSettings = { ...body, webhookSecret: old?.webhookSecret ?? randomBytes(18).toString('base64url') };
-        await saveConnectorSettings(pool, tenantId, SYSTEM, settings);
+        await saveSealedConnectorSettings(pool, box(), tenantId, SYSTEM, settings);
         return {
           status: 200,
           body: { apiUrl: settings.apiUrl, loyaltyPath: BASE, webhookPath: `/moysklad/webhook/${settings.webhookSecret}` },
@@ -239,22 +262,27 @@ function routes(d: RouteDeps): Route[] {
       method: 'POST',
       path: '/v1/connectors/moysklad/sync',
       handler: async (req) => {
-        const tenantId = requireAdmin(await d.keys.authenticate(req.headers.authorization));
-        const settings = await connectorSettings<MoySkladSettings>(pool, tenantId, SYSTEM);
+        const tenantId = requireAdmin(await caller(d, req.headers.authorization, req.remoteAddress));
+        const settings = await sealedConnectorSettings<MoySkladSettings>(pool, box(), tenantId, SYSTEM);
         if (settings === null) throw new KopilkaError('NOT_FOUND', 'Сначала сохраните токен JSON API: PUT /v1/connectors/moysklad');
-        return { status: 200, body: await sync(d, tenantId, new MoySkladApi(settings)) };
+        return { status: 200, body: await sync(d, tenantId, new MoySkladApi(settings, hosts)) };
       },
     },
     {
       method: 'POST',
       path: '/moysklad/webhook/:secret',
       handler: async (req) => {
-        const found = await tenantByWebhookSecret(pool, SYSTEM, req.params.secret!);
+        // The secret in the address is the only key here: guessing it is limited like guessing keys.
+        const secret = req.params.secret!;
+        const known = knownWebhooks.has(secretHash(secret));
+        if (!known && req.remoteAddress !== undefined) await limitUnknownKeys(d, req.remoteAddress);
+        const found = await tenantByWebhookSecret(pool, box(), SYSTEM, secret);
         if (found === null) throw new KopilkaError('NOT_FOUND', 'Неизвестный адрес вебхука');
+        if (!known) knownWebhooks.set(secretHash(secret), true);
         const body = parseInput(webhookSchema, req.json(), 'вебхук МойСклад');
         // МойСклад waits 1.5 s for an answer: acknowledge at once, record in the background.
         // A lost event costs nothing: the same sale also arrives through the Loyalty API or a retry.
-        const api = new MoySkladApi(found.settings as unknown as MoySkladSettings);
+        const api = new MoySkladApi(found.settings as unknown as MoySkladSettings, hosts);
         void processEvents(d, found.tenantId, api, body.events).catch((e: Error) =>
           d.log?.warn({ err: e.message, tenant: found.tenantId }, 'moysklad webhook: events not recorded'),
         );

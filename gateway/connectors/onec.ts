@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { gunzipSync, inflateSync } from 'node:zlib';
-import soap, { type IOptions, type IServerOptions } from 'soap';
+import { promisify } from 'node:util';
+import { gunzip as zlibGunzip, inflate as zlibInflate } from 'node:zlib';
 import {
   checkFromOnec,
   checkRequestSchema,
@@ -8,9 +8,7 @@ import {
   customerBalanceOut,
   customerOut,
   customerRefOf,
-  faultCode,
   faultEnvelope,
-  faultXml,
   jsonMoney,
   lookupSchema,
   onecField,
@@ -27,7 +25,7 @@ import {
   type OnecRegister,
   type ZoneOffset,
 } from '../../connectors/onec/protocol.ts';
-import { inspectSoapRequest, MAX_SOAP_BODY, tooLarge, wsdlFor, wsdlText } from '../../connectors/onec/xml.ts';
+import { inspectSoapRequest, KEY_SCAN_BYTES, keyInBody, MAX_SOAP_BODY, soapResponse, tooLarge, wsdlFor, type Operation } from '../../connectors/onec/xml.ts';
 import type { CheckResult } from '../../ledger/check.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import type { RefundResult } from '../../ledger/operations.ts';
@@ -73,11 +71,11 @@ export function keyOf(authorization: string | undefined, bodyKey: string | undef
   return bodyKey?.trim() || null;
 }
 
-async function callerOf(d: RouteDeps, key: string | null): Promise<Caller> {
+async function callerOf(d: RouteDeps, key: string | null, remoteAddress: string | undefined): Promise<Caller> {
   if (key === null) {
     throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: укажите ключ канала «onec» паролем (WSПрокси.Пароль), заголовком Authorization: Bearer <ключ> или в элементе Key');
   }
-  const p = await caller(d, `Bearer ${key}`);
+  const p = await caller(d, `Bearer ${key}`, remoteAddress);
   if (p.kind !== 'channel' || p.channel !== CHANNEL) {
     const what = p.kind === 'channel' ? `ключ канала «${p.channel}»` : p.kind === 'admin' ? 'ключ администратора' : 'служебный токен';
     throw new KopilkaError('UNAUTHORIZED', `Это ${what}, а нужен ключ канала «onec»: создайте его в Копилке (POST /v1/keys {"channel": "onec"})`);
@@ -85,13 +83,22 @@ async function callerOf(d: RouteDeps, key: string | null): Promise<Caller> {
   return { tenantId: p.tenantId, storeId: p.storeId, offset: await tenantZone(d, p.tenantId) };
 }
 
+/** The query parameters of GET /onec/v1/customers and /balance. */
+const QUERY_PARAMETERS = new Set(['phone', 'card', 'id']);
+
 /** Any failure as a KopilkaError, its field (if any) in the WSDL's names. */
 function asKopilka(e: unknown, d: RouteDeps, root: string): KopilkaError {
   const known = protocolError(e);
   if (known !== null) {
     const field = known.details?.field;
+    // A query parameter is named as the caller wrote it (?card=…), not as a ledger field.
+    if (typeof field === 'string' && QUERY_PARAMETERS.has(field) && /^Параметр запроса/.test(known.message)) return known;
     if (typeof field === 'string' && /^[a-z(]/.test(field)) {
       return new KopilkaError(known.code, known.message, { ...known.details, field: onecField(field, root).replace(/^\./, '') });
+    }
+    // Our own schemas' paths (Check.Line.0.ProductId) as the WSDL's (Check.Line[0].ProductId).
+    if (typeof field === 'string' && /\.\d+(\.|$)/.test(field)) {
+      return new KopilkaError(known.code, known.message, { ...known.details, field: field.replace(/\.(\d+)(?=\.|$)/g, '[$1]') });
     }
     return known;
   }
@@ -157,7 +164,7 @@ function routes(d: RouteDeps): Route[] {
     (root: string, f: (c: Caller, req: ApiRequest) => Promise<ApiResponse>) =>
     async (req: ApiRequest): Promise<ApiResponse> => {
       try {
-        return await f(await callerOf(d, keyOf(req.headers.authorization, undefined)), req);
+        return await f(await callerOf(d, keyOf(req.headers.authorization, undefined), req.remoteAddress), req);
       } catch (e) {
         throw asKopilka(e, d, root);
       }
@@ -205,59 +212,31 @@ function routes(d: RouteDeps): Route[] {
   ];
 }
 
-// ── SOAP ────────────────────────────────────────────────────────────────────────────────────
+// ── SOAP ──────────────────────────────────────────────────────────────────────────────────
 
-// Values of these XML Schema types reach the operations as the exact text 1C wrote: the soap
-// package would otherwise turn an xs:decimal into a float and an xs:dateTime into a Date
-// (losing the fact that 1C sent no offset).
+// What a soap client generated from our WSDL is told to do with these XML Schema types (used by
+// the tests and by any Node client): keep the exact text 1C wrote, not a float or a Date.
 const asText = (t: string) => t;
 export const SOAP_DESERIALIZERS = { decimal: asText, long: asText, int: asText, integer: asText, dateTime: asText, date: asText };
 
-function soapServices(d: RouteDeps) {
+type Args = Record<string, unknown>;
+
+/** The six operations of kopilka.wsdl: arguments as connectors/onec/xml.ts read them → Result. */
+function soapOperations(d: RouteDeps): Record<Operation, { root: string; run: (c: Caller, a: Args) => Promise<Record<string, unknown>> }> {
   const ops = operations(d);
   const m = xmlMoney;
-  type Args = Record<string, unknown> | null | undefined;
-  const op =
-    (root: string, f: (c: Caller, args: Args) => Promise<unknown>) =>
-    async (args: Args, _cb: unknown, _headers: unknown, req: IncomingMessage): Promise<{ Result: unknown }> => {
-      try {
-        const bodyKey = typeof args?.Key === 'string' ? args.Key : undefined;
-        return { Result: await f(await callerOf(d, keyOf(req.headers.authorization, bodyKey)), args) };
-      } catch (e) {
-        const k = asKopilka(e, d, root);
-        // SOAP 1.1 over HTTP: every fault is a 500; the fault code says whose the fault is.
-        throw { Fault: { faultcode: faultCode(k), _xml: faultXml(k), statusCode: 500 } };
-      }
-    };
   return {
-    Kopilka: {
-      KopilkaSoap: {
-        FindCustomer: op('', (c, a) => ops.findCustomer(c, parseRequest(lookupSchema, a, 'FindCustomer'), m)),
-        RegisterCustomer: op('', (c, a) => ops.registerCustomer(c, parseRequest(registerSchema, a, 'RegisterCustomer'), m)),
-        Balance: op('', (c, a) => ops.balance(c, parseRequest(lookupSchema, a, 'Balance'), m)),
-        Calculate: op('Check', (c, a) => ops.calculate(c, parseRequest(checkRequestSchema, a, 'Calculate').Check, m)),
-        Commit: op('Check', async (c, a) => (await ops.commit(c, parseRequest(checkRequestSchema, a, 'Commit').Check, m)).out),
-        Refund: op('', async (c, a) => (await ops.refund(c, parseRequest(refundSchema, a, 'Refund'), m)).out),
-      },
-    },
+    FindCustomer: { root: '', run: (c, a) => ops.findCustomer(c, parseRequest(lookupSchema, a, 'FindCustomer'), m) },
+    RegisterCustomer: { root: '', run: (c, a) => ops.registerCustomer(c, parseRequest(registerSchema, a, 'RegisterCustomer'), m) },
+    Balance: { root: '', run: (c, a) => ops.balance(c, parseRequest(lookupSchema, a, 'Balance'), m) },
+    Calculate: { root: 'Check', run: (c, a) => ops.calculate(c, parseRequest(checkRequestSchema, a, 'Calculate').Check, m) },
+    Commit: { root: 'Check', run: async (c, a) => (await ops.commit(c, parseRequest(checkRequestSchema, a, 'Commit').Check, m)).out },
+    Refund: { root: '', run: async (c, a) => (await ops.refund(c, parseRequest(refundSchema, a, 'Refund'), m)).out },
   };
 }
 
 async function mount(server: Server, d: RouteDeps): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    // customDeserializer is read by the WSDL the server builds (IWsdlBaseOptions at run time),
-    // though the typings list it for clients only.
-    const options: IServerOptions & Pick<IOptions, 'customDeserializer'> = {
-      path: SOAP_PATH,
-      services: soapServices(d),
-      xml: wsdlText(),
-      suppressStack: true,
-      customDeserializer: SOAP_DESERIALIZERS,
-      callback: (err: unknown) => (err ? reject(err) : resolve()),
-    };
-    soap.listen(server, options);
-  });
-  guardSoap(server);
+  guardSoap(server, d);
 }
 
 /** Is this request for the SOAP service (with or without a trailing slash)? */
@@ -268,86 +247,174 @@ function isSoapPath(url: string | undefined): boolean {
 }
 
 /**
- * Puts a guard in front of everything on the server (the soap package's listener included):
- * requests to the SOAP path are read here, within MAX_SOAP_BODY, inspected (no DTD, UTF-8, a
- * well-formed SOAP 1.1 envelope) and handed to the soap package already read; anything else
- * goes on untouched. Refusals are SOAP Faults too.
+ * Puts the SOAP service in front of everything on the server: requests to the SOAP path are
+ * answered here (the WSDL, or a call), anything else goes on to koa untouched.
  */
-function guardSoap(server: Server): void {
+function guardSoap(server: Server, d: RouteDeps): void {
   const inner = server.listeners('request').slice() as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
-  const pass = (req: IncomingMessage, res: ServerResponse) => {
-    for (const l of inner) l.call(server, req, res);
-  };
+  const ops = soapOperations(d);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!isSoapPath(req.url)) return pass(req, res);
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const query = (req.url ?? '').slice((req.url ?? '').indexOf('?') + 1);
-      if ((req.url ?? '').includes('?') && /^wsdl(=|&|$)/i.test(query)) return sendWsdl(req, res);
-      return pass(req, res);
+    if (!isSoapPath(req.url)) {
+      for (const l of inner) l.call(server, req, res);
+      return;
     }
-    if (req.method !== 'POST') return pass(req, res);
-    readSoap(req).then(
-      ({ text }) => {
-        (req as IncomingMessage & { body?: Buffer }).body = Buffer.from(text, 'utf8');
-        // Dispatch by the body's element (what document/literal wrapped means), whatever
-        // SOAPAction a client sent: the guard has checked that element names an operation.
-        delete req.headers.soapaction;
-        pass(req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') return sendWsdl(req, res, d);
+    if (req.method !== 'POST') {
+      req.resume();
+      res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'text/plain; charset=utf-8' });
+      res.end('POST a SOAP 1.1 envelope, or GET ?wsdl\n');
+      return;
+    }
+    serveCall(req, d, ops).then(
+      (body) => {
+        res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
       },
-      (e: unknown) => sendFault(res, isKopilkaError(e) ? e : new KopilkaError('INVALID_INPUT', 'Запрос не прочитан', { field: '(body)' })),
+      (e: unknown) => {
+        const k = e instanceof SoapRefusal ? e.error : asKopilka(e, d, '');
+        sendFault(req, res, k, e instanceof SoapRefusal && e.beforeBody);
+      },
     );
   });
 }
 
-function sendWsdl(req: IncomingMessage, res: ServerResponse): void {
-  const fwdProto = String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]!.trim();
-  const proto = fwdProto === 'https' ? 'https' : 'http';
-  const fwdHost = String(req.headers['x-forwarded-host'] ?? '').split(',')[0]!.trim();
-  const host = [fwdHost, req.headers.host ?? ''].find((h) => /^[A-Za-z0-9.\-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(h)) ?? 'localhost';
-  const body = wsdlFor(`${proto}://${host}${SOAP_PATH}`);
+/** A refusal before or while the body was read: the fault, and whether the body is still unread. */
+class SoapRefusal {
+  constructor(
+    readonly error: KopilkaError,
+    readonly beforeBody: boolean,
+  ) {}
+}
+
+/**
+ * One call, in the order that keeps a stranger's cost low: the key of the headers is checked
+ * (and its rate limit) before a byte of the body is read; without one, the key is looked for in
+ * the first bytes of the body by a bounded scan, never by parsing. Only an authenticated body is
+ * parsed, once, by a pass that yields to the event loop and stops at the first thing refused.
+ */
+async function serveCall(req: IncomingMessage, d: RouteDeps, ops: ReturnType<typeof soapOperations>): Promise<string> {
+  const remote = req.socket.remoteAddress;
+  const headerKey = keyOf(req.headers.authorization, undefined);
+  let who: Caller | undefined;
+  if (headerKey !== null) {
+    try {
+      who = await callerOf(d, headerKey, remote);
+    } catch (e) {
+      throw new SoapRefusal(asKopilka(e, d, ''), true);
+    }
+  }
+  // Without a header key, the key is looked for in the first bytes as soon as they are in (the
+  // rest keeps arriving meanwhile): a stranger is answered without the body being kept or read.
+  let bodyKey: string | undefined;
+  const gate =
+    who !== undefined
+      ? undefined
+      : async (prefix: Buffer) => {
+          bodyKey = keyInBody(prefix);
+          try {
+            who = await callerOf(d, keyOf(undefined, bodyKey), remote);
+          } catch (e) {
+            throw new SoapRefusal(asKopilka(e, d, ''), true);
+          }
+        };
+  const body = await readSoapBody(req, gate);
+  if (who === undefined) throw new Error('onec: a SOAP body was read without a caller');
+  const call = await inspectSoapRequest(body).catch((e: unknown) => {
+    throw new SoapRefusal(isKopilkaError(e) ? e : new KopilkaError('INVALID_INPUT', 'Запрос не прочитан', { field: '(body)' }), false);
+  });
+  // The scan and the parse must agree on the key, or a comment could lend one to the call.
+  if (bodyKey !== undefined && (typeof call.args.Key !== 'string' || call.args.Key.trim() !== bodyKey.trim())) {
+    throw new SoapRefusal(new KopilkaError('UNAUTHORIZED', 'Ключ в элементе Key не прочитан: передайте его первым элементом операции или паролем HTTP Basic'), false);
+  }
+  const op = ops[call.operation];
+  try {
+    return soapResponse(call.operation, await op.run(who, call.args));
+  } catch (e) {
+    throw new SoapRefusal(asKopilka(e, d, op.root), false);
+  }
+}
+
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/i;
+
+/**
+ * The address the WSDL gives as the service's: PUBLIC_URL when it is configured; otherwise the
+ * Host of a request made on this machine (localhost, 127.x, [::1]); otherwise http://localhost
+ * on the port the request came to. Never a Host or X-Forwarded-Host a caller chose: a WSDL that
+ * names an attacker's host would send 1C's keys there.
+ */
+export function soapEndpoint(publicUrl: string | undefined, host: string | undefined, localPort: number | undefined): string {
+  if (publicUrl !== undefined && publicUrl !== '') return `${publicUrl.replace(/\/+$/, '')}${SOAP_PATH}`;
+  const h = (host ?? '').trim();
+  if (LOOPBACK_HOST.test(h)) return `http://${h}${SOAP_PATH}`;
+  return `http://localhost${localPort === undefined ? '' : `:${localPort}`}${SOAP_PATH}`;
+}
+
+function sendWsdl(req: IncomingMessage, res: ServerResponse, d: RouteDeps): void {
+  req.resume();
+  const body = wsdlFor(soapEndpoint(d.settings?.PUBLIC_URL, req.headers.host, req.socket.localPort));
   res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendFault(res: ServerResponse, e: KopilkaError): void {
+/** SOAP 1.1 over HTTP: every fault is a 500; the fault code says whose the fault is. */
+function sendFault(req: IncomingMessage, res: ServerResponse, e: KopilkaError, bodyUnread: boolean): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = faultEnvelope(e);
   const headers: Record<string, string | number> = { 'content-type': 'text/xml; charset=utf-8', 'content-length': Buffer.byteLength(body) };
-  // A refused upload may still be streaming in: do not keep the connection for another request.
+  // An oversized upload may still be streaming in: the connection is not kept for another request.
   if (e.code === 'BODY_TOO_LARGE') headers.connection = 'close';
+  // The rest of a body refused unread is discarded as it arrives, within the size limit.
+  if (bodyUnread) discard(req);
   res.writeHead(500, headers);
   res.end(body);
 }
 
-/** Reads at most MAX_SOAP_BODY bytes (after decompression too) and inspects them. */
-async function readSoap(req: IncomingMessage): Promise<{ text: string }> {
+/** Reads and drops what is left of a body; a sender that goes on past MAX_SOAP_BODY is cut off. */
+function discard(req: IncomingMessage): void {
+  let left = MAX_SOAP_BODY;
+  req.on('data', (c: Buffer) => {
+    left -= c.length;
+    if (left < 0) req.socket.destroy();
+  });
+  req.resume();
+}
+
+const inflate = promisify(zlibInflate);
+const gunzip = promisify(zlibGunzip);
+
+/**
+ * Reads at most MAX_SOAP_BODY bytes (after decompression too, done off the event loop). `gate`,
+ * when given, is called with the first KEY_SCAN_BYTES (or the whole body, if shorter or
+ * compressed) while the rest is still arriving; if it throws, reading stops with its error.
+ */
+async function readSoapBody(req: IncomingMessage, gate?: (prefix: Buffer) => Promise<void>): Promise<Buffer> {
   const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (!['identity', 'gzip', 'x-gzip', 'deflate'].includes(encoding)) {
-    req.resume();
-    throw new KopilkaError('INVALID_INPUT', `Сжатие «${encoding}» не поддерживается: отправляйте запрос без сжатия или в gzip`, { field: 'Content-Encoding' });
+    throw new SoapRefusal(new KopilkaError('INVALID_INPUT', `Сжатие «${encoding}» не поддерживается: отправляйте запрос без сжатия или в gzip`, { field: 'Content-Encoding' }), true);
   }
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_SOAP_BODY) {
-    req.resume(); // discarded as it arrives, never kept
-    throw tooLarge();
-  }
+  if (declared > MAX_SOAP_BODY) throw new SoapRefusal(tooLarge(), true);
+  let gated: Promise<void> | undefined;
   const raw = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stop = (e: unknown) => {
+      chunks.length = 0;
+      req.off('data', onData);
+      reject(e);
+    };
     const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_SOAP_BODY) {
-        chunks.length = 0;
-        req.off('data', onData);
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
+      if (size > MAX_SOAP_BODY) return stop(new SoapRefusal(tooLarge(), true));
       chunks.push(c);
+      if (gate !== undefined && gated === undefined && encoding === 'identity' && size >= KEY_SCAN_BYTES) {
+        gated = gate(Buffer.concat(chunks));
+        gated.catch(stop);
+      }
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
@@ -356,11 +423,12 @@ async function readSoap(req: IncomingMessage): Promise<{ text: string }> {
   let body = raw;
   if (encoding !== 'identity') {
     try {
-      body = encoding === 'deflate' ? inflateSync(raw, { maxOutputLength: MAX_SOAP_BODY }) : gunzipSync(raw, { maxOutputLength: MAX_SOAP_BODY });
+      body = encoding === 'deflate' ? await inflate(raw, { maxOutputLength: MAX_SOAP_BODY }) : await gunzip(raw, { maxOutputLength: MAX_SOAP_BODY });
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
-      throw new KopilkaError('INVALID_INPUT', 'Сжатый запрос повреждён', { field: 'Content-Encoding' });
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new SoapRefusal(tooLarge(), false);
+      throw new SoapRefusal(new KopilkaError('INVALID_INPUT', 'Сжатый запрос повреждён', { field: 'Content-Encoding' }), false);
     }
   }
-  return inspectSoapRequest(body);
+  if (gate !== undefined) await (gated ?? gate(body));
+  return body;
 }

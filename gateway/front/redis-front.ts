@@ -263,13 +263,33 @@ export class RedisFront implements Front {
     return tracked(this.consumers, inner);
   }
 
-  private async openReader(group: string, consumer: string, from: 'start' | 'new'): Promise<StreamReader> {
-    const stream = this.keys.events;
+  /** Creates the group if it does not exist (BUSYGROUP is success), and the stream with it. */
+  private async createGroup(group: string, startId: '0' | '$'): Promise<void> {
     try {
-      await this.cmd(['XGROUP', 'CREATE', stream, group, from === 'new' ? '$' : '0', 'MKSTREAM']);
+      await this.cmd(['XGROUP', 'CREATE', this.keys.events, group, startId, 'MKSTREAM']);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('BUSYGROUP')) throw err;
     }
+  }
+
+  private async openReader(group: string, consumer: string, from: 'start' | 'new'): Promise<StreamReader> {
+    const stream = this.keys.events;
+    await this.createGroup(group, from === 'new' ? '$' : '0');
+    /**
+     * Redis restarted empty (or the stream was deleted): the group is gone and every read answers
+     * NOGROUP, forever. Recreate it and read again. From '0': whatever the stream holds now was
+     * appended after the loss, so this group has not seen any of it.
+     */
+    const regrouping = async <T>(f: () => Promise<T>): Promise<T> => {
+      try {
+        return await f();
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOGROUP')) throw err;
+        this.warn('regroup', err, `event stream: group ${group} was lost (Redis restarted empty?); recreating it`);
+        await this.createGroup(group, '0');
+        return f();
+      }
+    };
     // XREADGROUP BLOCK holds its connection: give each consumer its own, so the shared client
     // keeps serving the hot path. Acks and claims stay on the shared client.
     const blocking = this.client.duplicate();
@@ -285,15 +305,17 @@ export class RedisFront implements Front {
       client.sendCommand<[string, RawEntry[]][] | null>(['XREADGROUP', 'GROUP', group, consumer, ...args]);
     return {
       ownPending: async (afterId, count) =>
-        toDeliveries((await read(this.client, ['COUNT', String(count), 'STREAMS', stream, afterId]))?.[0]?.[1]),
+        toDeliveries((await regrouping(() => read(this.client, ['COUNT', String(count), 'STREAMS', stream, afterId])))?.[0]?.[1]),
       claimIdle: async (minIdleMs, count) => {
-        const r = await this.cmd<[string, RawEntry[], string[]]>([
-          'XAUTOCLAIM', stream, group, consumer, String(minIdleMs), '0-0', 'COUNT', String(count),
-        ]);
+        const r = await regrouping(() =>
+          this.cmd<[string, RawEntry[], string[]]>(['XAUTOCLAIM', stream, group, consumer, String(minIdleMs), '0-0', 'COUNT', String(count)]),
+        );
         return toDeliveries(r[1]);
       },
       readNew: async (count, blockMs) =>
-        toDeliveries((await read(blocking, ['COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', stream, '>']))?.[0]?.[1]),
+        toDeliveries(
+          (await regrouping(() => read(blocking, ['COUNT', String(count), 'BLOCK', String(blockMs), 'STREAMS', stream, '>'])))?.[0]?.[1],
+        ),
       ack: async (ids) => {
         if (ids.length > 0) await this.cmd(['XACK', stream, group, ...ids]);
       },

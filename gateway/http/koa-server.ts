@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import Koa from 'koa';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { dispatch, errorOutcome, jsonBody, parseQuery, type Logger, type Outcome, type Router } from './router.ts';
+import { DRAIN_GRACE_MS, settle } from './drain.ts';
 import type { Served, ServerHooks } from './uws-server.ts';
 import { MAX_BODY } from './uws-server.ts';
 
@@ -25,6 +27,14 @@ function tooLarge(): KopilkaError {
   return new KopilkaError('BODY_TOO_LARGE', `Запрос больше ${MAX_BODY / 1024 / 1024} МБ: разделите его на части`, { limitBytes: MAX_BODY });
 }
 
+const CLIENT_GONE = new Set(['ERR_HTTP_REQUEST_TIMEOUT', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** Errors that say the client's connection ended (or was ended by a timeout), not that we failed. */
+function clientGone(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return (typeof code === 'string' && CLIENT_GONE.has(code)) || (e as Error)?.message === 'aborted';
+}
+
 export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerHooks = {}): Koa.Middleware {
   return async (ctx) => {
     const started = performance.now();
@@ -36,7 +46,10 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
       const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(ctx.req, MAX_BODY);
       o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, json: jsonBody(body, headers['content-type']) }, log);
     } catch (e) {
-      o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
+      // The client went away or was cut for being too slow (slowloris): nobody to answer, and
+      // nothing to log at error level, once per such connection.
+      if (clientGone(e)) o = { status: 408, text: '', headers: { connection: 'close' }, route: 'unmatched' };
+      else o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
     }
     ctx.status = o.status;
     // A refused upload may still be streaming in: close the connection rather than reuse it.
@@ -48,19 +61,45 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
   };
 }
 
-export function serveKoa(app: Koa, host: string, port: number, onServer?: (server: Server) => Promise<void> | void): Promise<Served> {
+export interface KoaServerOptions {
+  /** A client that has not sent its request headers by then gets 408 and is disconnected (slowloris). */
+  headersTimeoutMs?: number;
+  /** The whole request (headers and body) must arrive within this time. */
+  requestTimeoutMs?: number;
+}
+
+export function serveKoa(
+  app: Koa,
+  host: string,
+  port: number,
+  onServer?: (server: Server) => Promise<void> | void,
+  opts: KoaServerOptions = {},
+): Promise<Served> {
   let inFlight = 0;
-  const idle: (() => void)[] = [];
-  const server: Server = createServer(app.callback());
+  let received = 0;
+  let draining = false;
+  const requestTimeout = opts.requestTimeoutMs ?? 30_000;
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeout = Math.min(opts.headersTimeoutMs ?? 10_000, requestTimeout);
+  // Koa prints every error of a response to stderr unless someone listens: a client cut by the
+  // timeouts below is expected, and a flood of them must not flood the logs. The rest is still
+  // printed. Registered before app.callback(), which adds Koa's printer when nobody listens.
+  if (app.listenerCount('error') === 0) app.on('error', (err: Error) => clientGone(err) || app.onerror(err));
+  const server: Server = createServer(
+    // Node checks the timeouts on this interval (30 s by default): a slow client would get up to that much extra.
+    { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))) },
+    app.callback(),
+  );
   server.keepAliveTimeout = 65_000;
   const count = () =>
     // Added after onServer: a connector that wraps the request listeners (the soap package does,
     // to serve its path before koa) cannot hide its requests from the count shutdown waits on.
     server.on('request', (_req, res) => {
       inFlight++;
-      res.once('close', () => {
-        if (--inFlight === 0) for (const f of idle.splice(0)) f();
-      });
+      received++;
+      // Stopping: the answer closes its connection, so the client does not reuse it.
+      if (draining && !res.headersSent) res.setHeader('connection', 'close');
+      res.once('close', () => inFlight--);
     });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -71,15 +110,14 @@ export function serveKoa(app: Koa, host: string, port: number, onServer?: (serve
         port: typeof addr === 'object' && addr !== null ? addr.port : port,
         inFlight: () => inFlight,
         close: async (timeoutMs = 10_000) => {
-          const closed = new Promise<void>((r) => server.close(() => r()));
-          server.closeIdleConnections();
-          if (inFlight > 0) {
-            await new Promise<void>((r) => {
-              const t = setTimeout(r, timeoutMs);
-              idle.push(() => (clearTimeout(t), r()));
-            });
-          }
+          draining = true;
+          // Stops accepting. http.Server#close would also cut every idle kept-alive connection at
+          // once, while a request may be on its way over one: net.Server's close only stops listening.
+          const closed = new Promise<void>((r) => NetServer.prototype.close.call(server, () => r()));
+          await settle(() => inFlight, () => received, Math.min(DRAIN_GRACE_MS, timeoutMs), Date.now() + timeoutMs);
           server.closeAllConnections();
+          // Now http.Server#close, for what it adds: its timeout checker stops.
+          server.close();
           await closed;
         },
       });

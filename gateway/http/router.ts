@@ -1,5 +1,6 @@
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { isStorageFailure } from '../../ledger/writer.ts';
+import { findUnsafeJson, unsafeTextReason } from '../../ledger/validation.ts';
 import type { ApiRequest, ApiResponse, Route } from '../routes.ts';
 
 // Matches a method and path to a route. Static paths are one map lookup; paths with :params
@@ -63,10 +64,30 @@ function safeDecode(s: string): string {
   }
 }
 
+/**
+ * The query string as a record. A value that cannot be stored (NUL or another control character,
+ * e.g. `?card=%00`) is not dropped silently: reading it throws the 400 naming it. The check runs
+ * when a handler reads the value, inside dispatch, because this function is called where an
+ * exception would not become an answer.
+ */
 export function parseQuery(q: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!q) return out;
-  for (const [k, v] of new URLSearchParams(q)) out[k] = v;
+  for (const [k, v] of new URLSearchParams(q)) {
+    const why = unsafeTextReason(k) ?? unsafeTextReason(v);
+    if (why === null) {
+      out[k] = v;
+      continue;
+    }
+    const field = k.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+    Object.defineProperty(out, field, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        throw new KopilkaError('INVALID_INPUT', `Параметр запроса «${field}» ${why}`, { field });
+      },
+    });
+  }
   return out;
 }
 
@@ -84,6 +105,13 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     } catch (e) {
       const hint = contentType !== undefined && !/json/i.test(contentType) ? ` (Content-Type: ${contentType}; ожидается application/json)` : '';
       throw new KopilkaError('INVALID_INPUT', `Тело запроса — не корректный JSON: ${(e as Error).message}${hint}`, { field: '(body)' });
+    }
+    // Every protocol's body, whatever its schema: NUL and lone surrogates never get past here
+    // (Postgres refuses the first and silently alters the second, breaking idempotency).
+    const bad = findUnsafeJson(parsed.v);
+    if (bad !== null) {
+      parsed = undefined;
+      throw new KopilkaError('INVALID_INPUT', `Неверные данные: поле «${bad.field}» ${bad.reason}`, { field: bad.field });
     }
     return parsed.v;
   };
