@@ -16,10 +16,6 @@ let gw: GatewayProcess | null = null;
 
 beforeAll(async () => {
   db = await ownedPostgres();
-  const admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE kopilka');
-  await admin.end();
 }, 60_000);
 
 afterAll(async () => {

@@ -34,10 +34,6 @@ const gateways: GatewayProcess[] = [];
 
 beforeAll(async () => {
   db = await ownedPostgres();
-  const admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE kopilka');
-  await admin.end();
 }, 60_000);
 
 afterAll(async () => {

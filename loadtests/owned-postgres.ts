@@ -12,7 +12,7 @@ import { freePort } from './gateway-process.ts';
 export interface OwnedPostgres {
   /** Admin URL (database `postgres`). */
   url: string;
-  /** URL of a database of its own, created at start. */
+  /** URL of a database on it; `kopilka` is created at start. */
   databaseUrl(name: string): string;
   /** `fast`: open sessions are told to terminate (SIGINT); `immediate`: they are cut (SIGQUIT). */
   stop(mode: 'fast' | 'immediate'): Promise<void>;
@@ -38,6 +38,7 @@ export async function ownedPostgres(): Promise<OwnedPostgres> {
   });
   await server.initialise();
   await server.start();
+  await server.createDatabase('kopilka');
   // The package keeps its postgres process here; stop() only knows SIGINT.
   const proc = () => (server as unknown as { process?: ChildProcess }).process;
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
