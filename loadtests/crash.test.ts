@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisFront } from '../gateway/front/redis-front.ts';
 import { createPool } from '../ledger/postgres.ts';
