@@ -1,15 +1,18 @@
 import { hostname } from 'node:os';
 import Koa from 'koa';
+import type pg from 'pg';
 import pino from 'pino';
 import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
-import { Ledger } from '../ledger/ledger.ts';
-import { sealLegacySecrets } from '../ledger/links.ts';
+import { Ledger } from '../ledger/index.ts';
 import { createPool } from '../ledger/postgres.ts';
 import { loadSecretKey, SecretBox } from '../ledger/secrets.ts';
 import { messenger } from '../communications/notify.ts';
 import { SmsRu } from '../communications/sms.ts';
+import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { CONNECTORS } from './connectors/index.ts';
+import { HOSTED } from './hosted.ts';
+import { hostRoute, type Guard } from './http/enforce.ts';
 import { ensureDemo, type Demo } from './demo.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import type { Front } from './front/front.ts';
@@ -20,7 +23,7 @@ import { serveUws, type Served } from './http/uws-server.ts';
 import { KeyStore } from './keys.ts';
 import { reconcileCounters, startMetering, usageMonth } from './metering.ts';
 import { createMetrics } from './metrics.ts';
-import { nativeRoutes } from './routes.ts';
+import { caller, limitUnknownKeys, nativeRoutes } from './routes.ts';
 
 // Wiring: settings in, a running service out. Everything started here is stopped by stop(), in
 // the reverse order: stop taking requests, finish those in flight, drain the writer, close stores.
@@ -29,6 +32,8 @@ export interface RunningKopilka {
   posPort: number;
   apiPort: number;
   ledger: Ledger;
+  /** The service's Postgres pool (the gateway made it; tests count its queries). */
+  pool: pg.Pool;
   front: Front;
   demo: Demo | null;
   databaseLabel: string;
@@ -57,7 +62,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   const pool = createPool({ connectionString: url, max: s.PG_POOL_SIZE });
   const front = await createFront({ redisUrl: s.REDIS_URL, prefix: s.REDIS_PREFIX, logger: log });
   let ledger: Ledger | null = null;
-  const metrics = createMetrics(() => ledger?.writer ?? null);
+  const metrics = createMetrics(() => ledger?.stats() ?? null);
   const publish = (events: KopilkaEvent[]) => {
     // Every commit, whichever protocol brought it, invalidates the cached summaries it touched.
     const touched = new Set<string>();
@@ -74,7 +79,9 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   };
   ledger = await Ledger.open({
     pool,
+    secrets,
     summaries: front,
+    answers: front,
     onEvents: publish,
     writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
     workers: s.WORKERS,
@@ -82,10 +89,23 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
   // Rows an earlier version wrote in plain text are sealed here, before any request reads them
   // (an SQL migration has no key).
-  if (role === 'all') await sealLegacySecrets(pool, secrets);
+  if (role === 'all') await ledger.sealLegacySecrets();
   const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
-  const deps = { ledger, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, secrets, messenger: messenger(pool, sender, publish) };
-  const router = new Router([...nativeRoutes(deps), ...CONNECTORS.flatMap((c) => c.routes(deps))]);
+  const deps = { ledger: ledger.legacy, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, secrets, messenger: messenger(pool, sender, publish) };
+  const ctx: ConnectorContext = {
+    ledger,
+    settings: s,
+    messages: deps.messenger,
+    log,
+    unknownCredential: (address) => (address === undefined ? Promise.resolve() : limitUnknownKeys(deps, address)),
+    issueKey: (tenantId, role, channel, storeId) => keys.create(tenantId, role, channel, storeId),
+  };
+  const guard: Guard = { authenticate: (key, address) => caller(deps, `Bearer ${key}`, address), log };
+  const router = new Router([
+    ...nativeRoutes(deps),
+    ...CONNECTORS.flatMap((c) => c.routes(deps)),
+    ...HOSTED.flatMap((c) => c.routes(ctx).map((r) => hostRoute(r, guard))),
+  ]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
   // lost them, or counted an event twice, is put right.
@@ -147,6 +167,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     posPort: servers[0]!.port,
     apiPort: servers[1]?.port ?? 0,
     ledger,
+    pool,
     front,
     demo,
     databaseUrl: url,

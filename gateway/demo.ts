@@ -1,6 +1,6 @@
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Ledger } from '../ledger/ledger.ts';
+import type { Ledger } from '../ledger/index.ts';
 import type { KeyStore } from './keys.ts';
 
 // On the embedded default, the first start makes a demo tenant with an admin key and a cashier
@@ -17,8 +17,8 @@ export async function ensureDemo(dataDir: string, ledger: Ledger, keys: KeyStore
   const file = join(dataDir, 'demo.json');
   try {
     const saved = JSON.parse(await readFile(file, 'utf8')) as Demo;
-    const r = await ledger.pool.query('SELECT 1 FROM tenants WHERE id = $1', [saved.tenantId]);
-    if (r.rowCount === 1) return saved;
+    const exists = await ledger.tenantExists(saved.tenantId);
+    if (exists) return saved;
   } catch {
     // No demo yet, or its database was replaced: make a new one.
   }

@@ -7,8 +7,9 @@ import { KopilkaError } from '../ledger/errors.ts';
 // Who is calling. Keys are random secrets shown once; Postgres keeps only their SHA-256, so a
 // leaked database does not leak keys. A key never reaches another tenant's data.
 
-export const CHANNELS = ['api', 'cashier', 'onec', 'moysklad', 'frontol', 'evotor'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS, type Channel } from '../ledger/channels.ts';
+
+export { CHANNELS, type Channel };
 
 export type Principal =
   | { kind: 'operator' }

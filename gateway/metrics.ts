@@ -1,5 +1,5 @@
 import client from 'prom-client';
-import type { GroupCommitWriter } from '../ledger/writer.ts';
+import type { WriterStats } from '../ledger/writer.ts';
 
 // What /metrics exposes for Prometheus: request rates and latencies per port and route, and how
 // the group-commit writer batches. A registry per service instance keeps tests independent.
@@ -10,7 +10,7 @@ export interface Metrics {
   events: client.Counter<'type'>;
 }
 
-export function createMetrics(writer: () => GroupCommitWriter | null): Metrics {
+export function createMetrics(writer: () => WriterStats | null): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'kopilka_' });
   const requests = new client.Counter({ name: 'kopilka_http_requests_total', help: 'HTTP requests by port, route and status', labelNames: ['port', 'route', 'method', 'status'] as const, registers: [registry] });
@@ -35,7 +35,7 @@ export function createMetrics(writer: () => GroupCommitWriter | null): Metrics {
         const w = writer();
         if (w !== null) {
           this.reset();
-          this.inc(w.stats[key]);
+          this.inc(w[key]);
         }
       },
     });
@@ -45,7 +45,7 @@ export function createMetrics(writer: () => GroupCommitWriter | null): Metrics {
     help: 'Largest batch written so far',
     registers: [registry],
     collect() {
-      this.set(writer()?.stats.largestBatch ?? 0);
+      this.set(writer()?.largestBatch ?? 0);
     },
   });
   return {

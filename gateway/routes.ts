@@ -23,6 +23,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   /** The client's address as the socket sees it (limits on unknown keys). */
   remoteAddress?: string;
+  /** The body as received. */
+  body?: Buffer;
   json(): unknown;
 }
 

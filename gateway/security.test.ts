@@ -163,7 +163,7 @@ describe('over HTTP', () => {
 
   it('checks the address again when it calls: a row saved before the fix reaches nothing', async () => {
     const t = await tenantWithChannel(s, 'Старая запись', 'moysklad');
-    await s.app.ledger.pool.query('INSERT INTO connector_settings (tenant_id, system, settings) VALUES ($1, $2, $3)', [
+    await s.db.pool.query('INSERT INTO connector_settings (tenant_id, system, settings) VALUES ($1, $2, $3)', [
       t.tenantId,
       'moysklad',
       JSON.stringify({ apiUrl: `http://127.0.0.1:${victim.port}/api`, token: MS_TOKEN, webhookSecret: `old-${randomBytes(6).toString('hex')}` }),
@@ -197,7 +197,7 @@ describe('over HTTP', () => {
     const set = await put(standin.url);
     expect(set.status).toBe(200);
     const secret = set.body.webhookPath.split('/').at(-1);
-    const row = (await s.app.ledger.pool.query<{ t: string }>("SELECT settings::text AS t FROM connector_settings WHERE tenant_id = $1 AND system = 'moysklad'", [tenantId])).rows[0]!.t;
+    const row = (await s.db.pool.query<{ t: string }>("SELECT settings::text AS t FROM connector_settings WHERE tenant_id = $1 AND system = 'moysklad'", [tenantId])).rows[0]!.t;
     expect(row).not.toContain(MS_TOKEN);
     expect(row).not.toContain(secret);
     standin.counterparties = [{ id: '8518d001-f504-11e5-8a84-bae5000001aa', name: 'Иванов', phone: '+79160001234' }];
@@ -210,7 +210,7 @@ describe('over HTTP', () => {
   it('still reads rows an earlier version wrote in plain text, and seals them', async () => {
     const t = await tenantWithChannel(s, 'До шифрования', 'moysklad');
     const secret = `legacy-${randomBytes(8).toString('hex')}`;
-    const pool = s.app.ledger.pool;
+    const pool = s.db.pool;
     await pool.query('INSERT INTO connector_settings (tenant_id, system, settings) VALUES ($1, $2, $3)', [t.tenantId, 'moysklad', JSON.stringify({ apiUrl: standin.url, token: MS_TOKEN, webhookSecret: secret })]);
     expect((await call(s.pos, 'POST', `/moysklad/webhook/${secret}`, null, { events: [] })).status).toBe(200);
     expect((await sync(t.admin)).status).toBe(200);
@@ -282,7 +282,7 @@ describe('limits', () => {
     expect((await call(s.api, 'GET', '/v1/usage', t.body.adminKey)).status).toBe(200); // a known key, now cached
     await new Promise((r) => setTimeout(r, 2100)); // the address's bucket full again (3/s, burst 6)
 
-    const pool = s.app.ledger.pool;
+    const pool = s.app.pool;
     const query = pool.query.bind(pool);
     let keyLookups = 0;
     // Counting, not replacing: every query still goes to Postgres.

@@ -6,7 +6,8 @@ import { customerSummary, parseNewCustomer, type CustomerRow, type CustomerSumma
 import { isKopilkaError, KopilkaError } from './errors.ts';
 import { createEvaluator } from './evaluator.ts';
 import type { KopilkaEvent } from './events.ts';
-import { customerBurnAt, DAY_MS, localIsoDate } from './lots.ts';
+import { customerBurnAt, DAY_MS } from './lots.ts';
+import { localIsoDate } from './time-zone.ts';
 import { migrate } from './migrate.ts';
 import { checkAge, requestHash, type GiftOp, type LedgerOp, type OpOutcome } from './operations.ts';
 import { requirePhone } from './phone.ts';

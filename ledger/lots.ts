@@ -1,4 +1,5 @@
 import type { Expiry, Gift, Program } from './program.ts';
+import { localDate, zonedMidnight } from './time-zone.ts';
 
 // When a lot of bonuses becomes spendable and when it burns. Pure: the program and the moment of
 // accrual in, two instants out. Calendar rules (burn dates) are read in the tenant's time zone.
@@ -66,65 +67,3 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-export interface LocalParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-export function localParts(at: number, timeZone: string): LocalParts {
-  const out: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(at)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return { year: out.year!, month: out.month!, day: out.day!, hour: out.hour!, minute: out.minute!, second: out.second! };
-}
-
-export function localDate(at: number, timeZone: string): { year: number; month: number; day: number } {
-  const p = localParts(at, timeZone);
-  return { year: p.year, month: p.month, day: p.day };
-}
-
-/** 'YYYY-MM-DD' of an instant in a zone. */
-export function localIsoDate(at: number, timeZone: string): string {
-  const d = localDate(at, timeZone);
-  return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
-
-function zoneOffsetMs(at: number, timeZone: string): number {
-  const p = localParts(at, timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(at / 1000) * 1000;
-}
-
-/** The zone's offset from UTC at an instant, in minutes (Moscow: 180). */
-export function zoneOffsetMinutes(at: number, timeZone: string): number {
-  return Math.round(zoneOffsetMs(at, timeZone) / 60_000);
-}
-
-/** The instant of local midnight starting a calendar day in a zone. */
-export function zonedMidnight(year: number, month: number, day: number, timeZone: string): number {
-  const guess = Date.UTC(year, month - 1, day);
-  const first = guess - zoneOffsetMs(guess, timeZone);
-  // A second pass settles days on which the offset changes.
-  return guess - zoneOffsetMs(first, timeZone);
-}

@@ -13,6 +13,16 @@ export interface TenantUsage extends Invoice {
   channelNames: string[];
 }
 
+export interface UsageCounts {
+  tenantId: string;
+  name: string;
+  plan: Plan;
+  checks: number;
+  channelNames: string[];
+  /** SMS sent, by topic. */
+  sms: Record<string, number>;
+}
+
 export const BILLING_TIME_ZONE = 'Europe/Moscow';
 
 export function monthBounds(month: string): { from: string; to: string } {
@@ -21,7 +31,8 @@ export function monthBounds(month: string): { from: string; to: string } {
   return { from: `${month}-01`, to: `${next}-01` };
 }
 
-export async function usageForMonth(pool: pg.Pool, month: string, tenantId?: string): Promise<TenantUsage[]> {
+/** Checks, channels in use and SMS by topic, per tenant, for a calendar month in the billing zone. */
+export async function usageCounts(pool: pg.Pool, month: string, tenantId?: string): Promise<UsageCounts[]> {
   const { from, to } = monthBounds(month);
   const r = await pool.query<{ id: string; name: string; plan: Plan; checks: string; channels: string[] | null; sms: Record<string, number> | null }>(
     `WITH b AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS lo, ($3::date::timestamp AT TIME ZONE $4) AS hi)
@@ -39,10 +50,13 @@ export async function usageForMonth(pool: pg.Pool, month: string, tenantId?: str
       ORDER BY t.created_at, t.id`,
     [tenantId ?? null, from, to, BILLING_TIME_ZONE],
   );
-  return r.rows.map((row) => {
-    const channelNames = row.channels ?? [];
-    const invoice = price({ plan: row.plan, checks: Number(row.checks), sms: row.sms ?? {}, channels: channelNames.length });
-    return { tenantId: row.id, name: row.name, plan: row.plan, month, channelNames, ...invoice };
+  return r.rows.map((row) => ({ tenantId: row.id, name: row.name, plan: row.plan, checks: Number(row.checks), channelNames: row.channels ?? [], sms: row.sms ?? {} }));
+}
+
+export async function usageForMonth(pool: pg.Pool, month: string, tenantId?: string): Promise<TenantUsage[]> {
+  return (await usageCounts(pool, month, tenantId)).map((c) => {
+    const invoice = price({ plan: c.plan, checks: c.checks, sms: c.sms, channels: c.channelNames.length });
+    return { tenantId: c.tenantId, name: c.name, plan: c.plan, month, channelNames: c.channelNames, ...invoice };
   });
 }
 

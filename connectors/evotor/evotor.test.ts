@@ -42,7 +42,7 @@ async function balance(phone = PHONE) {
   return r.status === 200 ? (r.body.balance.available as number) : null;
 }
 async function recorded(kind: 'sale' | 'refund', externalId: string): Promise<number> {
-  const r = await s.app.ledger.pool.query<{ n: string }>('SELECT count(*) AS n FROM checks WHERE tenant_id = $1 AND channel = $2 AND kind = $3 AND external_id = $4', [
+  const r = await s.db.pool.query<{ n: string }>('SELECT count(*) AS n FROM checks WHERE tenant_id = $1 AND channel = $2 AND kind = $3 AND external_id = $4', [
     tenantId,
     'evotor',
     kind,

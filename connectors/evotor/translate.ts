@@ -1,9 +1,9 @@
 import type { CheckInput, CustomerRef } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
-import { lineAmount, toMinor } from '../shared/decimal.ts';
-import { localIso, type ZoneOffset } from '../shared/local-time.ts';
-import type { ReturnedItem } from '../shared/refund-lines.ts';
+import { lineAmount, toMinor } from '../kit/decimal.ts';
+import { localIso, type ZoneOffset } from '../../ledger/index.ts';
+import type { ReturnedItem } from '../kit/refund-lines.ts';
 import { EVOTOR_CODES } from './errors.ts';
 import type { EvotorDocument, ReceiptData } from './protocol.ts';
 

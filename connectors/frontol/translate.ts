@@ -1,9 +1,9 @@
 import type { CheckInput, CheckResult, CustomerRef } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
-import { fromMinor, lineAmount, toMinor } from '../shared/decimal.ts';
-import { localIso, type ZoneOffset } from '../shared/local-time.ts';
-import type { ReturnedItem } from '../shared/refund-lines.ts';
+import { fromMinor, lineAmount, toMinor } from '../kit/decimal.ts';
+import { localIso, type ZoneOffset } from '../../ledger/index.ts';
+import type { ReturnedItem } from '../kit/refund-lines.ts';
 import type { CalculateRequest, RefundRequest } from './protocol.ts';
 
 // Frontol requests ↔ the common Check and its result. Pure. Decimal text ↔ integers through

@@ -5,7 +5,7 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { createGunzip } from 'node:zlib';
 import type { CheckInput } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
-import { lineAmount, toMinor } from '../shared/decimal.ts';
+import { lineAmount, toMinor } from '../kit/decimal.ts';
 import { idFromHref } from './loyalty.ts';
 
 // МойСклад's JSON API 1.2, the side Kopilka calls: fetching a retail sale a webhook announced,

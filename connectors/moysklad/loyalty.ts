@@ -3,8 +3,8 @@ import type { CheckInput, CheckResult } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { freeText, plainText } from '../../ledger/validation.ts';
-import { lineAmount, minorToNumber, toMinor } from '../shared/decimal.ts';
-import { refundLinesFor, type SoldLine } from '../shared/refund-lines.ts';
+import { lineAmount, minorToNumber, toMinor } from '../kit/decimal.ts';
+import { refundLinesFor, type SoldLine } from '../kit/refund-lines.ts';
 
 // МойСклад's Loyalty API 1.0 («API для внешних систем лояльности»), the side the till calls.
 // Units (PROTOCOL.md §1.6): prices and cash/card sums in roubles with 2 decimals, quantities with

@@ -4,7 +4,7 @@ import type { CustomerSummary } from '../../ledger/customers.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import type { RefundResult } from '../../ledger/operations.ts';
 import { isCalendarDate, parseInput, unsafeTextReason } from '../../ledger/validation.ts';
-import { fromMinor, minorToNumber, toMinor } from '../shared/decimal.ts';
+import { fromMinor, minorToNumber, toMinor } from '../kit/decimal.ts';
 
 // 1C:Enterprise ↔ the common Check. One vocabulary for both transports: the SOAP service of
 // kopilka.wsdl (values arrive as XML text: every xs:decimal, xs:long and xs:dateTime is handed

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
-import type { ZoneOffset } from '../../connectors/shared/local-time.ts';
+import type { ZoneOffset } from '../../ledger/time-zone.ts';
 import { isKopilkaError, KopilkaError } from '../../ledger/errors.ts';
-import { zoneOffsetMinutes } from '../../ledger/lots.ts';
+import { zoneOffsetMinutes } from '../../ledger/time-zone.ts';
 import { isStorageFailure } from '../../ledger/writer.ts';
 import type { Route, RouteDeps } from '../routes.ts';
 

@@ -1,7 +1,7 @@
 import { evotorConflicts, evotorError, parseEvotor, type Conflict } from '../../connectors/evotor/errors.ts';
 import { documentSchema, documentsSchema, receiptsV1Schema, receiptV1Schema, receiptV2Schema } from '../../connectors/evotor/protocol.ts';
 import { documentToSale, receiptToSale, returnedItems, saleToCheck, type EvotorSale, type ZoneOffset } from '../../connectors/evotor/translate.ts';
-import { refundLinesFor } from '../../connectors/shared/refund-lines.ts';
+import { refundLinesFor } from '../../connectors/kit/refund-lines.ts';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { recordedRequest, saleLines } from '../../ledger/links.ts';
 import { queueForReview } from '../../ledger/review.ts';

@@ -1,7 +1,7 @@
 import { calculateSchema, commitSchema, refundSchema } from '../../connectors/frontol/protocol.ts';
 import { checkAnswer, customerAnswer, customerOf, frontolError, refundAnswer, returnedItems, toCheck } from '../../connectors/frontol/translate.ts';
-import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
-import { refundLinesFor } from '../../connectors/shared/refund-lines.ts';
+import { localIso, type ZoneOffset } from '../../ledger/time-zone.ts';
+import { refundLinesFor } from '../../connectors/kit/refund-lines.ts';
 import type { CheckResult } from '../../ledger/check.ts';
 import { KopilkaError } from '../../ledger/errors.ts';
 import { saleLines } from '../../ledger/links.ts';

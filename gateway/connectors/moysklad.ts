@@ -34,7 +34,7 @@ import {
   upsertProducts,
 } from '../../ledger/links.ts';
 import { secretHash, type SecretBox } from '../../ledger/secrets.ts';
-import { localIso, type ZoneOffset } from '../../connectors/shared/local-time.ts';
+import { localIso, type ZoneOffset } from '../../ledger/time-zone.ts';
 import { normalizePhone } from '../../ledger/phone.ts';
 import { parseInput } from '../../ledger/validation.ts';
 import { requireAdmin } from '../keys.ts';

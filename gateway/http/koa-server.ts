@@ -44,7 +44,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     let o: Outcome;
     try {
       const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(ctx.req, MAX_BODY);
-      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, json: jsonBody(body, headers['content-type']) }, log);
+      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, body, json: jsonBody(body, headers['content-type']) }, log);
     } catch (e) {
       // The client went away or was cut for being too slow (slowloris): nobody to answer, and
       // nothing to log at error level, once per such connection.

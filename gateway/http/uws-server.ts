@@ -98,7 +98,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       return;
     }
     if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
-      void dispatch(router, { method, path, query, headers, remoteAddress, json: jsonBody(Buffer.alloc(0), undefined) }, log).then(finish, fail);
+      void dispatch(router, { method, path, query, headers, remoteAddress, body: Buffer.alloc(0), json: jsonBody(Buffer.alloc(0), undefined) }, log).then(finish, fail);
       return;
     }
     const chunks: Buffer[] = [];
@@ -126,7 +126,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       if (!isLast) return;
       bodies.delete(bodyDeadline);
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      void dispatch(router, { method, path, query, headers, remoteAddress, json: jsonBody(body, headers['content-type']) }, log).then(finish, fail);
+      void dispatch(router, { method, path, query, headers, remoteAddress, body, json: jsonBody(body, headers['content-type']) }, log).then(finish, fail);
     });
   });
 

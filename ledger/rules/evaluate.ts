@@ -1,6 +1,7 @@
 import type { CheckTotals, LineResult, ParsedCheck } from '../check.ts';
 import { formatPoints, formatRub } from '../errors.ts';
-import { accrualLotTimes, localDate } from '../lots.ts';
+import { accrualLotTimes } from '../lots.ts';
+import { localDate } from '../time-zone.ts';
 import { effectiveLevel, type CompiledLevel, type CompiledProgram, type Gift } from '../program.ts';
 import { accrue } from './accrual.ts';
 import { lineDiscounts } from './discount.ts';

@@ -1,0 +1,38 @@
+import type { Settings } from '../../config/settings.ts';
+import type { Channel, Ledger } from '../../ledger/index.ts';
+import type { RouteSpec } from './route.ts';
+
+// What the gateway gives every connector: the ledger's face and the few services a protocol may
+// need. A connector never sees a pool, a Redis client or another connector.
+
+export interface ConnectorLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** One SMS for a tenant: sent, recorded for billing, announced (communications/notify.ts). */
+export interface Messages {
+  sms(tenantId: string, topic: string, phone: string, text: string, customerId: string | null): Promise<string>;
+}
+
+export interface ConnectorContext {
+  ledger: Ledger;
+  /** The service's settings, as validated at start. */
+  settings: Readonly<Settings>;
+  messages: Messages;
+  log: ConnectorLog;
+  /**
+   * Counts one attempt with a credential not known to be valid (a guessed webhook secret) from
+   * this address; throws RATE_LIMITED past UNKNOWN_KEY_RATE a second. Routes with `public` auth
+   * that check a secret of their own call it before looking the secret up.
+   */
+  unknownCredential(remoteAddress: string | undefined): Promise<void>;
+  /** Issues a key (shown once; only its hash is kept). */
+  issueKey(tenantId: string, role: 'admin' | 'channel', channel: Channel | null, storeId: string | null): Promise<string>;
+}
+
+export interface Connector {
+  /** The system's name (the folder's), used in logs and the OpenAPI document's tags. */
+  name: string;
+  routes(ctx: ConnectorContext): RouteSpec<any>[];
+}

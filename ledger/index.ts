@@ -1,0 +1,335 @@
+import type pg from 'pg';
+import type { CheckResult } from './check.ts';
+import type { CustomerSummary } from './customers.ts';
+import { KopilkaError } from './errors.ts';
+import type { KopilkaEvent } from './events.ts';
+import { Ledger as Core, type CustomerLookup, type PostingView, type SummaryCache } from './ledger.ts';
+import * as links from './links.ts';
+import type { RefundResult } from './operations.ts';
+import type { Program } from './program.ts';
+import { openReviewItems, queueForReview, type ReviewItem, type StoredReviewItem } from './review.ts';
+import type { SecretBox } from './secrets.ts';
+import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
+import type { WriterOptions, WriterStats } from './writer.ts';
+
+// The ledger's one face. Everything above the ledger (the gateway, every connector, billing)
+// reaches checks, customers, links, the review queue and usage through these methods and these
+// types only; there is no public pool. Each method lists the error codes it can return (as
+// KopilkaError values); a lost database is a storage failure (503 at every protocol).
+
+export { CHANNELS, type Channel } from './channels.ts';
+export type { CheckInput, CheckLine, CheckResult, CustomerRef, Payment } from './check.ts';
+export type { CustomerSummary } from './customers.ts';
+export { isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
+export type { KopilkaEvent } from './events.ts';
+export type { CustomerLookup, PostingView, SummaryCache } from './ledger.ts';
+export type { RefundResult } from './operations.ts';
+export { normalizePhone, requirePhone } from './phone.ts';
+export type { Program } from './program.ts';
+export type { ReviewItem, StoredReviewItem } from './review.ts';
+export type { UsageCounts } from './usage.ts';
+export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
+export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
+export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
+export { isStorageFailure } from './writer.ts';
+
+/** Where answers to commits are kept for fast replays (the gateway's front); Postgres stays the judge. */
+export interface AnswerCache {
+  getAnswer(tenantId: string, key: string): Promise<string | null>;
+  putAnswer(tenantId: string, key: string, value: string, ttlSeconds: number): Promise<void>;
+}
+
+export interface LedgerOptions {
+  pool: pg.Pool;
+  /** Seals connector credentials at rest. */
+  secrets: SecretBox;
+  summaries?: SummaryCache;
+  answers?: AnswerCache;
+  writer?: Partial<WriterOptions>;
+  /** Worker threads evaluating the rules of a batch; 0 (default) evaluates on the event loop. */
+  workers?: number;
+  onEvents?: (events: KopilkaEvent[]) => void;
+  now?: () => number;
+}
+
+/** A document recorded (or recorded before: `replay`), with the answer it got the first time. */
+export interface Recorded<T> {
+  status: 'recorded';
+  answer: T;
+  /** The answer as stored: a replay returns it byte for byte. */
+  json: string;
+  replay: boolean;
+}
+
+/** A well-formed document that could not be applied: kept in the review queue, not lost. */
+export interface Queued {
+  status: 'review';
+  reviewId: string;
+  reasonCode: string;
+  reason: string;
+}
+
+export type SaleOutcome = Recorded<CheckResult> | Queued;
+export type RefundOutcome = Recorded<RefundResult> | Queued;
+
+export interface CommitOptions {
+  /** The system's own document, kept with a review item so that a person sees what the till sent. */
+  document?: unknown;
+}
+
+export type ReviewAction =
+  | { action: 'apply' }
+  | { action: 'link'; saleExternalId?: string; customerId?: string }
+  | { action: 'dismiss'; comment?: string };
+
+export interface ReviewCounts {
+  open: number;
+  byReason: Record<string, number>;
+}
+
+export interface Product {
+  id: string;
+  groupId: string | null;
+  name: string | null;
+}
+
+/** Answers kept in the front for a week: a till resending after a timeout gets the first one. */
+const ANSWER_TTL_S = 7 * 86_400;
+
+export class Ledger {
+  private constructor(
+    /** Transition (issue #9): the core, for the connectors not yet on the face. Goes away. */
+    readonly legacy: Core,
+    private readonly pool: pg.Pool,
+    private readonly secrets: SecretBox,
+    private readonly answers: AnswerCache | null,
+  ) {}
+
+  static async open(o: LedgerOptions): Promise<Ledger> {
+    const core = await Core.open(o);
+    return new Ledger(core, o.pool, o.secrets, o.answers ?? null);
+  }
+
+  /** Finishes the writes in flight, then stops the writer. */
+  async close(): Promise<void> {
+    await this.legacy.close();
+  }
+
+  /** The group-commit writer's counters (metrics). */
+  stats(): WriterStats {
+    return this.legacy.writer.stats;
+  }
+
+  // ── tenants and programs ──
+
+  /** Errors: INVALID_INPUT (the program). */
+  async createTenant(name: string, plan: 'month' | 'wallet' = 'month', program?: unknown): Promise<{ id: string; program: Program }> {
+    return this.legacy.createTenant(name, plan, program);
+  }
+
+  /** Whether a tenant exists. */
+  async tenantExists(tenantId: string): Promise<boolean> {
+    return (await this.pool.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId])).rowCount !== 0;
+  }
+
+  /** Errors: INVALID_INPUT, NOT_FOUND. */
+  async setProgram(tenantId: string, input: unknown): Promise<Program> {
+    return this.legacy.setProgram(tenantId, input);
+  }
+
+  /** The program in force. Errors: NOT_FOUND. */
+  async program(tenantId: string): Promise<Program> {
+    return (await this.legacy.program(tenantId)).source;
+  }
+
+  /** The tenant's IANA time zone (its program's). Errors: NOT_FOUND. */
+  async timeZone(tenantId: string): Promise<string> {
+    return (await this.legacy.program(tenantId)).source.timezone;
+  }
+
+  // ── customers ──
+
+  /** Errors: INVALID_INPUT, PHONE_TAKEN, CARD_TAKEN, NOT_FOUND (tenant). */
+  async registerCustomer(tenantId: string, input: unknown): Promise<CustomerSummary> {
+    return this.legacy.registerCustomer(tenantId, input);
+  }
+
+  /** Errors: CUSTOMER_NOT_FOUND, INVALID_INPUT (a phone that is not one), NOT_FOUND (tenant). */
+  async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+    return this.legacy.customer(tenantId, by);
+  }
+
+  /** As customer(), but a customer who is not there is null. Errors: INVALID_INPUT, NOT_FOUND. */
+  async findCustomer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary | null> {
+    try {
+      return await this.legacy.customer(tenantId, by);
+    } catch (e) {
+      if (e instanceof KopilkaError && e.code === 'CUSTOMER_NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  /** Postings, newest first. Errors: CUSTOMER_NOT_FOUND, INVALID_INPUT (before). */
+  async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
+    return this.legacy.transactions(tenantId, customerId, o);
+  }
+
+  // ── checks ──
+
+  /**
+   * Prices a check without recording it. Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND (a card not
+   * known), CHECK_TOO_OLD, CHECK_IN_FUTURE, REDEEM_EXCEEDS_LIMIT, NOT_ENOUGH_BONUSES,
+   * REDEEM_WITHOUT_CUSTOMER, NOT_FOUND (tenant).
+   */
+  async calculate(tenantId: string, input: unknown): Promise<CheckResult> {
+    return this.legacy.calculate(tenantId, input);
+  }
+
+  /**
+   * Records a check exactly once per (tenant, channel, externalId); a resend gets the first answer.
+   * A check with `pricedBy: "till"` (closed at the till) is recorded as the till priced it and
+   * never refused for a business reason: what cannot be applied is queued for review.
+   * Errors: INVALID_INPUT, IDEMPOTENCY_CONFLICT, CUSTOMER_NOT_FOUND, CHECK_TOO_OLD,
+   * CHECK_IN_FUTURE, REDEEM_EXCEEDS_LIMIT, NOT_ENOUGH_BONUSES, REDEEM_WITHOUT_CUSTOMER,
+   * BALANCE_LIMIT, NOT_FOUND (tenant) — for till-priced checks only INVALID_INPUT and NOT_FOUND.
+   */
+  async commit(tenantId: string, channel: string, input: unknown, _o: CommitOptions = {}): Promise<SaleOutcome> {
+    const prepared = this.legacy.prepareSale(input);
+    const key = `${channel}:sale:${prepared.check.externalId}`;
+    if (this.answers !== null) {
+      const hit = await this.answers.getAnswer(tenantId, key);
+      const nl = hit === null ? -1 : hit.indexOf('\n');
+      // A different hash is a conflict: the ledger answers it with details.
+      if (hit !== null && hit.slice(0, nl) === prepared.hash) return recorded<CheckResult>(hit.slice(nl + 1), true);
+    }
+    const r = await this.legacy.commitPrepared(tenantId, channel, prepared);
+    if (!r.replay && this.answers !== null) await this.answers.putAnswer(tenantId, key, `${prepared.hash}\n${r.json}`, ANSWER_TTL_S);
+    return recorded<CheckResult>(r.json, r.replay);
+  }
+
+  /**
+   * Returns all or part of a recorded sale, once per refund externalId.
+   * Errors: INVALID_INPUT, CHECK_NOT_FOUND, IDEMPOTENCY_CONFLICT, REFUND_EXCEEDS_SALE,
+   * REFUND_OF_REFUND, NOT_FOUND (tenant) — for till-closed returns CHECK_NOT_FOUND is queued instead.
+   */
+  async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown, _o: CommitOptions = {}): Promise<RefundOutcome> {
+    const r = await this.legacy.refund(tenantId, channel, saleExternalId, input);
+    return recorded<RefundResult>(r.json, r.replay);
+  }
+
+  /** What a recorded document was sent with, to tell a resend in another shape from a conflict. */
+  async recordedRequest(tenantId: string, channel: string, kind: 'sale' | 'refund', externalId: string): Promise<Record<string, unknown> | null> {
+    return links.recordedRequest(this.pool, tenantId, channel, kind, externalId);
+  }
+
+  /** The lines of a recorded sale as the till sent them (returns are matched against these). */
+  async saleLines(tenantId: string, channel: string, externalId: string): Promise<{ lineNo: number; productId: string; quantity: number }[] | null> {
+    return links.saleLines(this.pool, tenantId, channel, externalId);
+  }
+
+  // ── links to external systems ──
+
+  async linkCustomer(tenantId: string, system: string, externalId: string, customerId: string): Promise<void> {
+    await links.linkCustomer(this.pool, tenantId, system, externalId, customerId);
+  }
+
+  async linkedCustomer(tenantId: string, system: string, externalId: string): Promise<string | null> {
+    return links.linkedCustomer(this.pool, tenantId, system, externalId);
+  }
+
+  /** Our customer id → the system's id, for those linked. */
+  async externalIdsOf(tenantId: string, system: string, customerIds: string[]): Promise<Map<string, string>> {
+    return links.externalIdsOf(this.pool, tenantId, system, customerIds);
+  }
+
+  async upsertProducts(tenantId: string, system: string, products: Product[]): Promise<void> {
+    await links.upsertProducts(this.pool, tenantId, system, products);
+  }
+
+  /** The system's product id → its group, for products synced with one. */
+  async productGroups(tenantId: string, system: string, ids: string[]): Promise<Map<string, string>> {
+    return links.productGroups(this.pool, tenantId, system, ids);
+  }
+
+  /** A connector's settings for a tenant, credentials opened. */
+  async connectorSettings<T>(tenantId: string, system: string): Promise<T | null> {
+    return links.sealedConnectorSettings<T>(this.pool, this.secrets, tenantId, system);
+  }
+
+  /** Saves a connector's settings; credentials (token, webhookSecret) are sealed. */
+  async saveConnectorSettings(tenantId: string, system: string, settings: object): Promise<void> {
+    await links.saveSealedConnectorSettings(this.pool, this.secrets, tenantId, system, settings);
+  }
+
+  /** The tenant whose connector settings hold this webhook secret. */
+  async tenantByWebhookSecret(system: string, secret: string): Promise<{ tenantId: string; settings: Record<string, unknown> } | null> {
+    return links.tenantByWebhookSecret(this.pool, this.secrets, system, secret);
+  }
+
+  /** Seals credentials an earlier version stored in plain text; returns how many rows. */
+  async sealLegacySecrets(): Promise<number> {
+    return links.sealLegacySecrets(this.pool, this.secrets);
+  }
+
+  // ── the review queue ──
+
+  /** Keeps a document for review (the same document again is kept once). */
+  async queueForReview(tenantId: string, item: ReviewItem): Promise<void> {
+    await queueForReview(this.pool, tenantId, item);
+  }
+
+  /** Open items, newest first, and how many are open. Errors: INVALID_INPUT (limit). */
+  async reviewItems(tenantId: string, o: { limit?: number } = {}): Promise<{ count: number; items: StoredReviewItem[] }> {
+    return openReviewItems(this.pool, tenantId, o.limit ?? 100);
+  }
+
+  /** Open items by reason. */
+  async reviewCounts(_tenantId: string): Promise<ReviewCounts> {
+    throw new KopilkaError('INTERNAL', 'Сводка очереди разбора ещё не реализована');
+  }
+
+  /**
+   * Applies, links or dismisses an item. Errors: NOT_FOUND (no such open item), INVALID_INPUT,
+   * and those of commit/refund when the document is applied.
+   */
+  async resolveReview(_tenantId: string, _id: string, _a: ReviewAction): Promise<StoredReviewItem> {
+    throw new KopilkaError('INTERNAL', 'Разбор очереди ещё не реализован');
+  }
+
+  // ── usage (billing reads these) ──
+
+  /** Checks, channels and SMS per tenant for a calendar month ("2026-11") in the billing zone. */
+  async usage(month: string, tenantId?: string): Promise<UsageCounts[]> {
+    return usageCounts(this.pool, month, tenantId);
+  }
+
+  /** Records an SMS the provider accepted (billing counts these). */
+  async recordSms(tenantId: string, topic: string, phone: string, customerId: string | null): Promise<void> {
+    await recordSms(this.pool, tenantId, topic, phone, customerId);
+  }
+
+  // ── time ──
+
+  /** Writes due activations and expiries; returns how many customers it settled. */
+  async sweep(limit?: number): Promise<number> {
+    return this.legacy.sweep(limit);
+  }
+
+  /** Gives the gifts due by date or absence; returns how many. */
+  async sweepGifts(limit?: number): Promise<number> {
+    return this.legacy.sweepGifts(limit);
+  }
+}
+
+function recorded<T>(json: string, replay: boolean): Recorded<T> {
+  let answer: T | undefined;
+  return {
+    status: 'recorded',
+    json,
+    replay,
+    // Parsed only when a connector reads it (native answers are sent as stored).
+    get answer(): T {
+      return (answer ??= JSON.parse(json) as T);
+    },
+  };
+}
