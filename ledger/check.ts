@@ -57,6 +57,12 @@ export const checkSchema = z
     payments: z.array(paymentSchema).max(32).default([]),
     redeem: z.union([z.number().int().min(0).max(MAX_AMOUNT), z.literal('max')]).default(0),
     coupon: plainText(64).nullish(),
+    /**
+     * `till`: the till has closed the check (fiscal receipt printed). It is recorded as the till
+     * priced it (amounts, discounts, bonus payment as reported) and never refused for a business
+     * reason; what cannot be applied goes to the review queue. Absent: Kopilka prices it.
+     */
+    pricedBy: z.enum(['till', 'kopilka']).optional(),
   })
   .superRefine((c, ctx) => {
     const seen = new Set<number>();

@@ -18,6 +18,8 @@ export const refundRequestSchema = z
       .min(1)
       .max(1000)
       .nullish(),
+    /** `till`: a return the till has already closed: never refused, kept for review if it cannot be applied. */
+    pricedBy: z.enum(['till', 'kopilka']).optional(),
   })
   .strict();
 export type RefundRequest = z.output<typeof refundRequestSchema>;
