@@ -1,8 +1,8 @@
-import { KopilkaError } from '../ledger/errors.ts';
+import { KopilkaError } from '../ledger/index.ts';
 
 // Sending SMS through SMS.ru's HTTP API (https://sms.ru/api/send): GET /sms/send with api_id,
 // to, msg and json=1; the answer says per number whether the message was accepted. What was
-// accepted is what billing counts (ledger/usage.ts).
+// accepted is what billing counts (ledger.recordSms, billing/invoice.ts).
 
 export interface SmsSender {
   /** Sends one message; resolves with the provider's id once it is accepted, throws otherwise. */

@@ -6,13 +6,15 @@ import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
 import { Ledger } from '../ledger/index.ts';
 import { createPool } from '../ledger/postgres.ts';
-import { loadSecretKey, SecretBox } from '../ledger/secrets.ts';
+import { loadSecretKey, SecretBox } from '../ledger/index.ts';
+import { reconcileCounters, startMetering } from '../billing/metering.ts';
+import { usageMonth } from '../billing/month.ts';
 import { messenger } from '../communications/notify.ts';
 import { SmsRu } from '../communications/sms.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
-import { CONNECTORS } from './connectors/index.ts';
 import { HOSTED } from './hosted.ts';
 import { hostRoute, type Guard } from './http/enforce.ts';
+import { openApiRoute } from './http/openapi.ts';
 import { ensureDemo, type Demo } from './demo.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import type { Front } from './front/front.ts';
@@ -21,9 +23,8 @@ import { routeTableMiddleware, serveKoa } from './http/koa-server.ts';
 import { Router } from './http/router.ts';
 import { serveUws, type Served } from './http/uws-server.ts';
 import { KeyStore } from './keys.ts';
-import { reconcileCounters, startMetering, usageMonth } from './metering.ts';
 import { createMetrics } from './metrics.ts';
-import { caller, limitUnknownKeys, nativeRoutes } from './routes.ts';
+import { caller, limitUnknownKeys, type AuthDeps } from './routes.ts';
 
 // Wiring: settings in, a running service out. Everything started here is stopped by stop(), in
 // the reverse order: stop taking requests, finish those in flight, drain the writer, close stores.
@@ -91,20 +92,20 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   // (an SQL migration has no key).
   if (role === 'all') await ledger.sealLegacySecrets();
   const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
-  const deps = { ledger: ledger.legacy, keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, log, settings: s, secrets, messenger: messenger(pool, sender, publish) };
+  const auth: AuthDeps = { keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, unknownKeyRate: s.UNKNOWN_KEY_RATE };
   const ctx: ConnectorContext = {
     ledger,
     settings: s,
-    messages: deps.messenger,
+    messages: messenger(ledger, sender, publish),
     log,
-    unknownCredential: (address) => (address === undefined ? Promise.resolve() : limitUnknownKeys(deps, address)),
+    unknownCredential: (address) => (address === undefined ? Promise.resolve() : limitUnknownKeys(auth, address)),
     issueKey: (tenantId, role, channel, storeId) => keys.create(tenantId, role, channel, storeId),
   };
-  const guard: Guard = { authenticate: (key, address) => caller(deps, `Bearer ${key}`, address), log };
+  const guard: Guard = { authenticate: (key, address) => caller(auth, `Bearer ${key}`, address), log };
+  const hosted = HOSTED.map((c) => ({ name: c.name, routes: c.routes(ctx) }));
   const router = new Router([
-    ...nativeRoutes(deps),
-    ...CONNECTORS.flatMap((c) => c.routes(deps)),
-    ...HOSTED.flatMap((c) => c.routes(ctx).map((r) => hostRoute(r, guard))),
+    ...hosted.flatMap((c) => c.routes.map((r) => hostRoute(r, guard))),
+    openApiRoute(hosted),
   ]);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
   // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
@@ -138,9 +139,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms), requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
     // Extra POS processes leave the API port (admin, billing, SOAP) to the main one.
     if (role === 'all') {
-      servers.push(await serveKoa(api, s.HOST, s.API_PORT, async (server) => {
-        for (const c of CONNECTORS) await c.mount?.(server, deps);
-      }, { headersTimeoutMs: s.HEADERS_TIMEOUT_MS, requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
+      servers.push(await serveKoa(api, s.HOST, s.API_PORT, { headersTimeoutMs: s.HEADERS_TIMEOUT_MS, requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
     }
   } catch (e) {
     await Promise.all(servers.map((x) => x.close(0)));

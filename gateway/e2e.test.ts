@@ -180,6 +180,9 @@ describe.each([
       const r = await call(base, 'POST', '/v1/checks', cashier, undefined, big);
       expect([r.status, r.body.error.code]).toEqual([413, 'BODY_TOO_LARGE']);
     }
+    // A route's own, smaller limit: a key request is a few hundred bytes.
+    const key = await call(s.api, 'POST', '/v1/keys', admin, { channel: 'api', storeId: 'x'.repeat(5000) });
+    expect([key.status, key.body.error.code, key.body.error.details.limitBytes]).toEqual([413, 'BODY_TOO_LARGE', 4096]);
   });
 
   it('answers 422 when the program refuses: bonus payment beyond the cap, too old, no customer', async () => {
@@ -192,6 +195,28 @@ describe.each([
     expect([old.status, old.body.error.code]).toEqual([422, 'CHECK_TOO_OLD']);
     const anon = await call(s.pos, 'POST', '/v1/checks', cashier, sale({ redeem: 100 }));
     expect([anon.status, anon.body.error.code]).toEqual([422, 'REDEEM_WITHOUT_CUSTOMER']);
+  });
+
+  it('serves /openapi.json without a key on both ports', async () => {
+    for (const base of [s.pos, s.api]) {
+      const r = await call(base, 'GET', '/openapi.json', null);
+      expect([r.status, r.body.openapi]).toEqual([200, '3.1.0']);
+      expect(r.body.paths['/v1/checks'].post.requestBody.content['application/json'].schema.properties.pricedBy).toBeDefined();
+    }
+  });
+
+  it('lists, counts and resolves the review queue with the admin key only', async () => {
+    const list = await call(s.api, 'GET', '/v1/review?limit=10', admin);
+    expect([list.status, list.body.count, list.body.items]).toEqual([200, 0, []]);
+    expect((await call(s.api, 'GET', '/v1/review?limit=0', admin)).body.error.details.field).toBe('limit');
+    expect((await call(s.api, 'GET', '/v1/review', cashier)).status).toBe(401);
+    const counts = await call(s.api, 'GET', '/v1/review/counts', admin);
+    expect([counts.status, counts.body.open]).toEqual([200, 0]);
+    const bad = await call(s.api, 'POST', '/v1/review/1/resolve', admin, { action: 'forget' });
+    expect([bad.status, bad.body.error.details.field]).toEqual([400, 'action']);
+    expect((await call(s.api, 'POST', '/v1/review/1/resolve', cashier, { action: 'dismiss' })).status).toBe(401);
+    const missing = await call(s.api, 'POST', '/v1/review/999999/resolve', admin, { action: 'dismiss', comment: 'нет' });
+    expect(missing.status).toBe(404);
   });
 
   it('serves the same routes on the API port', async () => {

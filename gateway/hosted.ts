@@ -1,12 +1,19 @@
+import { billingConnector } from '../billing/routes.ts';
 import type { Connector } from '../connectors/kit/context.ts';
+import { evotor } from '../connectors/evotor/index.ts';
+import { frontol } from '../connectors/frontol/index.ts';
+import { moyskladConnector } from '../connectors/moysklad/index.ts';
+import { native } from '../connectors/native/index.ts';
+import { onec } from '../connectors/onec/index.ts';
 
 // The connectors this gateway hosts, each from its own folder (connectors/<system>/). Their routes
 // are enforced by gateway/http/enforce.ts and served on both ports.
 
 export const HOSTED: Connector[] = [
-  // native
-  // onec
-  // moysklad
-  // frontol
-  // evotor
+  native,
+  onec,
+  moyskladConnector,
+  frontol,
+  evotor,
+  billingConnector,
 ];

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../test/service.ts';
+import { OPERATOR, startTestService, type TestService } from '../test/service.ts';
 
 // Issue 8: the koa API port kept half-sent requests open for 20+ s (slowloris): a few hundred
 // such sockets hold the port. Both ports must close a client that does not finish its request:
@@ -36,7 +36,10 @@ function heldFor(base: string, partial: string, giveUpMs: number): Promise<{ ms:
 }
 
 const PARTIAL_HEADERS = 'POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bear';
-const PARTIAL_BODY = 'POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"externalId":';
+// A caller whose key checks out (the body is read only then), sending its body too slowly.
+const PARTIAL_BODY = `POST /v1/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${OPERATOR}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"name":`;
+// A caller without a key: refused at once, its body never waited for.
+const UNKEYED_BODY = 'POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"externalId":';
 
 describe('slow clients are disconnected', () => {
   it('API port (koa): half-sent headers within HEADERS_TIMEOUT_MS, a half-sent body within REQUEST_TIMEOUT_MS', async () => {
@@ -55,6 +58,14 @@ describe('slow clients are disconnected', () => {
     // Not configurable in uWS (HTTP_IDLE_TIMEOUT_S = 10, timers tick every 4 s).
     expect(headers.ms).toBeLessThan(15_000);
   }, 25_000);
+
+  it('a caller without a key is answered 401 at once on both ports, without waiting for its body', async () => {
+    for (const base of [s.api, s.pos]) {
+      const r = await heldFor(base, UNKEYED_BODY, 5_000);
+      expect(r.reply).toMatch(/^HTTP\/1\.1 401/);
+      expect(r.ms).toBeLessThan(REQUEST_MS);
+    }
+  });
 
   it('a request that arrives in time is served as before', async () => {
     const r = await fetch(`${s.pos}/v1/checks`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });

@@ -1,7 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
-import { z } from 'zod';
 import { KopilkaError } from '../ledger/errors.ts';
 
 // Who is calling. Keys are random secrets shown once; Postgres keeps only their SHA-256, so a
@@ -16,13 +15,6 @@ export type Principal =
   | { kind: 'billing' }
   | { kind: 'admin'; tenantId: string }
   | { kind: 'channel'; tenantId: string; channel: Channel; storeId: string | null };
-
-export const newKeySchema = z
-  .object({
-    channel: z.enum(CHANNELS, { message: `канал: один из ${CHANNELS.join(', ')}` }),
-    storeId: z.string().trim().min(1).max(128).nullish(),
-  })
-  .strict();
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 

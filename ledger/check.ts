@@ -130,22 +130,24 @@ export function mostLineAmount(price: number, quantity: number): number {
 }
 
 /**
- * Channels whose owner documents payment fields that need not add up to the positions: МойСклад's
- * own samples (Loyalty API retaildemand: 361,05 ₽ of cashSum/noCashSum/giftCards for 15 240,64 ₽
- * of positions; JSON API retaildemand: sum 18,00 ₽ for 51,00 ₽ of positions). There the payments
- * only say how the customer paid (payment-type modifiers); accrual follows the positions. Checked
- * on calculate neither: nothing is recorded, and a till often prices before it is paid.
- */
-export const PAYMENTS_NOT_CHECKED: ReadonlySet<string> = new Set(['moysklad']);
-
-/**
  * Payments, when the till lists them, must add up to what the customer pays: at least the total
  * after the program's discount and the bonus payment (toPay), at most the lines' amount (a till
  * that lists the bonus payment as a payment, or has not applied the program's discount yet, as on
  * calculate). Each line may round by a kopeck. Anything else means the lines are not what was paid.
+ *
+ * A till-priced check (`pricedBy: "till"`) is recorded as reported, payments included: a closed
+ * check's payments only say how the customer paid (payment-type modifiers), and some owners
+ * document payment fields that need not add up to the positions (МойСклад's own retaildemand
+ * samples: 361,05 ₽ of cashSum/noCashSum/giftCards for 15 240,64 ₽ of positions). Checked on
+ * calculate neither: nothing is recorded, and a till often prices before it is paid.
+ * `channel` is kept for the callers; the rule no longer depends on it.
  */
-export function checkPayments(check: Pick<Check, 'lines' | 'payments'>, totals: Pick<CheckTotals, 'amount' | 'toPay'>, channel: string): void {
-  if (check.payments.length === 0 || PAYMENTS_NOT_CHECKED.has(channel)) return;
+export function checkPayments(
+  check: Pick<Check, 'lines' | 'payments'> & { pricedBy?: Check['pricedBy'] },
+  totals: Pick<CheckTotals, 'amount' | 'toPay'>,
+  _channel: string,
+): void {
+  if (check.payments.length === 0 || check.pricedBy === 'till') return;
   let paid = 0;
   for (const p of check.payments) paid += p.amount;
   const tolerance = check.lines.length;
@@ -185,6 +187,11 @@ export interface CheckTotals {
   toPay: number;
   accrued: number;
   maxRedeem: number;
+  /**
+   * Till-priced checks only: the bonus payment the till took that the customer's balance did not
+   * cover (hundredths). The check is recorded all the same and shown for review.
+   */
+  shortfall?: number;
 }
 
 export interface CheckResult {

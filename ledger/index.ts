@@ -3,11 +3,12 @@ import type { CheckResult } from './check.ts';
 import type { CustomerSummary } from './customers.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
-import { Ledger as Core, type CustomerLookup, type PostingView, type SummaryCache } from './ledger.ts';
+import { Ledger as Core, type Committed, type CustomerLookup, type PostingView, type SummaryCache } from './ledger.ts';
 import * as links from './links.ts';
 import type { RefundResult } from './operations.ts';
 import type { Program } from './program.ts';
-import { openReviewItems, queueForReview, type ReviewItem, type StoredReviewItem } from './review.ts';
+import { commitClosedSale, isTillPriced, refundClosed, resolveReview } from './closed.ts';
+import { queueForReview, reviewCounts, reviewItems, type ReviewItem, type ReviewStatus, type StoredReviewItem } from './review.ts';
 import type { SecretBox } from './secrets.ts';
 import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
 import type { WriterOptions, WriterStats } from './writer.ts';
@@ -26,12 +27,17 @@ export type { CustomerLookup, PostingView, SummaryCache } from './ledger.ts';
 export type { RefundResult } from './operations.ts';
 export { normalizePhone, requirePhone } from './phone.ts';
 export type { Program } from './program.ts';
-export type { ReviewItem, StoredReviewItem } from './review.ts';
+export type { ReviewItem, ReviewRequest, ReviewStatus, StoredReviewItem } from './review.ts';
 export type { UsageCounts } from './usage.ts';
 export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
 export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
 export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
 export { isStorageFailure } from './writer.ts';
+// The bodies of the native API: declared by its routes, checked by the gateway, in /openapi.json.
+export { checkSchema } from './check.ts';
+export { newCustomerSchema } from './customers.ts';
+export { programSchema } from './program.ts';
+export { refundRequestSchema } from './refunds.ts';
 
 /** Where answers to commits are kept for fast replays (the gateway's front); Postgres stays the judge. */
 export interface AnswerCache {
@@ -77,10 +83,12 @@ export interface CommitOptions {
   document?: unknown;
 }
 
-export type ReviewAction =
+/** `by` (who resolved it) and `comment` are recorded with the resolution. */
+export type ReviewAction = (
   | { action: 'apply' }
   | { action: 'link'; saleExternalId?: string; customerId?: string }
-  | { action: 'dismiss'; comment?: string };
+  | { action: 'dismiss' }
+) & { by?: string; comment?: string };
 
 export interface ReviewCounts {
   open: number;
@@ -98,8 +106,7 @@ const ANSWER_TTL_S = 7 * 86_400;
 
 export class Ledger {
   private constructor(
-    /** Transition (issue #9): the core, for the connectors not yet on the face. Goes away. */
-    readonly legacy: Core,
+    private readonly core: Core,
     private readonly pool: pg.Pool,
     private readonly secrets: SecretBox,
     private readonly answers: AnswerCache | null,
@@ -112,19 +119,19 @@ export class Ledger {
 
   /** Finishes the writes in flight, then stops the writer. */
   async close(): Promise<void> {
-    await this.legacy.close();
+    await this.core.close();
   }
 
   /** The group-commit writer's counters (metrics). */
   stats(): WriterStats {
-    return this.legacy.writer.stats;
+    return this.core.writer.stats;
   }
 
   // ── tenants and programs ──
 
   /** Errors: INVALID_INPUT (the program). */
   async createTenant(name: string, plan: 'month' | 'wallet' = 'month', program?: unknown): Promise<{ id: string; program: Program }> {
-    return this.legacy.createTenant(name, plan, program);
+    return this.core.createTenant(name, plan, program);
   }
 
   /** Whether a tenant exists. */
@@ -134,35 +141,35 @@ export class Ledger {
 
   /** Errors: INVALID_INPUT, NOT_FOUND. */
   async setProgram(tenantId: string, input: unknown): Promise<Program> {
-    return this.legacy.setProgram(tenantId, input);
+    return this.core.setProgram(tenantId, input);
   }
 
   /** The program in force. Errors: NOT_FOUND. */
   async program(tenantId: string): Promise<Program> {
-    return (await this.legacy.program(tenantId)).source;
+    return (await this.core.program(tenantId)).source;
   }
 
   /** The tenant's IANA time zone (its program's). Errors: NOT_FOUND. */
   async timeZone(tenantId: string): Promise<string> {
-    return (await this.legacy.program(tenantId)).source.timezone;
+    return (await this.core.program(tenantId)).source.timezone;
   }
 
   // ── customers ──
 
   /** Errors: INVALID_INPUT, PHONE_TAKEN, CARD_TAKEN, NOT_FOUND (tenant). */
   async registerCustomer(tenantId: string, input: unknown): Promise<CustomerSummary> {
-    return this.legacy.registerCustomer(tenantId, input);
+    return this.core.registerCustomer(tenantId, input);
   }
 
   /** Errors: CUSTOMER_NOT_FOUND, INVALID_INPUT (a phone that is not one), NOT_FOUND (tenant). */
   async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
-    return this.legacy.customer(tenantId, by);
+    return this.core.customer(tenantId, by);
   }
 
   /** As customer(), but a customer who is not there is null. Errors: INVALID_INPUT, NOT_FOUND. */
   async findCustomer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary | null> {
     try {
-      return await this.legacy.customer(tenantId, by);
+      return await this.core.customer(tenantId, by);
     } catch (e) {
       if (e instanceof KopilkaError && e.code === 'CUSTOMER_NOT_FOUND') return null;
       throw e;
@@ -171,7 +178,7 @@ export class Ledger {
 
   /** Postings, newest first. Errors: CUSTOMER_NOT_FOUND, INVALID_INPUT (before). */
   async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
-    return this.legacy.transactions(tenantId, customerId, o);
+    return this.core.transactions(tenantId, customerId, o);
   }
 
   // ── checks ──
@@ -182,7 +189,7 @@ export class Ledger {
    * REDEEM_WITHOUT_CUSTOMER, NOT_FOUND (tenant).
    */
   async calculate(tenantId: string, input: unknown): Promise<CheckResult> {
-    return this.legacy.calculate(tenantId, input);
+    return this.core.calculate(tenantId, input);
   }
 
   /**
@@ -191,10 +198,13 @@ export class Ledger {
    * never refused for a business reason: what cannot be applied is queued for review.
    * Errors: INVALID_INPUT, IDEMPOTENCY_CONFLICT, CUSTOMER_NOT_FOUND, CHECK_TOO_OLD,
    * CHECK_IN_FUTURE, REDEEM_EXCEEDS_LIMIT, NOT_ENOUGH_BONUSES, REDEEM_WITHOUT_CUSTOMER,
-   * BALANCE_LIMIT, NOT_FOUND (tenant) — for till-priced checks only INVALID_INPUT and NOT_FOUND.
+   * BALANCE_LIMIT, NOT_FOUND (tenant) — for till-priced checks only INVALID_INPUT and NOT_FOUND:
+   * CUSTOMER_NOT_FOUND, IDEMPOTENCY_CONFLICT, CHECK_TOO_OLD, CHECK_IN_FUTURE and BALANCE_LIMIT
+   * queue it (Queued; a resend gets the same item), and a bonus payment the balance does not cover
+   * is recorded clamped (`totals.shortfall`) and queued as BONUS_SHORTFALL (Recorded).
    */
-  async commit(tenantId: string, channel: string, input: unknown, _o: CommitOptions = {}): Promise<SaleOutcome> {
-    const prepared = this.legacy.prepareSale(input);
+  async commit(tenantId: string, channel: string, input: unknown, o: CommitOptions = {}): Promise<SaleOutcome> {
+    const prepared = this.core.prepareSale(input);
     const key = `${channel}:sale:${prepared.check.externalId}`;
     if (this.answers !== null) {
       const hit = await this.answers.getAnswer(tenantId, key);
@@ -202,19 +212,30 @@ export class Ledger {
       // A different hash is a conflict: the ledger answers it with details.
       if (hit !== null && hit.slice(0, nl) === prepared.hash) return recorded<CheckResult>(hit.slice(nl + 1), true);
     }
-    const r = await this.legacy.commitPrepared(tenantId, channel, prepared);
+    const write = () => this.core.commitPrepared(tenantId, channel, prepared);
+    const r =
+      prepared.check.pricedBy === 'till'
+        ? await commitClosedSale(this.pool, tenantId, channel, prepared.check, o.document ?? input, write)
+        : { status: 'recorded' as const, ...(await write()) };
+    if (r.status === 'review') return r;
     if (!r.replay && this.answers !== null) await this.answers.putAnswer(tenantId, key, `${prepared.hash}\n${r.json}`, ANSWER_TTL_S);
-    return recorded<CheckResult>(r.json, r.replay);
+    return written<CheckResult>(r);
   }
 
   /**
    * Returns all or part of a recorded sale, once per refund externalId.
    * Errors: INVALID_INPUT, CHECK_NOT_FOUND, IDEMPOTENCY_CONFLICT, REFUND_EXCEEDS_SALE,
-   * REFUND_OF_REFUND, NOT_FOUND (tenant) — for till-closed returns CHECK_NOT_FOUND is queued instead.
+   * REFUND_OF_REFUND, CHECK_TOO_OLD, CHECK_IN_FUTURE, BALANCE_LIMIT, NOT_FOUND (tenant) — for a
+   * till-closed return (`pricedBy: "till"`) only INVALID_INPUT and NOT_FOUND: the business errors
+   * queue it for review (Queued; a resend gets the same item).
    */
-  async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown, _o: CommitOptions = {}): Promise<RefundOutcome> {
-    const r = await this.legacy.refund(tenantId, channel, saleExternalId, input);
-    return recorded<RefundResult>(r.json, r.replay);
+  async refund(tenantId: string, channel: string, saleExternalId: string, input: unknown, o: CommitOptions = {}): Promise<RefundOutcome> {
+    const write = () => this.core.refund(tenantId, channel, saleExternalId, input);
+    if (!isTillPriced(input)) {
+      return recorded<RefundResult>(await write());
+    }
+    const r = await refundClosed(this.pool, tenantId, channel, saleExternalId, input, o.document ?? input, write);
+    return r.status === 'review' ? r : written<RefundResult>(r);
   }
 
   /** What a recorded document was sent with, to tell a resend in another shape from a conflict. */
@@ -278,22 +299,30 @@ export class Ledger {
     await queueForReview(this.pool, tenantId, item);
   }
 
-  /** Open items, newest first, and how many are open. Errors: INVALID_INPUT (limit). */
-  async reviewItems(tenantId: string, o: { limit?: number } = {}): Promise<{ count: number; items: StoredReviewItem[] }> {
-    return openReviewItems(this.pool, tenantId, o.limit ?? 100);
+  /**
+   * Items newest first (open by default; `status` open, resolved or all), and how many match.
+   * Errors: INVALID_INPUT (limit 1…1000, status).
+   */
+  async reviewItems(tenantId: string, o: { limit?: number; status?: ReviewStatus } = {}): Promise<{ count: number; items: StoredReviewItem[] }> {
+    return reviewItems(this.pool, tenantId, o);
   }
 
   /** Open items by reason. */
-  async reviewCounts(_tenantId: string): Promise<ReviewCounts> {
-    throw new KopilkaError('INTERNAL', 'Сводка очереди разбора ещё не реализована');
+  async reviewCounts(tenantId: string): Promise<ReviewCounts> {
+    return reviewCounts(this.pool, tenantId);
   }
 
   /**
    * Applies, links or dismisses an item. Errors: NOT_FOUND (no such open item), INVALID_INPUT,
    * and those of commit/refund when the document is applied.
    */
-  async resolveReview(_tenantId: string, _id: string, _a: ReviewAction): Promise<StoredReviewItem> {
-    throw new KopilkaError('INTERNAL', 'Разбор очереди ещё не реализован');
+  async resolveReview(tenantId: string, id: string, a: ReviewAction): Promise<StoredReviewItem> {
+    // Applied through the core directly: an item that still cannot be applied stays open.
+    const documents = {
+      sale: (t: string, c: string, check: unknown) => this.core.commitPrepared(t, c, this.core.prepareSale(check)),
+      refund: (t: string, c: string, sale: string, request: unknown) => this.core.refund(t, c, sale, request),
+    };
+    return resolveReview(this.pool, documents, tenantId, id, a);
   }
 
   // ── usage (billing reads these) ──
@@ -312,24 +341,34 @@ export class Ledger {
 
   /** Writes due activations and expiries; returns how many customers it settled. */
   async sweep(limit?: number): Promise<number> {
-    return this.legacy.sweep(limit);
+    return this.core.sweep(limit);
   }
 
   /** Gives the gifts due by date or absence; returns how many. */
   async sweepGifts(limit?: number): Promise<number> {
-    return this.legacy.sweepGifts(limit);
+    return this.core.sweepGifts(limit);
   }
 }
 
-function recorded<T>(json: string, replay: boolean): Recorded<T> {
-  let answer: T | undefined;
-  return {
-    status: 'recorded',
-    json,
-    replay,
-    // Parsed only when a connector reads it (native answers are sent as stored).
-    get answer(): T {
-      return (answer ??= JSON.parse(json) as T);
-    },
-  };
+/**
+ * The face's answer to a recorded document: the answer object the ledger built (or loaded with a
+ * replay), never parsed back from our own text. The (json, replay) form is for an answer the
+ * front kept only as text (a fast replay) and, in transition, for callers not yet passing the
+ * core's typed Committed.
+ */
+function recorded<T>(r: Committed<T>): Recorded<T>;
+function recorded<T>(json: string, replay: boolean): Recorded<T>;
+function recorded<T>(r: Committed<T> | string, replay = true): Recorded<T> {
+  if (typeof r === 'string') return { status: 'recorded', answer: storedAnswer<T>(r), json: r, replay };
+  return { status: 'recorded', answer: r.answer, json: r.json, replay: r.replay };
+}
+
+/** A write's outcome as the face answers it: the writer's own object when it has one. */
+function written<T>(r: { json: string; replay: boolean; answer?: unknown }): Recorded<T> {
+  return r.answer === undefined ? recorded<T>(r.json, r.replay) : { status: 'recorded', answer: r.answer as T, json: r.json, replay: r.replay };
+}
+
+/** The one place a stored answer's text is decoded: the ledger wrote it from a T, so it is one. */
+function storedAnswer<T>(json: string): T {
+  return JSON.parse(json) as T;
 }

@@ -198,3 +198,23 @@ describe('refunds', () => {
     expect(c.balance.available).toBe(100_000 - r.totals.debt);
   });
 });
+
+describe('typed answers', () => {
+  it('a commit and a refund answer with the object whose text is stored; a replay with the same object and text', async () => {
+    const t = await newTenant();
+    const phone = '+79990000031';
+    const first = await ledger.commit(t, 'api', sale(100_000, { phone, externalId: 'typed-1' }));
+    expect(first.answer).toEqual(JSON.parse(first.json));
+    expect(first.answer.status).toBe('committed');
+    const again = await ledger.commit(t, 'api', sale(100_000, { phone, externalId: 'typed-1' }));
+    expect(again.replay).toBe(true);
+    expect(again.json).toBe(first.json);
+    expect(again.answer).toEqual(first.answer);
+    const r = await ledger.refund(t, 'api', 'typed-1', { externalId: 'typed-ret' });
+    expect(r.answer).toEqual(JSON.parse(r.json));
+    expect(r.answer.saleExternalId).toBe('typed-1');
+    const r2 = await ledger.refund(t, 'api', 'typed-1', { externalId: 'typed-ret' });
+    expect(r2.replay).toBe(true);
+    expect(r2.answer).toEqual(r.answer);
+  });
+});

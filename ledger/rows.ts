@@ -1,5 +1,8 @@
 import type { Lot } from './account.ts';
+import type { CheckDetail, CheckEntry } from './batch-state.ts';
+import type { CheckResult } from './check.ts';
 import type { CustomerRow } from './customers.ts';
+import type { RefundResult } from './operations.ts';
 
 // Postgres rows to domain objects. bigint columns arrive as strings (node-pg keeps them exact);
 // money and points are converted to numbers because the schema bounds them below 2^53.
@@ -92,3 +95,58 @@ export function lotFromRow(r: LotDbRow): Lot {
 }
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** A check row as the batch loads it: the answer both as stored text and as Postgres parsed it. */
+export const CHECK_COLUMNS = `c.tenant_id, c.id::text, c.channel, c.kind, c.external_id, c.original_id::text, c.customer_id::text, c.store_id,
+  c.occurred_at, c.request_hash, c.result::text AS result, c.result AS answer, c.amount, c.discount, c.redeemed, c.accrued,
+  c.detail, c.refunded_qty`;
+
+interface CheckDbRowOf<K extends 'sale' | 'refund', A> {
+  tenant_id: string;
+  id: string;
+  channel: string;
+  kind: K;
+  external_id: string;
+  original_id: string | null;
+  customer_id: string | null;
+  store_id: string | null;
+  occurred_at: Date;
+  request_hash: string;
+  result: string;
+  /** The stored answer: written by this ledger as the check's kind answers, so it has that shape. */
+  answer: A;
+  amount: string;
+  discount: string;
+  redeemed: string;
+  accrued: string;
+  detail: CheckDetail;
+  refunded_qty: Record<string, number>;
+}
+
+export type CheckDbRow = CheckDbRowOf<'sale', CheckResult> | CheckDbRowOf<'refund', RefundResult>;
+
+/** A recorded check, as loaded (not new, quantities unchanged). */
+export function checkFromRow(r: CheckDbRow): CheckEntry {
+  const common = {
+    tenantId: r.tenant_id,
+    id: r.id,
+    channel: r.channel,
+    externalId: r.external_id,
+    originalId: r.original_id,
+    customerId: r.customer_id,
+    storeId: r.store_id,
+    occurredAt: r.occurred_at.getTime(),
+    requestHash: r.request_hash,
+    request: null,
+    result: r.result,
+    amount: Number(r.amount),
+    discount: Number(r.discount),
+    redeemed: Number(r.redeemed),
+    accrued: Number(r.accrued),
+    detail: r.detail,
+    refundedQty: r.refunded_qty,
+    isNew: false,
+    qtyChanged: false,
+  };
+  return r.kind === 'sale' ? { ...common, kind: 'sale', answer: r.answer } : { ...common, kind: 'refund', answer: r.answer };
+}

@@ -1,28 +1,21 @@
 import type pg from 'pg';
-import { price, type Invoice, type Plan } from '../config/billing.ts';
 
 // Usage per tenant and month, counted from Postgres: checks are rows of `checks`, SMS rows of
 // `sms_messages`, so what billing reads always equals what the ledger holds, whatever happened
-// to Redis. Months are calendar months in the operator's time zone.
-
-export interface TenantUsage extends Invoice {
-  tenantId: string;
-  name: string;
-  plan: Plan;
-  month: string;
-  channelNames: string[];
-}
+// to Redis. Months are calendar months in the operator's time zone. Prices are billing's
+// (billing/prices.ts): the ledger only counts.
 
 export interface UsageCounts {
   tenantId: string;
   name: string;
-  plan: Plan;
+  plan: 'month' | 'wallet';
   checks: number;
   channelNames: string[];
   /** SMS sent, by topic. */
   sms: Record<string, number>;
 }
 
+/** The operator's zone: billing months start at its midnight (billing/month.ts reads months in it too). */
 export const BILLING_TIME_ZONE = 'Europe/Moscow';
 
 export function monthBounds(month: string): { from: string; to: string } {
@@ -34,7 +27,7 @@ export function monthBounds(month: string): { from: string; to: string } {
 /** Checks, channels in use and SMS by topic, per tenant, for a calendar month in the billing zone. */
 export async function usageCounts(pool: pg.Pool, month: string, tenantId?: string): Promise<UsageCounts[]> {
   const { from, to } = monthBounds(month);
-  const r = await pool.query<{ id: string; name: string; plan: Plan; checks: string; channels: string[] | null; sms: Record<string, number> | null }>(
+  const r = await pool.query<{ id: string; name: string; plan: UsageCounts['plan']; checks: string; channels: string[] | null; sms: Record<string, number> | null }>(
     `WITH b AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS lo, ($3::date::timestamp AT TIME ZONE $4) AS hi)
      SELECT t.id, t.name, t.plan,
             (SELECT count(*) FROM checks c, b WHERE c.tenant_id = t.id AND c.kind = 'sale' AND c.committed_at >= b.lo AND c.committed_at < b.hi) AS checks,
@@ -51,13 +44,6 @@ export async function usageCounts(pool: pg.Pool, month: string, tenantId?: strin
     [tenantId ?? null, from, to, BILLING_TIME_ZONE],
   );
   return r.rows.map((row) => ({ tenantId: row.id, name: row.name, plan: row.plan, checks: Number(row.checks), channelNames: row.channels ?? [], sms: row.sms ?? {} }));
-}
-
-export async function usageForMonth(pool: pg.Pool, month: string, tenantId?: string): Promise<TenantUsage[]> {
-  return (await usageCounts(pool, month, tenantId)).map((c) => {
-    const invoice = price({ plan: c.plan, checks: c.checks, sms: c.sms, channels: c.channelNames.length });
-    return { tenantId: c.tenantId, name: c.name, plan: c.plan, month, channelNames: c.channelNames, ...invoice };
-  });
 }
 
 export async function recordSms(pool: pg.Pool, tenantId: string, topic: string, phone: string, customerId: string | null): Promise<void> {

@@ -4,7 +4,7 @@ import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
 import { IdBlocks } from './ids.ts';
 import type { BatchEvaluator } from './evaluator.ts';
-import type { LedgerOp, OpOutcome } from './operations.ts';
+import type { LedgerOp, OpOutcome, OutcomeOf } from './operations.ts';
 import type { ProgramCache } from './programs.ts';
 
 // Group commit. Operations queue up while a batch is being written; when it commits, the next
@@ -60,7 +60,14 @@ export class GroupCommitWriter {
     private readonly evaluator: BatchEvaluator | null = null,
   ) {}
 
-  submit(op: LedgerOp): Promise<OpOutcome> {
+  /** The operation's outcome, typed by its kind, once the transaction holding it has committed. */
+  submit<O extends LedgerOp>(op: O): Promise<OutcomeOf<O>> {
+    // The batch answers each operation with applyOp(op), whose outcome is OutcomeOf<O>; the queue
+    // holds every kind, so the type is restored here, once.
+    return this.submitAny(op) as Promise<OutcomeOf<O>>;
+  }
+
+  private submitAny(op: LedgerOp): Promise<OpOutcome> {
     if (this.closed) {
       return Promise.resolve({ ok: false, error: new KopilkaError('STORAGE_UNAVAILABLE', 'Сервис останавливается: повторите запрос через несколько секунд') });
     }

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sameRecording } from '../../gateway/connectors/evotor.ts';
 import { call, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
+import { sameRecording } from './index.ts';
+import { documentSchema } from './protocol.ts';
+import { documentToSale, saleToCheck } from './translate.ts';
 
 // Эвотор end to end over real HTTP: the cloud's webhooks with bodies shaped exactly like the
-// fixtures (only ids and dates changed), their effect on the ledger, replays, and errors in
-// Evotor's own form { errors: [{ code, reason, subject }] }.
+// fixtures (only ids and dates changed), their effect on the ledger, replays, documents kept for
+// review (answered 200 like recorded ones), and errors in Evotor's own form { errors: [{ code, reason, subject }] }.
 
 const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));
 /** close_date as the cloud writes it: UTC with a +0000 offset. */
@@ -50,6 +52,12 @@ async function recorded(kind: 'sale' | 'refund', externalId: string): Promise<nu
   ]);
   return Number(r.rows[0]!.n);
 }
+/** The open review items kept for a document id, and how many are open in all. */
+async function queued(externalId: string) {
+  const r = await call(s.api, 'GET', '/v1/review', admin);
+  expect(r.status).toBe(200);
+  return { count: r.body.count as number, items: (r.body.items as { externalId: string }[]).filter((i) => i.externalId === externalId) };
+}
 
 beforeAll(async () => {
   s = await startTestService({ redis: false });
@@ -88,19 +96,38 @@ describe('Evotor documents webhook (SELL / PAYBACK)', () => {
     expect(await recorded('sale', other.id)).toBe(0);
   });
 
-  it('answers a PAYBACK of an unknown sale with 404 in Evotor form', async () => {
-    const r = await documents([payback(randomUUID())]);
-    expect(r.status).toBe(404);
-    expect(r.body.errors[0]).toMatchObject({ code: 2003, subject: 'body.base_document_id' });
-    expect(r.body.errors[0].reason).toMatch(/не проходил через программу лояльности/);
+  it('keeps a PAYBACK of a sale the program never saw for review, answered 200; a resend keeps it once', async () => {
+    const ret = payback(randomUUID());
+    expect(await documents([ret])).toMatchObject({ status: 200, text: '' });
+    expect(await recorded('refund', ret.id)).toBe(0);
+    const q = await queued(ret.id);
+    expect(q.items).toEqual([expect.objectContaining({ system: 'evotor', kind: 'refund', externalId: ret.id, reasonCode: 'CHECK_NOT_FOUND', payload: ret })]);
+    expect(await documents([ret])).toMatchObject({ status: 200, text: '' });
+    expect((await queued(ret.id)).count).toBe(q.count);
   });
 
-  it('answers an unknown loyalty card with 404 and records nothing', async () => {
+  it('keeps a PAYBACK of goods its sale does not hold for review, answered 200; the sale keeps its bonuses', async () => {
+    const sale = sell();
+    expect((await documents([sale])).status).toBe(200);
+    const before = await balance();
+    const ret = payback(sale.id);
+    ret.body.positions = [{ position: { ...ret.body.positions[0].position, product_id: 'not-in-the-sale' } }];
+    expect(await documents([ret])).toMatchObject({ status: 200, text: '' });
+    expect(await recorded('refund', ret.id)).toBe(0);
+    expect(await balance()).toBe(before);
+    const q = await queued(ret.id);
+    expect(q.items).toEqual([expect.objectContaining({ system: 'evotor', kind: 'refund', reasonCode: 'REFUND_EXCEEDS_SALE', payload: ret })]);
+    expect(await documents([ret])).toMatchObject({ status: 200, text: '' });
+    expect((await queued(ret.id)).count).toBe(q.count);
+  });
+
+  it('keeps a sale with an unknown loyalty card for review, answered 200 (the till has closed it)', async () => {
     const sale = sell({ extras: { cardNumber: 'NO-SUCH-CARD' } });
-    const r = await documents([sale]);
-    expect(r.status).toBe(404);
-    expect(r.body.errors[0].code).toBe(2003);
-    expect(await recorded('sale', sale.id)).toBe(0);
+    expect(await documents([sale])).toMatchObject({ status: 200, text: '' });
+    const q = await queued(sale.id);
+    expect(q.items).toEqual([expect.objectContaining({ system: 'evotor', kind: 'sale', externalId: sale.id, reasonCode: 'CUSTOMER_NOT_FOUND', payload: sale })]);
+    expect(await documents([sale])).toMatchObject({ status: 200, text: '' });
+    expect((await queued(sale.id)).count).toBe(q.count);
   });
 
   it('answers a wrong, missing or foreign token with 401 / 1002', async () => {
@@ -160,27 +187,25 @@ describe('Evotor receipt webhooks', () => {
 });
 
 describe('Evotor: one document id, two contents', () => {
-  it('answers a changed document with 409 in Evotor form, records nothing new and keeps it for review', async () => {
+  it('keeps a changed document for review, answered 200 like a recorded one; nothing new is recorded', async () => {
     const sale = sell();
     expect((await documents([sale])).status).toBe(200);
     const before = (await balance())!;
+    const open = (await queued(sale.id)).count;
     const changed = structuredClone(sale);
     changed.body.positions[0].position.result_sum = 24.24;
-    const other = sell(); // a good document in the same request is still recorded
-    const r = await documents([other, changed]);
-    expect(r.status).toBe(409);
-    expect(r.body.errors).toEqual([{ code: 2003, subject: '1.id', value: sale.id, reason: expect.stringMatching(/уже учтён с другим содержимым/) }]);
+    const other = sell(); // a good document in the same request is recorded too
+    expect(await documents([other, changed])).toMatchObject({ status: 200, text: '' });
     expect(await recorded('sale', other.id)).toBe(1);
     expect(await recorded('sale', sale.id)).toBe(1);
     expect(await balance()).toBe(before + 100);
 
-    const review = await call(s.api, 'GET', '/v1/review', admin);
-    expect(review.status).toBe(200);
-    expect(review.body.count).toBe(1);
-    expect(review.body.items[0]).toMatchObject({ system: 'evotor', kind: 'SELL', externalId: sale.id, reasonCode: 'IDEMPOTENCY_CONFLICT', payload: changed });
+    const q = await queued(sale.id);
+    expect(q.count).toBe(open + 1);
+    expect(q.items).toEqual([expect.objectContaining({ system: 'evotor', kind: 'sale', externalId: sale.id, reasonCode: 'IDEMPOTENCY_CONFLICT', payload: changed })]);
     // The cloud resends: the same answer, one item for review.
-    expect((await documents([changed])).status).toBe(409);
-    expect((await call(s.api, 'GET', '/v1/review', admin)).body.count).toBe(1);
+    expect(await documents([changed])).toMatchObject({ status: 200, text: '' });
+    expect((await queued(sale.id)).count).toBe(open + 1);
     expect((await call(s.api, 'GET', '/v1/review', token)).status).toBe(401); // admin only
   });
 
@@ -199,12 +224,14 @@ describe('Evotor: one document id, two contents', () => {
     };
     expect(await hook('POST', '/api/v1/receipt', [receipt])).toMatchObject({ status: 200, text: '' });
     expect(await recorded('sale', sale.id)).toBe(1);
-    const review = (await call(s.api, 'GET', '/v1/review', admin)).body;
-    expect(review.items.some((i: { externalId: string }) => i.externalId === sale.id)).toBe(false);
+    expect((await queued(sale.id)).items).toEqual([]);
   });
 });
 
 describe('Evotor: what counts as the same document (pure)', () => {
+  it('sends every sale till-priced: the till has closed it', () => {
+    expect(saleToCheck(documentToSale(documentSchema.parse(fx('extra/sell.document.json')), () => 180)).pricedBy).toBe('till');
+  });
   const check = { externalId: 'x', occurredAt: '2026-01-01T00:00:00+03:00', lines: [{ lineNo: 1, productId: 'p', quantity: 1000, price: 500, amount: 500 }, { lineNo: 2, productId: 'q', quantity: 2000, price: 100, amount: 200 }], payments: [] };
   it('compares a sale by quantities and amounts, whatever the order, ids or payments', () => {
     const recorded = { ...check, payments: [{ type: 'cash', amount: 700 }], lines: [check.lines[1], { ...check.lines[0], productId: 'other-shape-id', lineNo: 2 }] };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idText } from '../../ledger/validation.ts';
+import { idText } from '../../ledger/index.ts';
 
 // The bodies Облако Эвотор sends to a partner server (PROTOCOL.md; fixtures/ and fixtures/extra/).
 // Three shapes carry a sale or a return:

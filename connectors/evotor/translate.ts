@@ -1,8 +1,5 @@
-import type { CheckInput, CustomerRef } from '../../ledger/check.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
-import { normalizePhone } from '../../ledger/phone.ts';
+import { KopilkaError, localIso, normalizePhone, type CheckInput, type CustomerRef, type ZoneOffset } from '../../ledger/index.ts';
 import { lineAmount, toMinor } from '../kit/decimal.ts';
-import { localIso, type ZoneOffset } from '../../ledger/index.ts';
 import type { ReturnedItem } from '../kit/refund-lines.ts';
 import { EVOTOR_CODES } from './errors.ts';
 import type { EvotorDocument, ReceiptData } from './protocol.ts';
@@ -11,7 +8,7 @@ export { localIso, type ZoneOffset };
 
 // Evotor's sale and return documents → the common Check (and a return's items). Pure: no I/O.
 // Money: decimal roubles → integer kopecks, quantities → thousandths, through the decimal text
-// (connectors/shared/decimal.ts), never by multiplying floats. A JSON number such as 12.12 reaches
+// (connectors/kit/decimal.ts), never by multiplying floats. A JSON number such as 12.12 reaches
 // us as the nearest double; its shortest round-trip text is exactly the literal Evotor wrote
 // (true for every decimal of up to 15 significant digits), and more decimals than a kopeck (or
 // a thousandth) are refused rather than rounded.
@@ -196,8 +193,13 @@ export function receiptToSale(r: ReceiptData, receiptId: string, zone: ZoneOffse
 
 // ── to the ledger ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * A sale as the ledger records it. Evotor sends only closed checks (the fiscal receipt is
+ * printed): till-priced, recorded as the till priced it and never refused for a business reason.
+ */
 export function saleToCheck(s: EvotorSale): CheckInput {
   return {
+    pricedBy: 'till',
     externalId: s.id,
     occurredAt: s.occurredAt,
     storeId: s.storeId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { freeText, idText } from '../../ledger/validation.ts';
+import { freeText, idText } from '../../ledger/index.ts';
 
 // Kopilka's HTTP+JSON protocol for Frontol (ATOL) scripts — designed here, since ATOL defines no
 // loyalty-server protocol we could read (PROTOCOL.md §5). Described for Frontol admins in

@@ -1,13 +1,10 @@
-import type { CheckInput, CheckResult, CustomerRef } from '../../ledger/check.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
-import { normalizePhone } from '../../ledger/phone.ts';
 import { fromMinor, lineAmount, toMinor } from '../kit/decimal.ts';
-import { localIso, type ZoneOffset } from '../../ledger/index.ts';
+import { KopilkaError, localIso, normalizePhone, type CheckInput, type CheckResult, type CustomerRef, type Queued, type ZoneOffset } from '../../ledger/index.ts';
 import type { ReturnedItem } from '../kit/refund-lines.ts';
 import type { CalculateRequest, RefundRequest } from './protocol.ts';
 
 // Frontol requests ↔ the common Check and its result. Pure. Decimal text ↔ integers through
-// connectors/shared/decimal.ts: roubles ↔ kopecks, bonuses ↔ hundredths, quantities ↔ thousandths.
+// connectors/kit/decimal.ts: roubles ↔ kopecks, bonuses ↔ hundredths, quantities ↔ thousandths.
 
 export const rub = (v: unknown, field: string) => toMinor(v, 2, field);
 export const qty = (v: unknown, field: string) => toMinor(v, 3, field);
@@ -107,6 +104,20 @@ export function refundAnswer(r: { totals: { amount: number; redeemed: number; ac
     ok: true as const,
     refund: { sum: dec(r.totals.amount), bonusReturned: dec(r.totals.redeemed), bonusTakenBack: dec(r.totals.accrued) },
     message: (r.messages ?? []).join('\n'),
+  };
+}
+
+/**
+ * A closed document the ledger could not apply (unknown sale, card, a conflicting resend, a
+ * bonus shortfall): kept for review. The receipt is printed, so the script is told ok and shows
+ * the message; `review` says what a person will look at.
+ */
+export function queuedAnswer(q: Queued) {
+  return {
+    ok: true as const,
+    replay: false,
+    review: { id: q.reviewId, reason: q.reasonCode },
+    message: `Документ принят и передан на проверку: ${q.reason}`,
   };
 }
 

@@ -1,4 +1,4 @@
-import { KopilkaError } from '../../ledger/errors.ts';
+import { KopilkaError } from '../../ledger/index.ts';
 
 // Cash systems speak decimal roubles ("123.45", 62.95) and decimal quantities (1.5 kg); the
 // ledger speaks integers (kopecks, thousandths). The conversion is done on the decimal text,

@@ -1,4 +1,4 @@
-import { KopilkaError } from '../../ledger/errors.ts';
+import { KopilkaError } from '../../ledger/index.ts';
 
 // A return names products and quantities; the ledger refunds sale lines. This matches the two:
 // each returned product takes what is left of the sale's lines of that product, in line order.

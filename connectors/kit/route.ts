@@ -3,7 +3,7 @@ import type { Channel, KopilkaError } from '../../ledger/index.ts';
 
 // The route contract every protocol is written against (the fastify way): a route declares who
 // may call it, how big its body may be and what its body is; the gateway enforces all three in
-// one place (gateway/http/dispatch.ts) before the handler runs, and answers errors in the form
+// one place (gateway/http/enforce.ts) before the handler runs, and answers errors in the form
 // the route names. A handler sees only a checked caller and a validated input.
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -27,6 +27,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   /** The client's address as the socket sees it (limits on unknown keys). */
   remoteAddress?: string;
+  /** The port the request came to, as the socket sees it (1C's WSDL names it when no PUBLIC_URL is set). */
+  localPort?: number;
   /** The body as received (at most the route's bodyLimit). */
   body: Buffer;
   /** The body as JSON, parsed once; NUL, lone surrogates and absurd nesting are refused (400). */
@@ -98,3 +100,6 @@ export function route<I = unknown>(spec: RouteSpec<I>): RouteSpec<I> {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** How much of a body `credentialInBody` is shown (where the server can stop there): the key must be in it. */
+export const BODY_KEY_SCAN_BYTES = 16 * 1024;

@@ -3,9 +3,8 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { createGunzip } from 'node:zlib';
-import type { CheckInput } from '../../ledger/check.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
 import { lineAmount, toMinor } from '../kit/decimal.ts';
+import { KopilkaError, type CheckInput } from '../../ledger/index.ts';
 import { idFromHref } from './loyalty.ts';
 
 // МойСклад's JSON API 1.2, the side Kopilka calls: fetching a retail sale a webhook announced,
@@ -228,7 +227,10 @@ export interface DemandPosition {
   assortment: Meta;
 }
 
-/** A retail sale as the JSON API returns it → the common Check (kopecks stay kopecks). */
+/**
+ * A retail sale as the JSON API returns it → the common Check (kopecks stay kopecks). The sale is
+ * closed: it is recorded as МойСклад priced it (its discounts in the amounts), not priced again.
+ */
 export function demandToCheck(d: RetailDemand, positions: DemandPosition[], customer: CheckInput['customer'], occurredAt: string, groups: Map<string, string>): CheckInput {
   const lines = positions.map((p, i) => {
     const productId = idFromHref(p.assortment.meta.href);
@@ -253,5 +255,6 @@ export function demandToCheck(d: RetailDemand, positions: DemandPosition[], cust
     lines,
     payments,
     redeem: 0,
+    pricedBy: 'till',
   };
 }

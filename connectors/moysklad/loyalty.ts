@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import type { CheckInput, CheckResult } from '../../ledger/check.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
-import { normalizePhone } from '../../ledger/phone.ts';
-import { freeText, plainText } from '../../ledger/validation.ts';
 import { lineAmount, minorToNumber, toMinor } from '../kit/decimal.ts';
-import { refundLinesFor, type SoldLine } from '../kit/refund-lines.ts';
+import type { ReturnedItem } from '../kit/refund-lines.ts';
+import { freeText, KopilkaError, normalizePhone, plainText, type Channel, type CheckInput, type CheckResult } from '../../ledger/index.ts';
 
 // МойСклад's Loyalty API 1.0 («API для внешних систем лояльности»), the side the till calls.
 // Units (PROTOCOL.md §1.6): prices and cash/card sums in roubles with 2 decimals, quantities with
 // 3, points as plain numbers (we keep two decimals: hundredths), gift-card sums in kopecks.
+
+/** The system's name in links, settings and review items; also the sales channel of its keys. */
+export const SYSTEM = 'moysklad';
+export const CHANNEL = 'moysklad' satisfies Channel;
+/** Where the Loyalty API is served: the address registered in МойСклад's solution settings. */
+export const LOYALTY_BASE = '/moysklad/loyalty';
 
 // Every string the ledger may store or compare: no control characters (ids, hrefs, cards) or only
 // tabs and line breaks (names). NUL and lone surrogates are refused for any body in jsonBody.
@@ -106,6 +109,47 @@ export function linesOf(positions: Position[], ctx: LineContext): CheckInput['li
     if (quantity === 0) throw new KopilkaError('INVALID_INPUT', `Позиция ${i + 1}: нулевое количество`, { field: `${field}.quantity` });
     return { lineNo: i + 1, productId, groupId: ctx.groups.get(productId) ?? null, quantity, price, amount: lineAmount(price, quantity) };
   });
+}
+
+/**
+ * A closed sale's lines as the till priced them: each at its discounted price (or percent). The
+ * recalc answer books the bonus payment as a discount on the positions (recalcAnswer), while the
+ * ledger takes the bonus payment (`redeem`) off the lines itself; so that part of the discount is
+ * given back to the lines, in proportion to each line's discount and never above it. A till that
+ * did not fold the bonus payment into its prices has no such discount: its lines stay as sent.
+ */
+export function closedSaleLines(positions: Position[], ctx: LineContext, redeem: number): CheckInput['lines'] {
+  const lines = linesOf(positions, ctx);
+  const paid = lines.map((l, i) => Math.min(l.amount, paidFor(positions[i]!, l.amount, l.quantity, `positions.${i}`)));
+  const cut = lines.map((l, i) => l.amount - paid[i]!);
+  const share = spread(Math.min(redeem, cut.reduce((a, b) => a + b, 0)), cut);
+  return lines.map((l, i) => ({ ...l, amount: paid[i]! + share[i]! }));
+}
+
+/** What the customer was charged for a position, in kopecks. */
+function paidFor(p: Position, gross: number, quantity: number, field: string): number {
+  if (p.discountedPrice != null) return lineAmount(toMinor(p.discountedPrice, 2, `${field}.discountedPrice`), quantity);
+  if (p.discountPercent == null) return gross;
+  const bp = toMinor(p.discountPercent, 2, `${field}.discountPercent`);
+  return gross - Math.round((gross * Math.min(bp, 10_000)) / 10_000);
+}
+
+/** `total` kopecks over the weights (largest remainder): the parts add up, none above its weight. */
+function spread(total: number, weights: number[]): number[] {
+  const sum = BigInt(weights.reduce((a, b) => a + b, 0));
+  if (total === 0 || sum === 0n) return weights.map(() => 0);
+  const exact = weights.map((w) => BigInt(total) * BigInt(w));
+  const parts = exact.map((x) => Number(x / sum));
+  let left = total - parts.reduce((a, b) => a + b, 0);
+  const order = weights.map((_, i) => i).sort((a, b) => Number((exact[b]! % sum) - (exact[a]! % sum)) || a - b);
+  for (const i of order) {
+    if (left === 0) break;
+    if (parts[i]! < weights[i]!) {
+      parts[i] = parts[i]! + 1;
+      left--;
+    }
+  }
+  return parts;
 }
 
 export function idFromHref(href: string | undefined): string {
@@ -225,41 +269,10 @@ export function newCustomerOf(c: CounterpartyRequest): Record<string, unknown> {
   };
 }
 
-/** The error form the Loyalty API documents: a status other than 2xx and `errors[]`. */
-export function loyaltyError(e: KopilkaError): { status: number; body: unknown } {
-  const status = e.status === 422 || e.status === 409 ? 412 : e.status;
-  return {
-    status,
-    body: { errors: [{ error: e.message, code: ERROR_NUMBERS[e.code] ?? 10000, error_message: e.message, ...(e.details?.field ? { parameter: String(e.details.field) } : {}) }] },
-  };
-}
-
-// Integer codes the protocol wants; stable per Kopilka error code.
-const ERROR_NUMBERS: Record<string, number> = {
-  INVALID_INPUT: 10400,
-  UNAUTHORIZED: 10401,
-  CUSTOMER_NOT_FOUND: 10404,
-  CHECK_NOT_FOUND: 10405,
-  NOT_FOUND: 10406,
-  IDEMPOTENCY_CONFLICT: 10409,
-  PHONE_TAKEN: 10410,
-  CARD_TAKEN: 10411,
-  REDEEM_EXCEEDS_LIMIT: 10422,
-  NOT_ENOUGH_BONUSES: 10423,
-  REDEEM_WITHOUT_CUSTOMER: 10424,
-  CHECK_TOO_OLD: 10425,
-  REFUND_EXCEEDS_SALE: 10426,
-  RATE_LIMITED: 10429,
-  STORAGE_UNAVAILABLE: 10503,
-};
-
-/** Returned positions → the sale's lines they take back (by product, in line order). */
-export function refundLinesOf(sale: readonly SoldLine[], positions: Position[]): { lineNo: number; quantity: number }[] {
-  return refundLinesFor(
-    sale,
-    positions.map((p, i) => ({
-      productId: p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href),
-      quantity: toMinor(p.quantity, 3, `positions.${i}.quantity`),
-    })),
-  );
+/** Returned positions → products and quantities, matched against the sale's lines when recorded. */
+export function returnedItems(positions: Position[]): ReturnedItem[] {
+  return positions.map((p, i) => ({
+    productId: p.assortment.meta.id || p.assortment.syncId || idFromHref(p.assortment.meta.href),
+    quantity: toMinor(p.quantity, 3, `positions.${i}.quantity`),
+  }));
 }

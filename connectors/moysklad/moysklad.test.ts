@@ -66,12 +66,14 @@ describe('МойСклад Loyalty API', () => {
     expect((await ms('POST', '/retaildemand', sale)).status).toBe(201);
     expect((await ms('POST', '/retaildemand', sale)).status).toBe(201); // a retry: recorded once
     const balance = async () => (await ms('POST', '/counterparty/detail', fx('loyalty/counterparty-detail.request.json'))).body.bonusProgram.agentBonusBalance;
-    expect(await balance()).toBe(1524);
+    // The sale is closed: recorded as the till priced it. The sample's 49.99% discount (62.95 ₽
+    // × 123.456 = 7 771.56 ₽ paid) is kept, and 10% accrues on what was paid: 777 whole bonuses.
+    expect(await balance()).toBe(777);
 
     const three = { assortment: { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/product/p-3', id: 'p-3' } }, quantity: 3, price: 10 };
     const recalc = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' }, preferredBonusToSpend: 1 });
     expect(recalc.status).toBe(200);
-    expect(recalc.body.bonusProgram).toMatchObject({ bonusValueToSpend: 1, paidByBonusPoints: 1, agentBonusBalance: 1524 });
+    expect(recalc.body.bonusProgram).toMatchObject({ bonusValueToSpend: 1, paidByBonusPoints: 1, agentBonusBalance: 777 });
     // 30.00 ₽ − 1.00 = 29.00 ₽ over 3 units: 9.66 + 9.67 + 9.67, as two positions.
     expect(recalc.body.positions.map((p: { quantity: number; discountedPrice: number }) => [p.quantity, p.discountedPrice])).toEqual([
       [1, 9.66],
@@ -82,11 +84,13 @@ describe('МойСклад Loyalty API', () => {
 
     const spend = { ...sale, meta: { href: '', id: 'sale-ms-2' }, positions: [{ ...three, discountPercent: 3.33, discountedPrice: 9.67 }], bonusProgram: { bonusValueToSpend: 1, bonusValueToEarn: 2 }, cashSum: 29, noCashSum: 0, giftCards: [] };
     expect((await ms('POST', '/retaildemand', spend)).status).toBe(201);
-    expect(await balance()).toBe(1524 - 1 + 2);
+    // The recalc answer booked the bonus as a discount (29.01 ₽ at 9.67): the sale is 30.00 ₽ less
+    // the 1.00 ₽ of bonuses, not charged them twice; 10% of the 29.00 ₽ paid accrues.
+    expect(await balance()).toBe(777 - 1 + 2);
 
     const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-1' }, demand: { meta: { href: '', id: 'sale-ms-1' } } };
     expect((await ms('POST', '/retailsalesreturn', ret)).status).toBe(201);
-    expect(await balance()).toBe(1524 - 1 + 2 - 1524);
+    expect(await balance()).toBe(777 - 1 + 2 - 777);
   });
 
   it('answers errors in the protocol’s own form', async () => {
@@ -106,11 +110,46 @@ describe('МойСклад Loyalty API', () => {
     expect(nobody.body.errors[0].error).toMatch(/не участвует/);
     const wrongUnits = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [{ assortment: { meta: { id: 'x' } }, quantity: 1, price: 1.005 }] });
     expect([wrongUnits.status, wrongUnits.body.errors[0].parameter]).toEqual([400, 'positions.0.price']);
-    const noDemand = await ms('POST', '/retailsalesreturn', fx('loyalty/retailsalesreturn.request.v-2c1125a.json'));
-    expect(noDemand.status).toBe(404);
     const noSms = await ms('POST', '/counterparty/verify', fx('loyalty/counterparty-verify.request.json'));
     expect([noSms.status, noSms.body.errors[0].error_message]).toEqual([412, expect.stringContaining('SMS не настроена')]);
     expect((await ms('GET', '/giftcard?name=123456&retailStoreId=x')).status).toBe(404);
+  });
+});
+
+describe('МойСклад closed documents that cannot be applied', () => {
+  const review = async (externalId: string) =>
+    ((await call(s.api, 'GET', '/v1/review', admin)).body.items as { externalId: string; reasonCode: string; system: string }[]).filter((i) => i.externalId === externalId);
+
+  it('keeps a return that names no sale for review, answered 201 (the till has printed it)', async () => {
+    const ret = { ...fx('loyalty/retailsalesreturn.request.v-2c1125a.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-nodemand' } };
+    expect(await ms('POST', '/retailsalesreturn', ret)).toEqual({ status: 201, body: null });
+    expect(await review('ret-ms-nodemand')).toEqual([expect.objectContaining({ system: 'moysklad', reasonCode: 'CHECK_NOT_FOUND' })]);
+    expect((await ms('POST', '/retailsalesreturn', ret)).status).toBe(201); // resent: kept once
+    expect(await review('ret-ms-nodemand')).toHaveLength(1);
+  });
+
+  it('keeps a return of a product the sale did not have for review, answered 201', async () => {
+    const sale = { ...fx('loyalty/retaildemand-create.request.json'), agent: null, moment: nowMoscow(), meta: { href: '', id: 'sale-ms-other' } };
+    expect((await ms('POST', '/retaildemand', sale)).status).toBe(201);
+    const other = { assortment: { meta: { href: '', id: 'not-sold' } }, quantity: 1, price: 1 };
+    const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), positions: [other], moment: nowMoscow(), meta: { href: '', id: 'ret-ms-other' }, demand: { meta: { href: '', id: 'sale-ms-other' } } };
+    expect((await ms('POST', '/retailsalesreturn', ret)).status).toBe(201);
+    expect(await review('ret-ms-other')).toEqual([expect.objectContaining({ reasonCode: 'REFUND_EXCEEDS_SALE' })]);
+  });
+
+  // These two need the ledger's till-priced commits (queued by the face, not refused).
+  it('keeps a return of a sale Kopilka never saw for review, answered 201', async () => {
+    const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-unknown' }, demand: { meta: { href: '', id: 'sale-ms-unknown' } } };
+    expect(await ms('POST', '/retailsalesreturn', ret)).toEqual({ status: 201, body: null });
+    expect(await review('ret-ms-unknown')).toEqual([expect.objectContaining({ reasonCode: 'CHECK_NOT_FOUND' })]);
+  });
+
+  it('keeps a sale resent with other contents for review, answered 201; the first one stands', async () => {
+    const sale = { ...fx('loyalty/retaildemand-create.request.json'), agent: null, moment: nowMoscow(), meta: { href: '', id: 'sale-ms-changed' } };
+    expect((await ms('POST', '/retaildemand', sale)).status).toBe(201);
+    const changed = { ...sale, positions: [{ ...sale.positions[0], quantity: 1 }] };
+    expect(await ms('POST', '/retaildemand', changed)).toEqual({ status: 201, body: null });
+    expect(await review('sale-ms-changed')).toEqual([expect.objectContaining({ reasonCode: 'IDEMPOTENCY_CONFLICT' })]);
   });
 });
 
@@ -141,6 +180,18 @@ describe('МойСклад JSON API: sync and webhooks', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await customer()).purchases).toBe(1);
     expect(standin.seen.some((x) => x.startsWith('GET /api/remap/1.2/entity/retaildemand/cdccba00'))).toBe(true);
+  });
+
+  it('keeps a webhook-announced return of a sale Kopilka never saw for review (no longer skipped)', async () => {
+    const set = await call(s.api, 'PUT', '/v1/connectors/moysklad', admin, { apiUrl: standin.url, token: 'ms-json-api-token' });
+    standin.returnOf = 'deadbeef-0000-0000-0000-000000000001';
+    const id = 'deadbeef-0000-0000-0000-0000000000f1';
+    const event = fx('jsonapi/webhook-event.update.json');
+    event.events = [{ ...event.events[0], action: 'CREATE', meta: { type: 'retailsalesreturn', href: `${standin.url}/entity/retailsalesreturn/${id}` } }];
+    expect((await call(s.pos, 'POST', set.body.webhookPath, null, event)).status).toBe(200);
+    const items = async () => ((await call(s.api, 'GET', '/v1/review', admin)).body.items as { externalId: string; reasonCode: string }[]).filter((i) => i.externalId === id);
+    for (let i = 0; i < 50 && (await items()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await items()).toEqual([expect.objectContaining({ reasonCode: 'CHECK_NOT_FOUND' })]);
   });
 
   it('refuses an unknown webhook address and a wrong JSON API token', async () => {

@@ -18,6 +18,8 @@ export interface StandIn {
   seen: string[];
   counterparties: { id: string; name: string; phone?: string }[];
   products: { id: string; name: string; folder: string | null }[];
+  /** The sale the stand-in's returns name. */
+  returnOf: string;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
   const state = {
     counterparties: [] as StandIn['counterparties'],
     products: [] as StandIn['products'],
+    returnOf: '00000000-0000-0000-0000-000000000000',
   };
   let base = '';
   const server: Server = createServer((req, res) => {
@@ -42,7 +45,15 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
     const path = url.pathname.replace(/^\/api\/remap\/1\.2\//, '');
     let m: RegExpExecArray | null;
     const rehost = (o: unknown) => JSON.parse(JSON.stringify(o).replaceAll('https://online.moysklad.ru/api/remap/1.2', base));
-    if ((m = /^entity\/retaildemand\/([0-9a-f-]+)\/positions$/.exec(path))) {
+    if ((m = /^entity\/retailsalesreturn\/([0-9a-f-]+)\/positions$/.exec(path))) {
+      send(200, rehost(fixture('retaildemand-positions.response.json')));
+    } else if ((m = /^entity\/retailsalesreturn\/([0-9a-f-]+)$/.exec(path))) {
+      // A return of the sample's positions, of the sale named by `returnOf` (none documented here).
+      const doc = rehost(fixture('retaildemand-get.response.json'));
+      Object.assign(doc, { id: m[1], moment: nowMoscow(), demand: { meta: { href: `${base}/entity/retaildemand/${state.returnOf}`, type: 'retaildemand' } } });
+      doc.meta.href = `${base}/entity/retailsalesreturn/${m[1]}`;
+      send(200, doc);
+    } else if ((m = /^entity\/retaildemand\/([0-9a-f-]+)\/positions$/.exec(path))) {
       send(200, rehost(fixture('retaildemand-positions.response.json')));
     } else if ((m = /^entity\/retaildemand\/([0-9a-f-]+)$/.exec(path))) {
       const doc = rehost(fixture('retaildemand-get.response.json'));
@@ -90,6 +101,12 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
     },
     set products(v) {
       state.products = v;
+    },
+    get returnOf() {
+      return state.returnOf;
+    },
+    set returnOf(v) {
+      state.returnOf = v;
     },
     close: () => new Promise((r) => server.close(() => r())),
   };

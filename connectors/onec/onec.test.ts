@@ -4,11 +4,12 @@ import { gzipSync } from 'node:zlib';
 import soap from 'soap';
 import xml2js from 'xml2js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyOf, SOAP_DESERIALIZERS } from '../../gateway/connectors/onec.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
+import { KopilkaError } from '../../ledger/index.ts';
 import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
 import { decimalText, faultXml, isoFromOnec, isoToOnec, jsonMoney, money, NS, onecField, quantity, SOAP_ENV, xmlMoney } from './protocol.ts';
 import { inspectSoapRequest, MAX_SOAP_BODY, WSDL_FILE } from './xml.ts';
+import { keyOf } from './credentials.ts';
+import { SOAP_DESERIALIZERS } from './soap.ts';
 
 // 1C: the WSDL as a configurator would import it, a real SOAP client generated from it calling
 // every operation against a whole Kopilka, the guard in front of the XML parser, and the same
@@ -282,9 +283,11 @@ describe('1C over SOAP and HTTP+JSON, end to end', () => {
     expect(again.Result).toEqual({ ...first.Result, Replay: true });
     const [bal] = await client.BalanceAsync({ CardNumber: 'CARD-1C-1' });
     expect(bal.Result).toMatchObject({ Available: '55.00', Pending: '0.00', Level: { Code: 'standard', Name: 'Стандартная' } });
-    // The same check id with other content is a conflict, not a second sale.
-    const conflict = await faultOf(client.CommitAsync({ Check: check('1c-sale-1', { Payment: [{ Type: 'cash', Amount: '550.10' }] }) }));
-    expect(conflict.detail.KopilkaFault.Code).toBe('IDEMPOTENCY_CONFLICT');
+    // The same check id with other content is a conflict, not a second sale: the closed check is
+    // not refused (1C has printed it) but kept for review, and 1C is told so.
+    const [conflict] = await client.CommitAsync({ Check: check('1c-sale-1', { Payment: [{ Type: 'cash', Amount: '550.10' }] }) });
+    expect(conflict.Result).toMatchObject({ Status: 'review', Replay: false });
+    expect(([] as string[]).concat(conflict.Result.Message).join(' ')).toMatch(/IDEMPOTENCY_CONFLICT/);
 
     // Paying with bonuses: at most 30 % of the check, here all 55 available.
     const [pay] = await client.CommitAsync({ Check: check('1c-sale-2', { Line: [{ LineNo: 1, ProductId: 'sku-1', Quantity: '1.5', Price: '200', Amount: '300' }], Payment: [], RedeemMax: true }) });
@@ -304,8 +307,13 @@ describe('1C over SOAP and HTTP+JSON, end to end', () => {
     const takenBack = m(part.Result.Totals.Accrued) + m(rest.Result.Totals.Accrued) - m(part.Result.Totals.Debt) - m(rest.Result.Totals.Debt);
     expect(m(after.Result.Available) + m(after.Result.Pending)).toBe(5500 - m(pay.Result.Totals.Redeemed) + m(pay.Result.Totals.Accrued) - takenBack);
     expect(m(rest.Result.Totals.Debt)).toBeGreaterThan(0); // the 55 bonuses were spent on the second sale
-    const twice = await faultOf(client.RefundAsync({ SaleExternalId: '1c-sale-1', ExternalId: '1c-ret-3' }));
-    expect(twice.faultcode).toBe('soap:Client');
+    // A third return of a sale returned in full: closed at the till, so kept for review, and
+    // nothing more is taken back.
+    const [twice] = await client.RefundAsync({ SaleExternalId: '1c-sale-1', ExternalId: '1c-ret-3' });
+    expect(twice.Result).toMatchObject({ Status: 'review' });
+    expect(([] as string[]).concat(twice.Result.Message).join(' ')).toMatch(/REFUND_EXCEEDS_SALE|REFUND_OF_REFUND/);
+    const [still] = await client.BalanceAsync({ CardNumber: 'CARD-1C-1' });
+    expect(still.Result).toEqual(after.Result);
   });
 
   it('takes the key as Bearer, as a Basic password, or in the Key element; refuses others with a Fault', async () => {
@@ -328,8 +336,10 @@ describe('1C over SOAP and HTTP+JSON, end to end', () => {
   it('answers an unknown customer and invalid data with client Faults naming the field', async () => {
     const unknown = await faultOf(client.BalanceAsync({ CardNumber: 'NO-SUCH-CARD' }));
     expect(unknown).toMatchObject({ faultcode: 'soap:Client', faultstring: 'Клиент не найден', detail: { KopilkaFault: { Code: 'CUSTOMER_NOT_FOUND' } } });
-    const unknownInCheck = await faultOf(client.CommitAsync({ Check: check('1c-sale-x', { Customer: { CardNumber: 'NO-SUCH-CARD' } }) }));
-    expect(unknownInCheck.detail.KopilkaFault.Code).toBe('CUSTOMER_NOT_FOUND');
+    // A closed check with a card Kopilka does not know is kept for review, not refused.
+    const [unknownInCheck] = await client.CommitAsync({ Check: check('1c-sale-x', { Customer: { CardNumber: 'NO-SUCH-CARD' } }) });
+    expect(unknownInCheck.Result).toMatchObject({ Status: 'review' });
+    expect(([] as string[]).concat(unknownInCheck.Result.Message).join(' ')).toMatch(/CUSTOMER_NOT_FOUND/);
     const kopecks = await faultOf(client.CalculateAsync({ Check: check('1c-sale-x', { Payment: [{ Type: 'card', Amount: '550.105' }] }) }));
     expect(kopecks.detail.KopilkaFault).toMatchObject({ Code: 'INVALID_INPUT', Field: 'Check.Payment[0].Amount' });
     const noDate = await faultOf(client.CalculateAsync({ Check: check('1c-sale-x', { OccurredAt: '0001-01-01T00:00:00' }) }));
@@ -459,8 +469,10 @@ describe('1C over SOAP and HTTP+JSON, end to end', () => {
     expect(unknown.body.error.code).toBe('CUSTOMER_NOT_FOUND');
     const notJson = await call(s.pos, 'POST', '/onec/v1/commit', key, undefined, '<xml/>');
     expect(notJson.status).toBe(400);
+    // A return of a sale Kopilka never saw: kept for review (202), not refused.
     const noSale = await call(s.pos, 'POST', '/onec/v1/refund', key, { SaleExternalId: 'never-sold', ExternalId: 'r' });
-    expect(noSale.status).toBe(404);
-    expect(noSale.body.error.code).toBe('CHECK_NOT_FOUND');
+    expect(noSale.status).toBe(202);
+    expect(noSale.body.Status).toBe('review');
+    expect(noSale.body.Message.join(' ')).toMatch(/CHECK_NOT_FOUND/);
   });
 });

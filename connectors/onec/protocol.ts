@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import type { CheckInput, CheckResult, CustomerRef } from '../../ledger/check.ts';
-import type { CustomerSummary } from '../../ledger/customers.ts';
-import { KopilkaError } from '../../ledger/errors.ts';
-import type { RefundResult } from '../../ledger/operations.ts';
-import { isCalendarDate, parseInput, unsafeTextReason } from '../../ledger/validation.ts';
+import { isCalendarDate, KopilkaError, parseInput, unsafeTextReason, type CheckInput, type CheckResult, type CustomerRef, type CustomerSummary, type RefundResult } from '../../ledger/index.ts';
 import { fromMinor, minorToNumber, toMinor } from '../kit/decimal.ts';
 
 // 1C:Enterprise ↔ the common Check. One vocabulary for both transports: the SOAP service of

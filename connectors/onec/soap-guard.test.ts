@@ -8,8 +8,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import xml2js from 'xml2js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, OPERATOR, startTestService, type TestService } from '../../test/service.ts';
-import { soapEndpoint } from '../../gateway/connectors/onec.ts';
 import { NS, SOAP_ENV } from './protocol.ts';
+import { soapEndpoint } from './soap.ts';
 
 // The SOAP endpoint under hostile input (issue 8): the key is checked before any XML is parsed,
 // one bounded pass refuses deep or huge documents without holding the event loop, the WSDL names
@@ -136,7 +136,9 @@ describe('the SOAP endpoint under hostile input', () => {
     for (const r of answers.without) expect(r).toMatchObject({ status: 500, code: 'UNAUTHORIZED' });
     for (const r of answers.withKey) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/Вложенность элементов больше 32/) });
     for (const r of answers.wideKey) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/больше 10000 элементов/) });
-    for (const k of kinds) expect(worst(k, 'held'), k).toBeLessThan(50);
+    // Alone it stays under 45 ms; the bound leaves room for GC and the other test file sharing the
+    // two cores (a parser that reads a body in one go held the loop 1.2–14.8 s here).
+    for (const k of kinds) expect(worst(k, 'held'), k).toBeLessThan(80);
   }, 120_000);
 
   it('checks a header key before reading the body, and a Key element by a scan, not a parse', async () => {

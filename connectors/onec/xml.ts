@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import sax from 'sax';
-import { KopilkaError } from '../../ledger/errors.ts';
+import { KopilkaError } from '../../ledger/index.ts';
 import { NS, SOAP_ENV } from './protocol.ts';
 
 // The XML side of the 1C SOAP service, without any SOAP package on the server: a request's bytes
@@ -52,7 +52,7 @@ const KEY_ELEMENT = /<(?:[A-Za-z_][\w.-]{0,63}:)?Key(?:\s[^<>]{0,256})?>\s{0,64}
 /**
  * The text of the first Key element in the first KEY_SCAN_BYTES of a body, found without parsing
  * it: a caller without a key in the headers is authenticated by this before any XML is read.
- * The caller (gateway/connectors/onec.ts) then requires the parsed Key element to be the same, so a
+ * The SOAP route (soap.ts) then requires the parsed Key element to be the same, so a
  * key in a comment or another element cannot stand in for it.
  */
 export function keyInBody(body: Buffer): string | undefined {

@@ -361,3 +361,51 @@ describe('redis-front when Redis goes away', () => {
     }
   });
 });
+
+// ── Scripts and caps ────────────────────────────────────────────────────────────────────────
+
+describe('redis-front scripts (node-redis defineScript)', () => {
+  it('run again after Redis forgets them (SCRIPT FLUSH: NOSCRIPT, then loaded by EVAL)', async () => {
+    const warnings: string[] = [];
+    const front = await RedisFront.connect({ url: REDIS_URL, prefix: `kptest-${randomUUID().slice(0, 8)}`, logger: { warn: (_o, m) => void warnings.push(m) } });
+    const raw = createClient({ url: REDIS_URL });
+    await raw.connect();
+    try {
+      for (let round = 0; round < 2; round++) {
+        await raw.sendCommand(['SCRIPT', 'FLUSH']);
+        const t = `t-${randomUUID().slice(0, 8)}`;
+        await front.invalidateCustomer(t, 'c1');
+        const g = await front.getCustomer(t, 'c1');
+        expect(g.generation).toBeGreaterThan(0); // invalidateCustomer ran
+        expect(await front.setCustomer(t, 'c1', '{"v":1}', g.generation, 30)).toBe(true);
+        expect((await front.rateLimit(t, 'k', 10, 1)).allowed).toBe(true);
+        expect((await front.rateLimit(t, 'k', 10, 1)).allowed).toBe(false);
+      }
+      expect(warnings).toEqual([]); // no script call fell back
+    } finally {
+      await raw.close();
+      await front.destroyAll();
+      await front.close();
+    }
+  });
+});
+
+describe('memory-front caps', () => {
+  it('keeps at most maxEntries per map, evicting the least recently used', async () => {
+    const front = new MemoryFront({ maxEntries: 2 });
+    try {
+      await front.putAnswer('t', 'a', 'A', 60);
+      await front.putAnswer('t', 'b', 'B', 60);
+      expect(await front.getAnswer('t', 'a')).toBe('A'); // a is now the most recently used
+      await front.putAnswer('t', 'c', 'C', 60);
+      expect(await front.getAnswer('t', 'b')).toBeNull();
+      expect(await front.getAnswer('t', 'a')).toBe('A');
+      expect(await front.getAnswer('t', 'c')).toBe('C');
+      await front.putAnswer('t', 'gone', 'G', 0); // a zero lifetime is gone at once, not kept forever
+      await sleep(5);
+      expect(await front.getAnswer('t', 'gone')).toBeNull();
+    } finally {
+      await front.close();
+    }
+  });
+});

@@ -1,12 +1,14 @@
+import { LRUCache } from 'lru-cache';
 import type { KopilkaEvent } from '../../ledger/events.ts';
 import { runConsumer, tracked, type EventHandler, type StreamConsumeOptions, type StreamConsumer } from './consumer-loop.ts';
 import type { CachedCustomer, Front, FrontLogger, RateDecision } from './front.ts';
 import { MemoryStream } from './memory-stream.ts';
 import { bucketLifetimeMs, takeToken, type BucketState } from './token-bucket.ts';
-import { TtlMap } from './ttl-map.ts';
 
-// The front for a single node with no Redis: the same contract in process memory, every map
-// capped and swept. Lost on restart, which the contract allows — including unconsumed events
+// The front for a single node with no Redis: the same contract in process memory, every map an
+// LRU cache with a cap and per-entry TTLs, swept of expired entries. Everything kept here is an
+// optimisation, so evicting an entry early is always safe; without a cap a busy node keeping
+// answers and summaries for days would grow without bound. Lost on restart, which the contract allows — including unconsumed events
 // (a single node accepts that; run Redis when it matters).
 
 export interface MemoryFrontOptions {
@@ -26,10 +28,10 @@ const SEP = '\u0000';
 export class MemoryFront implements Front {
   readonly kind = 'memory' as const;
   readonly label = 'in-process (no REDIS_URL)';
-  private readonly answers: TtlMap<string>;
-  private readonly customers: TtlMap<string>;
-  private readonly generations: TtlMap<number>;
-  private readonly buckets: TtlMap<BucketState>;
+  private readonly answers: LRUCache<string, string>;
+  private readonly customers: LRUCache<string, string>;
+  private readonly generations: LRUCache<string, number>;
+  private readonly buckets: LRUCache<string, BucketState>;
   private readonly counters = new Map<string, Map<string, number>>();
   private readonly stream: MemoryStream;
   private readonly consumers = new Set<StreamConsumer>();
@@ -37,15 +39,19 @@ export class MemoryFront implements Front {
   private readonly logger: FrontLogger | undefined;
 
   constructor(opts: MemoryFrontOptions = {}) {
-    const max = opts.maxEntries ?? 500_000;
-    this.answers = new TtlMap(max);
-    this.customers = new TtlMap(max);
-    this.generations = new TtlMap(max);
-    this.buckets = new TtlMap(max);
+    // lru-cache allocates its slots up front (a few arrays of `max` each, per map), and every full
+    // GC walks them: 100,000 per map keeps start-up and GC pauses small (500,000 cost 0.5 s to start
+    // and pauses the SOAP flood test saw). Past it the least recently used entries go first.
+    const max = opts.maxEntries ?? 100_000;
+    this.answers = new LRUCache({ max });
+    this.customers = new LRUCache({ max });
+    this.generations = new LRUCache({ max });
+    this.buckets = new LRUCache({ max });
     this.stream = new MemoryStream(opts.streamMaxLen ?? 100_000);
     this.logger = opts.logger;
     this.sweeper = setInterval(() => {
-      for (const m of [this.answers, this.customers, this.generations, this.buckets]) m.sweep();
+      // Expired entries are dropped on read anyway; this returns their memory without reads.
+      for (const m of [this.answers, this.customers, this.generations, this.buckets]) m.purgeStale();
     }, opts.sweepEveryMs ?? 60_000);
     this.sweeper.unref(); // never the reason a process stays alive
   }
@@ -55,7 +61,7 @@ export class MemoryFront implements Front {
   }
 
   async putAnswer(tenantId: string, key: string, answer: string, ttlSeconds: number): Promise<void> {
-    this.answers.set(tenantId + SEP + key, answer, ttlSeconds * 1000);
+    this.answers.set(tenantId + SEP + key, answer, expiring(ttlSeconds * 1000));
   }
 
   async getCustomer(tenantId: string, customerId: string): Promise<CachedCustomer> {
@@ -66,23 +72,23 @@ export class MemoryFront implements Front {
   async setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean> {
     const k = tenantId + SEP + customerId;
     if ((this.generations.get(k) ?? 0) !== generation) return false;
-    this.customers.set(k, json, ttlSeconds * 1000);
+    this.customers.set(k, json, expiring(ttlSeconds * 1000));
     return true;
   }
 
   async invalidateCustomer(tenantId: string, customerId: string): Promise<void> {
     const k = tenantId + SEP + customerId;
-    // The rule of INVALIDATE_CUSTOMER in redis-scripts.ts: strictly growing, and never a value
+    // The rule of invalidateCustomer in redis-scripts.ts: strictly growing, and never a value
     // issued before the entry was lost, so a reader holding an old generation cannot match.
     const next = Math.max((this.generations.get(k) ?? 0) + 1, Date.now() * 1000);
-    this.generations.set(k, next, GENERATION_TTL_S * 1000);
+    this.generations.set(k, next, expiring(GENERATION_TTL_S * 1000));
     this.customers.delete(k);
   }
 
   async rateLimit(tenantId: string, bucket: string, perSecond: number, burst: number): Promise<RateDecision> {
     const k = tenantId + SEP + bucket;
     const { state, result } = takeToken(this.buckets.get(k), Date.now(), perSecond, burst);
-    this.buckets.set(k, state, bucketLifetimeMs(perSecond, burst));
+    this.buckets.set(k, state, expiring(bucketLifetimeMs(perSecond, burst)));
     return result;
   }
 
@@ -132,6 +138,11 @@ export class MemoryFront implements Front {
     if (m === undefined) this.counters.set(tenantId, (m = new Map()));
     return m;
   }
+}
+
+/** An entry's lifetime as lru-cache takes it; it reads 0 as "never expires", we mean "already gone". */
+function expiring(ms: number): { ttl: number } {
+  return { ttl: Math.max(ms, 1) };
 }
 
 export function assertInteger(n: number, what: string): void {

@@ -13,7 +13,7 @@ import type { CachedCustomer, Front, FrontLogger, RateDecision } from './front.t
 import { frontKeys, DEFAULT_PREFIX, type FrontKeys } from './keys.ts';
 import { throttledWarn } from './log-throttle.ts';
 import { assertInteger, GENERATION_TTL_S, MemoryFront } from './memory-front.ts';
-import { INVALIDATE_CUSTOMER, RATE_LIMIT, runScript, SET_CUSTOMER } from './redis-scripts.ts';
+import { FRONT_SCRIPTS } from './redis-scripts.ts';
 
 // The front on Redis (node-redis v6), shared by every gateway node. A drop-in for redis.ts (same
 // Front interface, same keys), differing in how it behaves when Redis is slow or away:
@@ -26,8 +26,9 @@ import { INVALIDATE_CUSTOMER, RATE_LIMIT, runScript, SET_CUSTOMER } from './redi
 // - counters, publish and the stream propagate errors: the caller must know it did not happen.
 //
 // RESP2 and sendCommand throughout: replies are plain arrays and strings, the same on every
-// node-redis version, and Lua scripts need raw commands anyway. disableOfflineQueue makes
-// commands fail at once while Redis is away instead of queueing behind the reconnect.
+// node-redis version. Lua scripts are the client's own methods (FRONT_SCRIPTS: EVALSHA, loaded
+// on NOSCRIPT). disableOfflineQueue makes commands fail at once while Redis is away instead of
+// queueing behind the reconnect.
 
 export interface RedisFrontOptions {
   url: string;
@@ -48,6 +49,7 @@ function makeClient(url: string, connectTimeoutMs: number) {
     url,
     RESP: 2,
     disableOfflineQueue: true,
+    scripts: FRONT_SCRIPTS,
     socket: {
       connectTimeout: connectTimeoutMs,
       // Keep trying forever, quickly at first: Redis is optional for correctness, not for speed.
@@ -179,11 +181,12 @@ export class RedisFront implements Front {
   async setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean> {
     if (generation < 0) return false; // the reader could not learn the generation: never guess
     const ok = await this.soft('setCustomer', 0, () =>
-      runScript<number>(
-        this.client,
-        SET_CUSTOMER,
-        [this.keys.customerGeneration(tenantId, customerId), this.keys.customer(tenantId, customerId)],
-        [String(generation), json, String(Math.ceil(ttlSeconds * 1000))],
+      this.client.setCustomer(
+        this.keys.customerGeneration(tenantId, customerId),
+        this.keys.customer(tenantId, customerId),
+        generation,
+        json,
+        Math.ceil(ttlSeconds * 1000),
       ),
     );
     return ok === 1;
@@ -194,23 +197,13 @@ export class RedisFront implements Front {
     // a check already recorded helps nobody (a replay does not invalidate again). A summary left
     // behind is stale for at most its TTL; while Redis is away nothing new gets cached anyway.
     await this.soft('invalidateCustomer', 0, () =>
-      runScript<number>(
-        this.client,
-        INVALIDATE_CUSTOMER,
-        [this.keys.customerGeneration(tenantId, customerId), this.keys.customer(tenantId, customerId)],
-        [String(GENERATION_TTL_S)],
-      ),
+      this.client.invalidateCustomer(this.keys.customerGeneration(tenantId, customerId), this.keys.customer(tenantId, customerId), GENERATION_TTL_S),
     );
   }
 
   async rateLimit(tenantId: string, bucket: string, limitPerSecond: number, burst: number): Promise<RateDecision> {
     try {
-      const [allowed, retryAfterMs] = await withTimeout(
-        runScript<[number, number]>(this.client, RATE_LIMIT, [this.keys.rateBucket(tenantId, bucket)], [String(limitPerSecond), String(burst)]),
-        this.opTimeoutMs,
-        'rateLimit',
-      );
-      return { allowed: allowed === 1, retryAfterMs };
+      return await withTimeout(this.client.rateLimit(this.keys.rateBucket(tenantId, bucket), limitPerSecond, burst), this.opTimeoutMs, 'rateLimit');
     } catch (err) {
       this.warn('rateLimit', err, 'Redis rate limit failed; limiting per node meanwhile');
       return this.fallback.rateLimit(tenantId, bucket, limitPerSecond, burst);

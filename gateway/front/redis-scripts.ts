@@ -1,30 +1,8 @@
-import { createHash } from 'node:crypto';
+import { defineScript, type CommandParser } from 'redis';
 
-// Lua scripts for what must be atomic in Redis. Run by EVALSHA, falling back to EVAL once after
-// a Redis restart (NOSCRIPT), so the script body crosses the network only when needed.
-
-export interface LuaScript {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function lua(source: string): LuaScript {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-export interface ScriptClient {
-  sendCommand<T>(args: string[]): Promise<T>;
-}
-
-export async function runScript<T>(client: ScriptClient, script: LuaScript, keys: string[], args: string[]): Promise<T> {
-  const tail = [String(keys.length), ...keys, ...args];
-  try {
-    return await client.sendCommand<T>(['EVALSHA', script.sha, ...tail]);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-    return client.sendCommand<T>(['EVAL', script.source, ...tail]);
-  }
-}
+// Lua scripts for what must be atomic in Redis, registered with node-redis (createClient's
+// `scripts`): it runs them by EVALSHA and falls back to EVAL once when Redis answers NOSCRIPT
+// (after a restart or SCRIPT FLUSH), so a script body crosses the network only when needed.
 
 /**
  * KEYS: generation, summary. ARGV: generation ttl (s).
@@ -32,7 +10,8 @@ export async function runScript<T>(client: ScriptClient, script: LuaScript, keys
  * issued before the key was lost (eviction, a flushed Redis), so an old reader cannot match it.
  * %.0f because Lua 5.1 prints large numbers as 1.8e+15.
  */
-export const INVALIDATE_CUSTOMER = lua(`
+const invalidateCustomer = defineScript({
+  SCRIPT: `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local g = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
@@ -40,25 +19,43 @@ if g < now then g = now end
 redis.call('SET', KEYS[1], string.format('%.0f', g), 'EX', ARGV[1])
 redis.call('DEL', KEYS[2])
 return 1
-`);
+`,
+  NUMBER_OF_KEYS: 2,
+  parseCommand(parser: CommandParser, generationKey: string, summaryKey: string, ttlSeconds: number) {
+    parser.pushKey(generationKey);
+    parser.pushKey(summaryKey);
+    parser.push(String(ttlSeconds));
+  },
+  transformReply: (reply: unknown) => reply as number,
+});
 
 /**
  * KEYS: generation, summary. ARGV: the generation the reader saw, summary, ttl (ms).
  * Stores the summary only if no invalidation happened since the reader looked; compared as
  * strings because both sides print the integer the same way.
  */
-export const SET_CUSTOMER = lua(`
+const setCustomer = defineScript({
+  SCRIPT: `
 local cur = redis.call('GET', KEYS[1]) or '0'
 if cur ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1
-`);
+`,
+  NUMBER_OF_KEYS: 2,
+  parseCommand(parser: CommandParser, generationKey: string, summaryKey: string, generation: number, json: string, ttlMs: number) {
+    parser.pushKey(generationKey);
+    parser.pushKey(summaryKey);
+    parser.push(String(generation), json, String(ttlMs));
+  },
+  transformReply: (reply: unknown) => reply as number,
+});
 
 /**
- * KEYS: bucket. ARGV: limit per second, burst. Returns {allowed 0|1, retryAfterMs}.
+ * KEYS: bucket. ARGV: limit per second, burst. Returns {allowed 0|1, retryAfterMs}, read as a RateDecision.
  * The same arithmetic as token-bucket.ts. Redis' clock, not the gateways', so nodes agree.
  */
-export const RATE_LIMIT = lua(`
+const rateLimit = defineScript({
+  SCRIPT: `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
@@ -79,4 +76,17 @@ end
 redis.call('HSET', KEYS[1], 'tk', string.format('%.6f', tokens), 'ts', string.format('%.0f', now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return {allowed, retry}
-`);
+`,
+  NUMBER_OF_KEYS: 1,
+  parseCommand(parser: CommandParser, bucketKey: string, perSecond: number, burst: number) {
+    parser.pushKey(bucketKey);
+    parser.push(String(perSecond), String(burst));
+  },
+  transformReply: (reply: unknown) => {
+    const [allowed, retryAfterMs] = reply as [number, number];
+    return { allowed: allowed === 1, retryAfterMs };
+  },
+});
+
+/** The front's scripts, as createClient({ scripts }) takes them: each becomes a client method. */
+export const FRONT_SCRIPTS = { invalidateCustomer, setCustomer, rateLimit };

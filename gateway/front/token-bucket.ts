@@ -1,7 +1,7 @@
 import type { RateDecision } from './front.ts';
 
 // The token bucket, as plain arithmetic. memory-front.ts and redis-front.ts's local fallback use
-// it; RATE_LIMIT in redis-scripts.ts is the same computation in Lua (keep them in step).
+// it; rateLimit in redis-scripts.ts is the same computation in Lua (keep them in step).
 
 export interface BucketState {
   tokens: number;

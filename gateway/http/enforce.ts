@@ -1,10 +1,13 @@
-import { DEFAULT_BODY_LIMIT, type ApiRequest as KitRequest, type ApiResponse, type Caller, type RouteSpec } from '../../connectors/kit/route.ts';
+import { BODY_KEY_SCAN_BYTES, DEFAULT_BODY_LIMIT, type ApiRequest as KitRequest, type ApiResponse, type Caller, type RouteSpec } from '../../connectors/kit/route.ts';
 import { isKopilkaError, isStorageFailure, KopilkaError, parseInput, type Channel } from '../../ledger/index.ts';
 import type { Principal } from '../keys.ts';
 import type { ApiRequest, Route } from '../routes.ts';
+import { ClientGone, jsonBody, tooLarge } from './router.ts';
 
 // The one place where every protocol's routes are held to what they declare: the body's size,
 // who may call (the key wherever the protocol carries it, then its rate limit), the body's schema.
+// The body is read only after the route has matched and, when the key is in a header, the caller
+// is known: a stranger's upload is refused before it is read, a caller's within the route's limit.
 // Errors leave in the route's own form; a bug becomes INTERNAL in that form, logged here.
 
 export interface Guard {
@@ -18,24 +21,50 @@ export function hostRoute(spec: RouteSpec<any>, guard: Guard): Route {
   return {
     method: spec.method,
     path: spec.path,
+    readsBody: true,
     handler: async (req) => {
       const kitReq = req as unknown as KitRequest;
       try {
         const limit = spec.bodyLimit ?? DEFAULT_BODY_LIMIT;
-        if (kitReq.body !== undefined && kitReq.body.length > limit) {
-          throw new KopilkaError('BODY_TOO_LARGE', `Запрос больше ${Math.floor(limit / 1024)} КБ: разделите его на части`, { limitBytes: limit });
-        }
-        const caller = await authorize(spec, kitReq, guard);
-        const input = spec.input === undefined ? undefined : parseInput(spec.input, req.json(), spec.summary);
+        // A declared size over the limit is refused first: not a byte of it is read.
+        if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
+        // The body is read only for a caller whose key checked out, unless the key is in the body.
+        const keyInBody = spec.auth !== 'public' && spec.credentialInBody !== undefined && keyOf(spec, kitReq) === null;
+        let caller = keyInBody ? null : await authorize(spec, kitReq, guard);
+        // A key in the body is looked for in its first bytes: a caller without one is refused
+        // before the rest is read (where the server reads by demand).
+        if (keyInBody && req.peek !== undefined) caller = await authorize(spec, kitReq, guard, spec.credentialInBody!(await req.peek(BODY_KEY_SCAN_BYTES, limit)));
+        await receive(req, limit);
+        caller ??= await authorize(spec, kitReq, guard);
+        const input = spec.input === undefined ? undefined : parseInput(spec.input, req.json(), bodyName(spec));
         const tenantId = caller.kind === 'admin' || caller.kind === 'channel' ? caller.tenantId : '';
         const channel: Channel = caller.kind === 'channel' ? caller.channel : 'api';
         return await spec.handler({ req: kitReq, caller, tenantId, channel, input });
       } catch (e) {
-        if (spec.errors === undefined) throw e; // the native form: the dispatcher writes it
+        if (spec.errors === undefined || e instanceof ClientGone) throw e; // the native form: the dispatcher writes it
         return spec.errors(asKnown(e, req, guard), kitReq);
       }
     },
   };
+}
+
+/** Reads the body within the route's limit (a table entry called directly may already hold it). */
+async function receive(req: ApiRequest, limit: number): Promise<void> {
+  if (req.receive === undefined) {
+    if (req.body !== undefined && req.body.length > limit) throw tooLarge(limit);
+    return;
+  }
+  req.body = await req.receive(limit);
+  req.json = jsonBody(req.body, req.headers['content-type']);
+}
+
+/**
+ * What the 400 message calls the body: its schema's title (`.meta({ title: 'чек' })`, the noun the
+ * ledger's own messages use), else the route's summary.
+ */
+function bodyName(spec: RouteSpec<any>): string {
+  const title = spec.input?.meta()?.title;
+  return typeof title === 'string' ? title : spec.summary;
 }
 
 /** Any failure as a KopilkaError: a lost database is 503 (nothing recorded), a bug INTERNAL. */
@@ -63,9 +92,9 @@ function described(p: Principal): string {
   return p.kind === 'operator' ? 'токен оператора' : 'токен биллинга';
 }
 
-async function authorize(spec: RouteSpec<any>, req: KitRequest, guard: Guard): Promise<Caller> {
+async function authorize(spec: RouteSpec<any>, req: KitRequest, guard: Guard, found?: string | null): Promise<Caller> {
   if (spec.auth === 'public') return { kind: 'public' };
-  let key = spec.credential !== undefined ? spec.credential(req) : bearer(req.headers.authorization);
+  let key = found !== undefined ? found : keyOf(spec, req);
   if (key === null && spec.credentialInBody !== undefined && req.body !== undefined) key = spec.credentialInBody(req.body);
   if (key === null) throw new KopilkaError('UNAUTHORIZED', `Нет ключа доступа: нужен ${wanted(spec.auth)} в заголовке Authorization: Bearer <ключ>`);
   const p = await guard.authenticate(key, req.remoteAddress);
@@ -78,6 +107,11 @@ async function authorize(spec: RouteSpec<any>, req: KitRequest, guard: Guard): P
     : p.kind === 'channel' && `channel:${p.channel}` === a;
   if (!allowed) throw new KopilkaError('UNAUTHORIZED', `Это ${described(p)}, а нужен ${wanted(a)}`);
   return p;
+}
+
+/** The key where the protocol carries it outside the body. */
+function keyOf(spec: RouteSpec<any>, req: KitRequest): string | null {
+  return spec.credential !== undefined ? spec.credential(req) : bearer(req.headers.authorization);
 }
 
 function bearer(authorization: string | undefined): string | null {

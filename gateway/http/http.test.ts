@@ -26,6 +26,17 @@ const routes: Route[] = [
     handler: async (req) => ({ status: 201, body: { externalId: req.params.externalId, got: req.json() }, headers: { 'x-kp': 'yes' } }),
   },
   { method: 'POST', path: '/v1/echo', handler: async (req) => ({ status: 200, body: { got: req.json(), auth: req.headers.authorization ?? null } }) },
+  {
+    // As a kit route does it: the key first, then the body within the route's own limit.
+    method: 'POST',
+    path: '/v1/guarded',
+    readsBody: true,
+    handler: async (req) => {
+      if (req.headers.authorization !== 'Bearer ok') throw new KopilkaError('UNAUTHORIZED', 'Нет ключа');
+      const body = await req.receive!(1024);
+      return { status: 200, body: { size: body.length } };
+    },
+  },
   { method: 'GET', path: '/v1/raw', handler: async () => ({ status: 200, body: null, raw: '{"stored":"as is"}' }) },
   {
     method: 'GET',
@@ -172,6 +183,31 @@ describe.each([
     const atLimit = await call('/v1/echo', { method: 'POST', body: JSON.stringify('y'.repeat(MAX_BODY - 10)) });
     expect(atLimit.status).toBe(200);
   }, 5000); // the hang shows as this timeout
+
+  it('a route that reads its own body: its limit, declared or streamed, and nothing read before its key', async () => {
+    const ok = { authorization: 'Bearer ok' };
+    expect((await call('/v1/guarded', { method: 'POST', headers: ok, body: 'x'.repeat(1000) })).body).toEqual({ size: 1000 });
+    const declared = await call('/v1/guarded', { method: 'POST', headers: ok, body: 'x'.repeat(1025) });
+    expect([declared.status, declared.body?.error.code, declared.body?.error.details.limitBytes]).toEqual([413, 'BODY_TOO_LARGE', 1024]);
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < 40; i++) c.enqueue(chunk);
+          c.close();
+        },
+      });
+    const streamed = await fetch(`${base}/v1/guarded`, { method: 'POST', headers: ok, body: stream(), duplex: 'half' } as RequestInit).catch((e: Error) => e);
+    if (!(streamed instanceof Error)) expect([streamed.status, (await streamed.json()).error.code]).toEqual([413, 'BODY_TOO_LARGE']);
+    // No key: refused at once, before its 2.5 MB are read (more than any limit would let through).
+    const unkeyed = await fetch(`${base}/v1/guarded`, { method: 'POST', body: stream(), duplex: 'half' } as RequestInit).catch((e: Error) => e);
+    if (!(unkeyed instanceof Error)) expect([unkeyed.status, (await unkeyed.json()).error.code]).toEqual([401, 'UNAUTHORIZED']);
+    const small = await call('/v1/guarded', { method: 'POST', body: '{}' });
+    expect(small.status).toBe(401);
+    // The connection of a refused small body is reused: the next request on it is served.
+    expect((await call('/v1/guarded', { method: 'POST', headers: ok, body: '{}' })).body).toEqual({ size: 2 });
+    expect((await call('/v1/ping')).status).toBe(200);
+  });
 
   it('renders a KopilkaError with its status, code, message and details', async () => {
     const r = await call('/v1/refused');

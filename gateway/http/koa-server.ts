@@ -1,30 +1,48 @@
 import { createServer, type Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import Koa from 'koa';
-import { KopilkaError } from '../../ledger/errors.ts';
-import { dispatch, errorOutcome, jsonBody, parseQuery, type Logger, type Outcome, type Router } from './router.ts';
+import { ClientGone, dispatch, errorOutcome, parseQuery, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
 import { DRAIN_GRACE_MS, settle } from './drain.ts';
 import type { Served, ServerHooks } from './uws-server.ts';
-import { MAX_BODY } from './uws-server.ts';
 
 // The API port: koa, for admin, billing, SOAP and exports. Koa middleware registered by the
 // caller runs first (health, metrics, SOAP); whatever it leaves unanswered goes to the route table.
 
-async function readBody(req: Koa.Context['req'], limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw tooLarge();
+/**
+ * The body, pulled from the socket only as far as asked: a prefix (peek) for a key in the body,
+ * then the rest (receive). A stranger's megabyte is never read past the bytes that hold the key.
+ */
+function bodyReader(req: Koa.Context['req']) {
+  const it = req[Symbol.asyncIterator]();
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function tooLarge(): KopilkaError {
-  return new KopilkaError('BODY_TOO_LARGE', `Запрос больше ${MAX_BODY / 1024 / 1024} МБ: разделите его на части`, { limitBytes: MAX_BODY });
+  let done = false;
+  const pull = async (until: number, limit: number): Promise<void> => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge(limit);
+    try {
+      while (!done && size < until) {
+        const r = await it.next();
+        if (r.done) done = true;
+        else {
+          size += (r.value as Buffer).length;
+          if (size > limit) throw tooLarge(limit);
+          chunks.push(r.value as Buffer);
+        }
+      }
+    } catch (e) {
+      throw clientGone(e) ? new ClientGone(e) : e;
+    }
+  };
+  return {
+    async peek(bytes: number, limit: number): Promise<Buffer> {
+      await pull(bytes, limit);
+      return Buffer.concat(chunks).subarray(0, bytes);
+    },
+    async receive(limit: number): Promise<{ body: Buffer; complete: boolean }> {
+      await pull(Infinity, limit);
+      return { body: Buffer.concat(chunks), complete: done };
+    },
+  };
 }
 
 const CLIENT_GONE = new Set(['ERR_HTTP_REQUEST_TIMEOUT', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
@@ -42,18 +60,29 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.headers)) if (typeof v === 'string') headers[k] = v;
     let o: Outcome;
+    // Read only when the route asks (after auth, within its limit): a body never asked for is not read.
+    const hasBody = !(method === 'GET' || method === 'HEAD' || method === 'DELETE') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
+    let read = !hasBody;
+    const reader = hasBody ? bodyReader(ctx.req) : null;
+    const receive = async (limit: number) => {
+      if (reader === null) return Buffer.alloc(0);
+      const r = await reader.receive(limit);
+      read = r.complete;
+      return r.body;
+    };
+    const peek = async (bytes: number, limit: number) => (reader === null ? Buffer.alloc(0) : reader.peek(bytes, limit));
     try {
-      const body = method === 'GET' || method === 'HEAD' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(ctx.req, MAX_BODY);
-      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, body, json: jsonBody(body, headers['content-type']) }, log);
+      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, localPort: ctx.req.socket.localPort, receive, peek }, log);
     } catch (e) {
       // The client went away or was cut for being too slow (slowloris): nobody to answer, and
       // nothing to log at error level, once per such connection.
-      if (clientGone(e)) o = { status: 408, text: '', headers: { connection: 'close' }, route: 'unmatched' };
+      if (e instanceof ClientGone || clientGone(e)) o = { status: 408, text: '', headers: { connection: 'close' }, route: 'unmatched' };
       else o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
     }
     ctx.status = o.status;
-    // A refused upload may still be streaming in: close the connection rather than reuse it.
-    if (o.status === 413) ctx.set('connection', 'close');
+    // A body refused or never asked for may still be streaming in: close the connection rather
+    // than reuse it.
+    if (o.status === 413 || !read) ctx.set('connection', 'close');
     ctx.type = o.headers['content-type'] ?? 'application/json; charset=utf-8';
     for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') ctx.set(k, v);
     ctx.body = o.text;
@@ -72,7 +101,6 @@ export function serveKoa(
   app: Koa,
   host: string,
   port: number,
-  onServer?: (server: Server) => Promise<void> | void,
   opts: KoaServerOptions = {},
 ): Promise<Served> {
   let inFlight = 0;
@@ -91,20 +119,17 @@ export function serveKoa(
     app.callback(),
   );
   server.keepAliveTimeout = 65_000;
-  const count = () =>
-    // Added after onServer: a connector that wraps the request listeners (the soap package does,
-    // to serve its path before koa) cannot hide its requests from the count shutdown waits on.
-    server.on('request', (_req, res) => {
-      inFlight++;
-      received++;
-      // Stopping: the answer closes its connection, so the client does not reuse it.
-      if (draining && !res.headersSent) res.setHeader('connection', 'close');
-      res.once('close', () => inFlight--);
-    });
+  // Every request is counted: shutdown waits for those in flight.
+  server.on('request', (_req, res) => {
+    inFlight++;
+    received++;
+    // Stopping: the answer closes its connection, so the client does not reuse it.
+    if (draining && !res.headersSent) res.setHeader('connection', 'close');
+    res.once('close', () => inFlight--);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    // Listen only once the connectors are mounted: no request may reach a half-built server.
-    void Promise.resolve(onServer?.(server)).then(count).then(() => server.listen(port, host, () => {
+    server.listen(port, host, () => {
       const addr = server.address();
       resolve({
         port: typeof addr === 'object' && addr !== null ? addr.port : port,
@@ -121,6 +146,6 @@ export function serveKoa(
           await closed;
         },
       });
-    }), reject);
+    });
   });
 }

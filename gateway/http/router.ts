@@ -129,19 +129,52 @@ export interface Outcome {
   route: string;
 }
 
-/** Runs a request through the table; every error becomes the contract's JSON error body. */
-export async function dispatch(router: Router, req: Omit<ApiRequest, 'params'>, log: Logger): Promise<Outcome> {
+/** Most bytes of body a route that does not declare its own limit is sent (1 MiB). */
+export const MAX_BODY = 1024 * 1024;
+
+export function tooLarge(limit: number): KopilkaError {
+  const size = limit % (1024 * 1024) === 0 ? `${limit / 1024 / 1024} МБ` : `${Math.floor(limit / 1024)} КБ`;
+  return new KopilkaError('BODY_TOO_LARGE', `Запрос больше ${size}: разделите его на части`, { limitBytes: limit });
+}
+
+/**
+ * The client went away (or was cut for being too slow) while its body was being read: nobody to
+ * answer. Passes through every error form to the server, which closes the connection.
+ */
+export class ClientGone extends Error {
+  constructor(override readonly cause?: unknown) {
+    super('client gone');
+  }
+}
+
+/** A request as a server hands it over: everything but the body, which the route asks for. */
+export type Incoming = Omit<ApiRequest, 'params' | 'body' | 'json' | 'receive'> & { receive(limit: number): Promise<Buffer> };
+
+/**
+ * Runs a request through the table; every error becomes the contract's JSON error body. The body
+ * is read only once a route has matched: by the route itself when it reads it (kit routes, within
+ * their limit, after auth), else here, within MAX_BODY.
+ */
+export async function dispatch(router: Router, req: Incoming, log: Logger): Promise<Outcome> {
   const m = router.match(req.method, req.path);
   try {
     if (m === null) throw new KopilkaError('NOT_FOUND', `Нет такого адреса: ${req.method} ${req.path}`);
     if (m === 'wrong-method') throw new KopilkaError('NOT_FOUND', `Метод ${req.method} не поддерживается для ${req.path}`, { method: req.method });
-    const res: ApiResponse = await m.route.handler({ ...req, params: m.params });
+    const full: ApiRequest = { ...req, params: m.params, json: jsonBody(EMPTY, undefined) };
+    if (!m.route.readsBody) {
+      full.body = await req.receive(MAX_BODY);
+      full.json = jsonBody(full.body, req.headers['content-type']);
+    }
+    const res: ApiResponse = await m.route.handler(full);
     return { status: res.status, text: res.raw ?? JSON.stringify(res.body), headers: res.headers ?? {}, route: m.route.path };
   } catch (e) {
+    if (e instanceof ClientGone) throw e;
     const route = m !== null && m !== 'wrong-method' ? m.route.path : 'unmatched';
     return { ...errorOutcome(e, log, req), route };
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export function errorOutcome(e: unknown, log: Logger, req: { method: string; path: string }): Omit<Outcome, 'route'> {
   if (isKopilkaError(e)) {

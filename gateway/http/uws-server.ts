@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
-import { KopilkaError } from '../../ledger/errors.ts';
 import { DRAIN_GRACE_MS, settle } from './drain.ts';
-import { dispatch, errorOutcome, jsonBody, parseQuery, type Logger, type Outcome, type Router } from './router.ts';
+import { ClientGone, dispatch, errorOutcome, MAX_BODY, parseQuery, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
 import { statusLine } from './status.ts';
 
 // The POS port: uWebSockets.js, for the hot path. uWS request objects live only until the
@@ -11,7 +10,7 @@ import { statusLine } from './status.ts';
 
 const uWS = createRequire(import.meta.url)('uWebSockets.js') as typeof import('uWebSockets.js');
 
-export const MAX_BODY = 1024 * 1024;
+export { MAX_BODY };
 
 export interface Served {
   port: number;
@@ -39,6 +38,8 @@ interface BodyDeadline {
 
 export function serveUws(router: Router, host: string, port: number, log: Logger, hooks: ServerHooks = {}): Promise<Served> {
   const app: TemplatedApp = uWS.App();
+  // The port requests come to (1C's WSDL names it): the one asked for, or the one given for 0.
+  let localPort = port;
   let inFlight = 0;
   let received = 0;
   let draining = false;
@@ -65,11 +66,14 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
     });
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     let aborted = false;
+    const hasBody = !(method === 'GET' || method === 'HEAD' || method === 'DELETE') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
+    let body: BodyReader | null = null;
     let deadline: BodyDeadline | null = null;
     // uWS keeps one abort handler per response: everything to undo goes here.
     res.onAborted(() => {
       aborted = true;
       if (deadline !== null) bodies.delete(deadline);
+      body?.fail();
     });
     inFlight++;
     received++;
@@ -78,56 +82,33 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
     const finish = (o: Outcome) => {
       if (answered) return;
       answered = true;
+      if (deadline !== null) bodies.delete(deadline);
+      // Stopping, a request refused half-read, or a body never asked for: uWS closes the connection once this is sent.
+      const close = draining || o.headers['connection'] === 'close' || (body !== null && !body.complete());
       if (!aborted) {
         res.cork(() => {
+          if (!close) body?.release(); // the next request on this connection must be read
           res.writeStatus(statusLine(o.status));
           if (o.headers['content-type'] === undefined) res.writeHeader('content-type', 'application/json; charset=utf-8');
           for (const [k, v] of Object.entries(o.headers)) if (k !== 'connection') res.writeHeader(k, v);
-          // Stopping, or a request refused half-read: uWS closes the connection once this is sent.
-          res.end(o.text, draining || o.headers['connection'] === 'close');
+          res.end(o.text, close);
         });
       }
+      body?.fail();
       hooks.onResponse?.(o, method, performance.now() - started);
       inFlight--;
     };
-    const fail = (e: unknown) => finish({ ...errorOutcome(e, log, { method, path }), route: 'unmatched' });
+    const fail = (e: unknown) =>
+      finish(e instanceof ClientGone ? timedOut() : { ...errorOutcome(e, log, { method, path }), route: 'unmatched' });
 
-    const declared = Number(headers['content-length'] ?? 0);
-    if (declared > MAX_BODY) {
-      fail(tooLarge());
-      return;
+    if (hasBody) {
+      body = bufferBody(res, Number(headers['content-length'] ?? 0), () => {
+        if (deadline !== null) bodies.delete(deadline);
+      });
+      bodies.add((deadline = { at: Date.now() + requestTimeoutMs, expire: () => (body!.fail(), finish(timedOut())) }));
     }
-    if (method === 'GET' || method === 'HEAD' || method === 'DELETE') {
-      void dispatch(router, { method, path, query, headers, remoteAddress, body: Buffer.alloc(0), json: jsonBody(Buffer.alloc(0), undefined) }, log).then(finish, fail);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    const bodyDeadline: BodyDeadline = {
-      at: Date.now() + requestTimeoutMs,
-      expire: () => {
-        refused = true;
-        finish({ status: 408, text: '', headers: { connection: 'close', 'content-type': 'text/plain' }, route: 'unmatched' });
-      },
-    };
-    bodies.add((deadline = bodyDeadline));
-    res.onData((chunk, isLast) => {
-      if (refused) return;
-      size += chunk.byteLength;
-      if (size > MAX_BODY) {
-        refused = true;
-        bodies.delete(bodyDeadline);
-        fail(tooLarge());
-        return;
-      }
-      // The chunk's memory is reused by uWS after this callback: copy it.
-      chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (!isLast) return;
-      bodies.delete(bodyDeadline);
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      void dispatch(router, { method, path, query, headers, remoteAddress, body, json: jsonBody(body, headers['content-type']) }, log).then(finish, fail);
-    });
+    const receive = (limit: number) => (body === null ? Promise.resolve(EMPTY) : body.receive(limit));
+    void dispatch(router, { method, path, query, headers, remoteAddress, localPort, receive }, log).then(finish, fail);
   });
 
   return new Promise((resolve, reject) => {
@@ -137,8 +118,9 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
         reject(new Error(`POS port: cannot listen on ${host}:${port} (in use?)`));
         return;
       }
+      localPort = uWS.us_socket_local_port(socket as never);
       resolve({
-        port: uWS.us_socket_local_port(socket as never),
+        port: localPort,
         inFlight: () => inFlight,
         close: async (timeoutMs = 10_000) => {
           // New connections are refused from here; every answer now closes its connection.
@@ -155,6 +137,77 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
   });
 }
 
-function tooLarge(): KopilkaError {
-  return new KopilkaError('BODY_TOO_LARGE', `Запрос больше ${MAX_BODY / 1024 / 1024} МБ: разделите его на части`, { limitBytes: MAX_BODY });
+const EMPTY = Buffer.alloc(0);
+
+/** The body took too long (slowloris) or the client left: 408, and the connection is closed. */
+function timedOut(): Outcome {
+  return { status: 408, text: '', headers: { connection: 'close', 'content-type': 'text/plain' }, route: 'unmatched' };
+}
+
+interface BodyReader {
+  /** The body, once it has all arrived; BODY_TOO_LARGE past `limit`. Reading starts here. */
+  receive(limit: number): Promise<Buffer>;
+  /** Whether the whole body has arrived. */
+  complete(): boolean;
+  /** Reading resumes (before a kept-alive connection's next request). */
+  release(): void;
+  /** No one will read the body any more: a route still waiting for it gets ClientGone. */
+  fail(): void;
+}
+
+/** Most bytes buffered before a route asks for the body (reading is paused; this is what the socket already held). */
+const BEFORE_ASKED = 4 * MAX_BODY;
+
+/**
+ * A request's body, read only when its route asks: the socket is paused until then, so a caller
+ * refused (unknown key, no such address) never sends its whole body. uWS delivers data only to
+ * a handler registered now, so what arrives before the route asks is kept.
+ */
+function bufferBody(res: HttpResponse, declared: number, onComplete: () => void): BodyReader {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  let over = false;
+  let gone = false;
+  let paused = true;
+  let cap = BEFORE_ASKED;
+  let waiting: { limit: number; resolve(b: Buffer): void; reject(e: unknown): void } | null = null;
+  const whole = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+  res.onData((chunk, isLast) => {
+    if (over || gone) return;
+    size += chunk.byteLength;
+    if (size > cap) {
+      over = true;
+      waiting?.reject(tooLarge(waiting.limit));
+      waiting = null;
+      return;
+    }
+    // The chunk's memory is reused by uWS after this callback: copy it.
+    chunks.push(Buffer.from(new Uint8Array(chunk)));
+    if (!isLast) return;
+    done = true;
+    onComplete();
+    waiting?.resolve(whole());
+    waiting = null;
+  });
+  res.pause();
+  return {
+    complete: () => done,
+    release: () => void (paused && ((paused = false), res.resume())),
+    fail: () => {
+      gone = true;
+      waiting?.reject(new ClientGone());
+      waiting = null;
+    },
+    receive(limit) {
+      if (declared > limit || size > limit) return Promise.reject(tooLarge(limit));
+      if (done) return Promise.resolve(whole());
+      if (gone || over) return Promise.reject(gone ? new ClientGone() : tooLarge(limit));
+      cap = limit;
+      return new Promise((resolve, reject) => {
+        waiting = { limit, resolve, reject };
+        if (paused) (paused = false), res.resume();
+      });
+    },
+  };
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KopilkaEvent } from '../ledger/events.ts';
-import { frontKeys } from './front/keys.ts';
-import { RedisFront } from './front/redis-front.ts';
-import { startMetering, usageMonth } from './metering.ts';
+import { frontKeys } from '../gateway/front/keys.ts';
+import { RedisFront } from '../gateway/front/redis-front.ts';
+import type { KopilkaEvent } from '../ledger/index.ts';
 import { REDIS_URL } from '../test/service.ts';
+import { startMetering } from './metering.ts';
+import { usageMonth } from './month.ts';
 
 // Issue 8: after Redis restarted empty the metering consumer group was never recreated: every
 // read answered NOGROUP (logged every 2.5 s) and no check was counted again. Here the stream is

@@ -1,10 +1,11 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { price, PRICES } from '../config/billing.ts';
+import { RedisFront } from '../gateway/front/redis-front.ts';
+import { BILLING_TIME_ZONE as LEDGER_BILLING_ZONE } from '../ledger/usage.ts';
 import { call, OPERATOR, REDIS_URL, startTestService, type TestService } from '../test/service.ts';
-import { currentMonth } from './billing.ts';
-import { RedisFront } from './front/redis-front.ts';
 import { reconcileCounters } from './metering.ts';
+import { BILLING_TIME_ZONE, billingMonthOf, currentMonth, usageMonth } from './month.ts';
+import { price, PRICES } from './prices.ts';
 
 describe('prices', () => {
   it('charges overage checks, SMS by topic, channels at 50% after the first, the wallet plan', () => {
@@ -13,6 +14,17 @@ describe('prices', () => {
     expect(m.total).toBe(360_000 + 2_500 + 1_000);
     expect(price({ plan: 'month', checks: 2_500, sms: {}, channels: 0 })).toMatchObject({ overageChecks: 0, channels: 1, subscriptionCost: PRICES.firstChannel });
     expect(price({ plan: 'wallet', checks: 0, sms: {}, channels: 2 }).subscriptionCost).toBe(150_000 + 90_000);
+  });
+});
+
+describe('billing months', () => {
+  it('are calendar months in Moscow time, the zone the ledger counts in', () => {
+    expect(BILLING_TIME_ZONE).toBe(LEDGER_BILLING_ZONE);
+    expect(billingMonthOf(Date.parse('2026-11-30T20:59:59.999Z'))).toBe('2026-11');
+    expect(billingMonthOf(Date.parse('2026-11-30T21:00:00Z'))).toBe('2026-12'); // midnight in Moscow
+    expect(usageMonth('2026-12-31T21:30:00.000Z')).toBe('2027-01');
+    expect(usageMonth('2026-12-31T20:30:00.000Z')).toBe('2026-12');
+    expect(currentMonth(new Date('2026-02-28T22:00:00Z'))).toBe('2026-03');
   });
 });
 
@@ -53,6 +65,18 @@ describe('GET /v1/billing/usage', () => {
     expect((await call(s.api, 'GET', '/v1/billing/usage', admin)).status).toBe(401);
     const own = await call(s.api, 'GET', '/v1/usage', admin);
     expect(own.body).toHaveLength(1);
+    expect((await call(s.api, 'GET', '/v1/usage', OPERATOR)).status).toBe(401);
+  });
+
+  it('refuses what it cannot answer, in Russian', async () => {
+    const html = await fetch(`${s.api}/v1/billing/usage?month=${month}`, { headers: { authorization: `Bearer ${OPERATOR}`, accept: 'text/html' } });
+    expect(html.status).toBe(400);
+    expect(((await html.json()) as { error: { message: string } }).error.message).toContain('Доступные форматы');
+    const bad = await call(s.api, 'POST', '/v1/sms/sent', admin, { topic: '', phone: '+79990000000' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^Неверные данные \(SMS\): поле «topic»/);
+    expect((await call(s.api, 'POST', '/v1/sms/sent', admin, { topic: 'x', phone: '+79990000000', extra: 1 })).status).toBe(400);
+    expect((await call(s.api, 'POST', '/v1/sms/sent', OPERATOR, { topic: 'x', phone: '+79990000000' })).status).toBe(401);
   });
 
   it('exports CSV and XLSX with the same figures', async () => {

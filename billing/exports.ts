@@ -1,29 +1,10 @@
 import ExcelJS from 'exceljs';
-import { z } from 'zod';
-import { KopilkaError } from '../ledger/errors.ts';
-import type { TenantUsage } from '../ledger/usage.ts';
-import { parseInput } from '../ledger/validation.ts';
-import type { ApiResponse } from './routes.ts';
+import type { ApiResponse } from '../connectors/kit/route.ts';
+import { KopilkaError } from '../ledger/index.ts';
+import type { TenantUsage } from './invoice.ts';
 
 // GET /v1/billing/usage in the three forms the billing team asks for: JSON (the contract),
 // CSV (money in kopecks, as in JSON) and XLSX (money in roubles, formatted for people).
-
-export const monthSchema = z.object({
-  month: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'месяц в виде YYYY-MM, например 2026-11')
-    // Postgres has no year 0 (0000-01-01 is a 500), and no bill is older or further than this.
-    .refine((m) => m >= '2000-01' && m <= '2999-12', 'месяц от 2000-01 до 2999-12')
-    .optional(),
-});
-
-export function currentMonth(now = new Date()): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Moscow', year: 'numeric', month: '2-digit' }).format(now);
-}
-
-export function parseMonth(query: Record<string, string>): string {
-  return parseInput(monthSchema, query, 'период').month ?? currentMonth();
-}
 
 function contract(u: TenantUsage) {
   return {

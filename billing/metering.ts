@@ -1,0 +1,68 @@
+import type { KopilkaEvent } from '../ledger/index.ts';
+import { BILLING_TIME_ZONE, usageMonth } from './month.ts';
+
+// Usage counters the billing team reads, kept in the gateway's front from the event stream:
+// checks per tenant, month and sales channel. Postgres can always recount them (checks are rows
+// there). Billing names only what it uses of the front; the gateway's Front has all of it.
+
+export interface MeteringConsumer {
+  stop(): Promise<void>;
+}
+
+/** The part of the gateway's front metering uses (gateway/front/front.ts implements it). */
+export interface CounterStore {
+  consume(
+    group: string,
+    consumer: string,
+    handler: (events: KopilkaEvent[]) => Promise<void>,
+    opts?: { batch?: number; blockMs?: number },
+  ): MeteringConsumer;
+  incrCounters(entries: readonly { tenantId: string; name: string; by: number }[]): Promise<void>;
+  setCounter(tenantId: string, name: string, value: number): Promise<void>;
+}
+
+/**
+ * What reconcile reads checks per channel through. The ledger's face counts checks per tenant
+ * (ledger.usage), not per channel, so reconcile still needs a query; a pg Pool fits.
+ */
+export interface CheckCountSource {
+  query<R>(sql: string, params: unknown[]): Promise<{ rows: R[] }>;
+}
+
+export function startMetering(front: CounterStore, consumer: string, log: { warn(o: object, m: string): void }): MeteringConsumer {
+  return front.consume(
+    'metering',
+    consumer,
+    async (events: KopilkaEvent[]) => {
+      const incs: { tenantId: string; name: string; by: number }[] = [];
+      for (const e of events) {
+        if (e.type === 'checkCommitted') incs.push({ tenantId: e.tenantId, name: `${usageMonth(e.at)}:checks:${e.channel ?? 'api'}`, by: 1 });
+        else if (e.type === 'sms') incs.push({ tenantId: e.tenantId, name: `${usageMonth(e.at)}:sms:${String(e.data?.topic ?? 'other')}`, by: 1 });
+      }
+      try {
+        await front.incrCounters(incs);
+      } catch (e) {
+        log.warn({ err: (e as Error).message }, 'metering: counters not updated, will be redelivered');
+        throw e;
+      }
+    },
+    { batch: 1000, blockMs: 1000 },
+  );
+}
+
+/**
+ * Sets the front's counters for a month to what Postgres holds: after a Redis loss, or to undo
+ * double counts from at-least-once delivery. Returns how many counters it set.
+ */
+export async function reconcileCounters(front: CounterStore, pool: CheckCountSource, month: string): Promise<number> {
+  const r = await pool.query<{ tenant_id: string; channel: string; n: string }>(
+    `WITH b AS (SELECT (($1::text || '-01')::date::timestamp AT TIME ZONE $2) AS lo,
+                       (($1::text || '-01')::date + interval '1 month')::timestamp AT TIME ZONE $2 AS hi)
+     SELECT tenant_id, channel, count(*) AS n FROM checks, b
+      WHERE kind = 'sale' AND committed_at >= b.lo AND committed_at < b.hi
+      GROUP BY tenant_id, channel`,
+    [month, BILLING_TIME_ZONE],
+  );
+  for (const row of r.rows) await front.setCounter(row.tenant_id, `${month}:checks:${row.channel}`, Number(row.n));
+  return r.rows.length;
+}

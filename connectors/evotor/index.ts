@@ -1,0 +1,11 @@
+import type { Connector } from '../kit/context.ts';
+import { webhookRoutes } from './webhooks.ts';
+
+// Эвотор: the webhooks Облако Эвотор sends to a partner server when a smart terminal closes a sale
+// (SELL) or a return (PAYBACK). What the cloud sends and what we answer: PROTOCOL.md; the routes:
+// webhooks.ts; a document into the ledger: recording.ts (through translate.ts); Evotor's error
+// form: errors.ts. Every document is a closed check, recorded till-priced.
+
+export const evotor: Connector = { name: 'evotor', routes: webhookRoutes };
+
+export { sameRecording } from './recording.ts';

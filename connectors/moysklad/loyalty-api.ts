@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import type { ConnectorContext } from '../kit/context.ts';
+import { route, type ApiRequest, type RouteSpec } from '../kit/route.ts';
+import { KopilkaError, normalizePhone, type CustomerSummary } from '../../ledger/index.ts';
+import { customerOf, registerCounterparty, sendCode } from './customers.ts';
+import { moyskladErrors, TOKEN_HEADER } from './errors.ts';
+import {
+  closedSaleLines,
+  counterpartyRow,
+  counterpartySchema,
+  documentId,
+  hundredthsToPoints,
+  idFromHref,
+  linesOf,
+  LOYALTY_BASE,
+  newCustomerOf,
+  paymentsOf,
+  pointsToHundredths,
+  recalcAnswer,
+  recalcSchema,
+  returnedItems,
+  returnSchema,
+  saleSchema,
+  SYSTEM,
+} from './loyalty.ts';
+import { occurredAt, recordClosedReturn, recordClosedSale, tenantZone } from './recording.ts';
+
+// The Loyalty API the till calls (PROTOCOL.md §1), at the base address registered in МойСклад's
+// solution settings with a Kopilka key of channel `moysklad` as its token. Only a key of that
+// channel: an admin key pasted into МойСклад would record sales under channel `api` and give the
+// till every admin power (native-api.md: keys per channel).
+
+const verifySaleSchema = z
+  .object({ retailStore: z.unknown().optional(), counterpartyId: z.string().min(1), phone: z.string().nullish() })
+  .passthrough()
+  .meta({ title: 'подтверждение списания' });
+const counterpartyBody = counterpartySchema.meta({ title: 'покупатель МойСклад' });
+
+/** A till's call: its token in МойСклад's header, errors in МойСклад's form. */
+const tillCall = {
+  auth: 'channel:moysklad',
+  credential: (req: ApiRequest) => req.headers[TOKEN_HEADER] || null,
+  errors: moyskladErrors,
+} as const;
+
+/** 201 with no body: what the till expects for a recorded sale or return. */
+const created = { status: 201, body: null, raw: '' };
+
+export function loyaltyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+  return [...counterpartyRoutes(ctx), ...saleRoutes(ctx)];
+}
+
+/** Finding, registering and confirming customers. */
+function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+  return [
+    route({
+      ...tillCall,
+      method: 'GET',
+      path: `${LOYALTY_BASE}/counterparty`,
+      summary: 'Поиск покупателя по телефону или номеру карты',
+      handler: async ({ req, tenantId }) => {
+        const q = (req.query.search ?? '').trim();
+        if (q === '') return { status: 200, body: { rows: [] } };
+        // URL decoding turns an unescaped "+" into a space; the phone normaliser takes either.
+        const phone = normalizePhone(q);
+        const found = new Map<string, CustomerSummary>();
+        for (const by of [...(phone !== null ? [{ phone }] : []), { cardNumber: q }]) {
+          const c = await ctx.ledger.findCustomer(tenantId, by);
+          if (c !== null) found.set(c.id, c);
+        }
+        const ms = await ctx.ledger.externalIdsOf(tenantId, SYSTEM, [...found.keys()]);
+        return { status: 200, body: { rows: [...found.values()].map((c) => counterpartyRow(c, ms.get(c.id))) } };
+      },
+    }),
+    route({
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/counterparty`,
+      summary: 'Регистрация покупателя в программе лояльности',
+      input: counterpartyBody,
+      handler: async ({ input, tenantId }) => {
+        await registerCounterparty(ctx, tenantId, input, newCustomerOf(input));
+        return created;
+      },
+    }),
+    route({
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/counterparty/detail`,
+      summary: 'Баланс бонусов покупателя',
+      input: counterpartyBody,
+      handler: async ({ input, tenantId }) => {
+        const { ref } = await customerOf(ctx, tenantId, input);
+        if (ref == null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Покупатель не участвует в программе лояльности', { field: 'meta.id' });
+        const s = await ctx.ledger.customer(tenantId, ref);
+        return { status: 200, body: { bonusProgram: { agentBonusBalance: hundredthsToPoints(s.balance.available) } } };
+      },
+    }),
+    route({
+      // Registration with a confirmation code: we send the code, the till compares it.
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/counterparty/verify`,
+      summary: 'Код подтверждения регистрации по SMS',
+      input: counterpartyBody,
+      handler: async ({ input, tenantId }) => {
+        const phone = input.phone ? normalizePhone(input.phone) : null;
+        if (phone === null) throw new KopilkaError('INVALID_INPUT', 'Для кода подтверждения нужен телефон покупателя', { field: 'phone' });
+        return { status: 200, body: await sendCode(ctx, tenantId, phone, null, 'регистрации в программе лояльности') };
+      },
+    }),
+    route({
+      // Spending points with a confirmation code.
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/retaildemand/verify`,
+      summary: 'Код подтверждения списания бонусов по SMS',
+      input: verifySaleSchema,
+      handler: async ({ input, tenantId }) => {
+        const { ref } = await customerOf(ctx, tenantId, { meta: { id: input.counterpartyId }, phone: input.phone ?? null });
+        if (ref == null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Покупатель не участвует в программе лояльности', { field: 'counterpartyId' });
+        const customer = await ctx.ledger.customer(tenantId, ref);
+        if (customer.phone === null) throw new KopilkaError('INVALID_INPUT', 'У покупателя нет телефона для кода', { field: 'phone' });
+        return { status: 200, body: await sendCode(ctx, tenantId, customer.phone, customer.id, 'списания бонусов') };
+      },
+    }),
+  ];
+}
+
+/** Pricing a sale, recording closed sales and returns. */
+function saleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+  const groupsOf = (tenantId: string, positions: { assortment: { meta: { id?: string } } }[]) =>
+    ctx.ledger.productGroups(tenantId, SYSTEM, positions.map((p) => p.assortment.meta.id ?? '').filter(Boolean));
+  return [
+    route({
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/retaildemand/recalc`,
+      summary: 'Пересчёт продажи: скидки, списание и начисление бонусов',
+      input: recalcSchema.meta({ title: 'пересчёт продажи МойСклад' }),
+      handler: async ({ input: r, tenantId }) => {
+        const { ref } = await customerOf(ctx, tenantId, r.agent);
+        const lines = linesOf(r.positions, { groups: await groupsOf(tenantId, r.positions) });
+        const spending = r.bonusProgram?.transactionType === 'SPENDING';
+        const redeem = !spending ? 0 : r.preferredBonusToSpend == null ? ('max' as const) : pointsToHundredths(r.preferredBonusToSpend, 'preferredBonusToSpend');
+        const result = await ctx.ledger.calculate(tenantId, { externalId: 'moysklad-recalc', occurredAt: new Date().toISOString(), storeId: r.retailStore.meta.id ?? null, customer: ref, lines, redeem });
+        return { status: 200, body: recalcAnswer(r, lines, result, result.customer?.balance.available ?? 0) };
+      },
+    }),
+    route({
+      // A sale the till has closed: recorded as it was priced there (recording.ts).
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/retaildemand`,
+      summary: 'Продажа, закрытая на кассе: записывается, как её посчитала касса',
+      input: saleSchema.meta({ title: 'продажа МойСклад' }),
+      handler: async ({ input: s, tenantId }) => {
+        const { ref, msId } = await customerOf(ctx, tenantId, s.agent);
+        const redeem = pointsToHundredths(s.bonusProgram?.bonusValueToSpend, 'bonusProgram.bonusValueToSpend');
+        const check = {
+          externalId: documentId(s),
+          occurredAt: occurredAt(s.moment, await tenantZone(ctx, tenantId)),
+          storeId: s.retailStore.meta.id ?? null,
+          customer: ref,
+          lines: closedSaleLines(s.positions, { groups: await groupsOf(tenantId, s.positions) }, redeem),
+          payments: paymentsOf(s),
+          redeem,
+        };
+        await recordClosedSale(ctx, tenantId, { check, counterpartyId: msId, document: s });
+        return created;
+      },
+    }),
+    route({
+      ...tillCall,
+      method: 'POST',
+      path: `${LOYALTY_BASE}/retailsalesreturn`,
+      summary: 'Возврат, закрытый на кассе',
+      input: returnSchema.meta({ title: 'возврат МойСклад' }),
+      handler: async ({ input: s, tenantId }) => {
+        const saleId = s.demand?.meta?.id || idFromHref(s.demand?.meta?.href) || null;
+        const returned = returnedItems(s.positions);
+        await recordClosedReturn(ctx, tenantId, { externalId: documentId(s), saleId, returned, kind: 'retailsalesreturn', document: s });
+        return created;
+      },
+    }),
+    route({
+      ...tillCall,
+      method: 'GET',
+      path: `${LOYALTY_BASE}/giftcard`,
+      summary: 'Подарочный сертификат (Копилка их не ведёт)',
+      handler: async () => {
+        throw new KopilkaError('NOT_FOUND', 'Подарочные сертификаты Копилка не ведёт', { field: 'name' });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,178 @@
+import type pg from 'pg';
+import type { Lot, Posting } from './account.ts';
+import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
+import { iso } from './rows.ts';
+
+// Persist: everything a batch changed, written in one statement (one CTE per table). A row that
+// another process wrote meanwhile is not overwritten: the counts tell, and the batch runs again.
+
+/** Another process wrote a check or customer this batch also wrote: roll back and run again. */
+export class BatchConflict extends Error {}
+
+interface Changes {
+  newCustomers: CustomerEntry[];
+  changedCustomers: CustomerEntry[];
+  newLots: [string, Lot][];
+  changedLots: [string, Lot][];
+  postings: [string, Posting][];
+  newChecks: CheckEntry[];
+  qtyChecks: CheckEntry[];
+  newGifts: GiftLogRow[];
+  newSpends: SpendRow[];
+}
+
+/** Query parameters, numbered as they are added; a column of rows is one array parameter. */
+class Params {
+  readonly values: unknown[] = [];
+
+  col<T>(rows: readonly T[], f: (r: T) => unknown, type: string): string {
+    this.values.push(rows.map(f));
+    return `$${this.values.length}::${type}[]`;
+  }
+}
+
+export async function persist(client: pg.PoolClient, state: BatchState): Promise<void> {
+  const c = changesOf(state);
+  if (c.newCustomers.length + c.changedCustomers.length + c.newChecks.length + c.postings.length === 0) return;
+  const p = new Params();
+  const sql = `WITH
+  ${customerCtes(p, c)},
+  ${checkCtes(p, c)},
+  ${lotCtes(p, c)},
+  ${logCtes(p, c)}
+SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
+       (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
+       (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,
+       (SELECT count(*) FROM new_postings)::int AS postings, (SELECT count(*) FROM new_spends)::int AS spends,
+       (SELECT count(*) FROM new_gifts)::int AS gifts`;
+  const r = await client.query<{ customers: number; checks: number; gifts: number }>(sql, p.values);
+  const row = r.rows[0]!;
+  if (row.customers !== c.newCustomers.length || row.checks !== c.newChecks.length || row.gifts !== c.newGifts.length) {
+    throw new BatchConflict(`batch raced another writer: ${c.newCustomers.length - row.customers} customers, ${c.newChecks.length - row.checks} checks already there`);
+  }
+}
+
+/** What changed: customers (their balances taken from their accounts), lots, postings, checks, logs. */
+function changesOf(state: BatchState): Changes {
+  const c: Changes = { newCustomers: [], changedCustomers: [], newLots: [], changedLots: [], postings: [], newChecks: [], qtyChecks: [], newGifts: state.newGiftLog, newSpends: state.newSpends };
+  for (const e of state.customers.values()) {
+    if (e.isNew) c.newCustomers.push(e);
+    else if (e.dirty) c.changedCustomers.push(e);
+    const acc = e.account;
+    if (acc === null) continue;
+    e.row.available = acc.available;
+    e.row.pending = acc.pending;
+    e.row.debt = acc.debt;
+    const t = e.row.tenantId;
+    for (const l of acc.newLots) c.newLots.push([t, l]);
+    for (const l of acc.changedLots) c.changedLots.push([t, l]);
+    for (const p of acc.postings) c.postings.push([t, p]);
+  }
+  const checks = state.checks();
+  c.newChecks = checks.filter((x) => x.isNew);
+  c.qtyChecks = checks.filter((x) => !x.isNew && x.qtyChanged);
+  return c;
+}
+
+function customerCtes(p: Params, c: Changes): string {
+  const n = c.newCustomers;
+  const u = c.changedCustomers;
+  return `new_customers AS (
+    INSERT INTO customers (tenant_id, id, phone, card_number, name, gender, birth_date, email, address, comment, relatives,
+                           referral_code, referrer_id, source, assigned_level, level_code, total_spent, purchases,
+                           last_purchase_at, available, pending, debt, registered_at)
+    SELECT * FROM unnest(${p.col(n, (e) => e.row.tenantId, 'text')}, ${p.col(n, (e) => e.row.id, 'bigint')},
+      ${p.col(n, (e) => e.row.phone, 'text')}, ${p.col(n, (e) => e.row.cardNumber, 'text')},
+      ${p.col(n, (e) => e.row.name, 'text')}, ${p.col(n, (e) => e.row.gender, 'text')},
+      ${p.col(n, (e) => e.row.birthDate, 'date')}, ${p.col(n, (e) => e.row.email, 'text')},
+      ${p.col(n, (e) => e.row.address, 'text')}, ${p.col(n, (e) => e.row.comment, 'text')},
+      ${p.col(n, (e) => JSON.stringify(e.row.relatives), 'jsonb')}, ${p.col(n, (e) => e.row.referralCode, 'text')},
+      ${p.col(n, (e) => e.row.referrerId, 'bigint')}, ${p.col(n, (e) => e.row.source, 'text')},
+      ${p.col(n, (e) => e.row.assignedLevel, 'text')}, ${p.col(n, (e) => e.row.levelCode, 'text')},
+      ${p.col(n, (e) => e.row.totalSpent, 'bigint')}, ${p.col(n, (e) => e.row.purchases, 'int')},
+      ${p.col(n, (e) => iso(e.row.lastPurchaseAt), 'timestamptz')}, ${p.col(n, (e) => e.row.available, 'bigint')},
+      ${p.col(n, (e) => e.row.pending, 'bigint')}, ${p.col(n, (e) => e.row.debt, 'bigint')},
+      ${p.col(n, (e) => iso(e.row.registeredAt), 'timestamptz')})
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+  changed_customers AS (
+    UPDATE customers c SET level_code = u.level_code, total_spent = u.total_spent, purchases = u.purchases,
+           last_purchase_at = u.last_purchase_at, available = u.available, pending = u.pending, debt = u.debt, updated_at = now()
+      FROM unnest(${p.col(u, (e) => e.row.tenantId, 'text')}, ${p.col(u, (e) => e.row.id, 'bigint')},
+                  ${p.col(u, (e) => e.row.levelCode, 'text')}, ${p.col(u, (e) => e.row.totalSpent, 'bigint')},
+                  ${p.col(u, (e) => e.row.purchases, 'int')}, ${p.col(u, (e) => iso(e.row.lastPurchaseAt), 'timestamptz')},
+                  ${p.col(u, (e) => e.row.available, 'bigint')}, ${p.col(u, (e) => e.row.pending, 'bigint')},
+                  ${p.col(u, (e) => e.row.debt, 'bigint')})
+           AS u(tenant_id, id, level_code, total_spent, purchases, last_purchase_at, available, pending, debt)
+     WHERE c.tenant_id = u.tenant_id AND c.id = u.id
+    RETURNING 1)`;
+}
+
+function checkCtes(p: Params, c: Changes): string {
+  const n = c.newChecks;
+  const q = c.qtyChecks;
+  return `new_checks AS (
+    INSERT INTO checks (tenant_id, id, channel, kind, external_id, original_id, customer_id, store_id, occurred_at, request_hash,
+                        request, result, amount, discount, redeemed, accrued, detail)
+    SELECT * FROM unnest(${p.col(n, (x) => x.tenantId, 'text')}, ${p.col(n, (x) => x.id, 'bigint')},
+      ${p.col(n, (x) => x.channel, 'text')}, ${p.col(n, (x) => x.kind, 'text')}, ${p.col(n, (x) => x.externalId, 'text')},
+      ${p.col(n, (x) => x.originalId, 'bigint')}, ${p.col(n, (x) => x.customerId, 'bigint')},
+      ${p.col(n, (x) => x.storeId, 'text')}, ${p.col(n, (x) => iso(x.occurredAt), 'timestamptz')},
+      ${p.col(n, (x) => x.requestHash, 'text')}, ${p.col(n, (x) => JSON.stringify(x.request), 'json')},
+      ${p.col(n, (x) => x.result, 'json')}, ${p.col(n, (x) => x.amount, 'bigint')},
+      ${p.col(n, (x) => x.discount, 'bigint')}, ${p.col(n, (x) => x.redeemed, 'bigint')},
+      ${p.col(n, (x) => x.accrued, 'bigint')}, ${p.col(n, (x) => JSON.stringify(x.detail), 'jsonb')})
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+  refunded_checks AS (
+    UPDATE checks c SET refunded_qty = u.q
+      FROM unnest(${p.col(q, (x) => x.tenantId, 'text')}, ${p.col(q, (x) => x.id, 'bigint')},
+                  ${p.col(q, (x) => JSON.stringify(x.refundedQty), 'jsonb')}) AS u(tenant_id, id, q)
+     WHERE c.tenant_id = u.tenant_id AND c.id = u.id
+    RETURNING 1)`;
+}
+
+function lotCtes(p: Params, c: Changes): string {
+  const n = c.newLots;
+  const u = c.changedLots;
+  const ps = c.postings;
+  return `new_lots AS (
+    INSERT INTO lots (tenant_id, id, customer_id, check_id, kind, amount, remaining, activates_at, expires_at, state)
+    SELECT * FROM unnest(${p.col(n, ([t]) => t, 'text')}, ${p.col(n, ([, l]) => l.id, 'bigint')},
+      ${p.col(n, ([, l]) => l.customerId, 'bigint')}, ${p.col(n, ([, l]) => l.checkId, 'bigint')},
+      ${p.col(n, ([, l]) => l.kind, 'text')}, ${p.col(n, ([, l]) => l.amount, 'bigint')},
+      ${p.col(n, ([, l]) => l.remaining, 'bigint')}, ${p.col(n, ([, l]) => iso(l.activatesAt), 'timestamptz')},
+      ${p.col(n, ([, l]) => iso(l.expiresAt), 'timestamptz')}, ${p.col(n, ([, l]) => l.state, 'text')})
+    RETURNING 1),
+  changed_lots AS (
+    UPDATE lots l SET remaining = u.remaining, state = u.state
+      FROM unnest(${p.col(u, ([t]) => t, 'text')}, ${p.col(u, ([, l]) => l.id, 'bigint')},
+                  ${p.col(u, ([, l]) => l.remaining, 'bigint')}, ${p.col(u, ([, l]) => l.state, 'text')})
+           AS u(tenant_id, id, remaining, state)
+     WHERE l.tenant_id = u.tenant_id AND l.id = u.id
+    RETURNING 1),
+  new_postings AS (
+    INSERT INTO postings (tenant_id, customer_id, debit, credit, amount, kind, check_id, lot_id, at)
+    SELECT * FROM unnest(${p.col(ps, ([t]) => t, 'text')}, ${p.col(ps, ([, x]) => x.customerId, 'bigint')},
+      ${p.col(ps, ([, x]) => x.debit, 'text')}, ${p.col(ps, ([, x]) => x.credit, 'text')},
+      ${p.col(ps, ([, x]) => x.amount, 'bigint')}, ${p.col(ps, ([, x]) => x.kind, 'text')},
+      ${p.col(ps, ([, x]) => x.checkId, 'bigint')}, ${p.col(ps, ([, x]) => x.lotId, 'bigint')},
+      ${p.col(ps, ([, x]) => iso(x.at), 'timestamptz')})
+    RETURNING 1)`;
+}
+
+function logCtes(p: Params, c: Changes): string {
+  const g = c.newGifts;
+  const s = c.newSpends;
+  return `new_gifts AS (
+    INSERT INTO gift_log (tenant_id, customer_id, occasion, lot_id)
+    SELECT * FROM unnest(${p.col(g, (x) => x.tenantId, 'text')}, ${p.col(g, (x) => x.customerId, 'bigint')},
+      ${p.col(g, (x) => x.occasion, 'text')}, ${p.col(g, (x) => x.lotId, 'bigint')})
+    ON CONFLICT DO NOTHING
+    RETURNING 1),
+  new_spends AS (
+    INSERT INTO spends (tenant_id, check_id, seq, lot_id, amount)
+    SELECT * FROM unnest(${p.col(s, (x) => x.tenantId, 'text')}, ${p.col(s, (x) => x.checkId, 'bigint')},
+      ${p.col(s, (x) => x.seq, 'int')}, ${p.col(s, (x) => x.lotId, 'bigint')}, ${p.col(s, (x) => x.amount, 'bigint')})
+    RETURNING 1)`;
+}

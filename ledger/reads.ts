@@ -1,0 +1,195 @@
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import { balanceAt, type Lot } from './account.ts';
+import { newcomerState } from './batch-state.ts';
+import { parseCheck, type CheckResult } from './check.ts';
+import { customerSummary, type CustomerRow, type CustomerSummary } from './customers.ts';
+import { isKopilkaError, KopilkaError } from './errors.ts';
+import { checkAge } from './limits.ts';
+import { customerBurnAt } from './lots.ts';
+import { requirePhone } from './phone.ts';
+import type { CompiledProgram } from './program.ts';
+import type { ProgramCache } from './programs.ts';
+import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
+import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
+
+// The ledger's reads: customer summaries (from the front's cache when current, else Postgres),
+// postings, and pricing a check without recording it. They go straight to Postgres, never
+// through the writer.
+
+/**
+ * Where customer summaries may be cached (the gateway's front). A generation, read before the
+ * summary is built from Postgres, guards the cache against a commit landing in between.
+ */
+export interface SummaryCache {
+  getCustomer(tenantId: string, customerId: string): Promise<{ json: string | null; generation: number }>;
+  setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean>;
+}
+
+export type CustomerLookup = { id: string } | { phone: string } | { cardNumber: string };
+
+export interface PostingView {
+  id: string;
+  kind: string;
+  debit: string;
+  credit: string;
+  amount: number;
+  /** Effect on the customer's available + pending bonuses (negative when they left). */
+  change: number;
+  checkId: string | null;
+  externalId: string | null;
+  lotId: string | null;
+  at: string;
+}
+
+const BIGINT_ID = /^[1-9]\d{0,17}$/;
+/** Lookups by phone or card remembered per process; the least recently used are forgotten first. */
+const REMEMBERED_REFS = 200_000;
+
+export class Reads {
+  /** Phone and card → customer id. Neither changes once given, so an entry never goes stale. */
+  private readonly idByRef = new LRUCache<string, string>({ max: REMEMBERED_REFS });
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly programs: ProgramCache,
+    private readonly summaries: SummaryCache | null,
+    private readonly now: () => number,
+  ) {}
+
+  async program(tenantId: string): Promise<CompiledProgram> {
+    const p = await this.programs.get(this.pool, tenantId);
+    if (p === undefined) throw new KopilkaError('NOT_FOUND', 'Организация не найдена');
+    return p;
+  }
+
+  /** The summary, and when time alone will change it next (a lot activating or burning). */
+  async customerView(tenantId: string, by: CustomerLookup): Promise<{ summary: CustomerSummary; changesAt: number | null }> {
+    const [program, found] = await Promise.all([this.program(tenantId), this.loadCustomer(tenantId, by)]);
+    if (found === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
+    const now = this.now();
+    const burnAt = customerBurnAt(program.source.expiry, found.row.lastPurchaseAt);
+    let changesAt: number | null = null;
+    const consider = (t: number | null) => {
+      if (t !== null && t > now && (changesAt === null || t < changesAt)) changesAt = t;
+    };
+    for (const l of found.lots) {
+      if (l.state === 'pending') consider(l.activatesAt);
+      consider(l.expiresAt);
+    }
+    if (found.lots.length > 0) consider(burnAt);
+    const balance = balanceAt({ debt: found.row.debt, burnAt }, found.lots, now);
+    return { summary: customerSummary(program, found.row, balance), changesAt };
+  }
+
+  /**
+   * The summary from the cache when it is there and current, else from Postgres (and then cached
+   * until a lot activates or burns, 30 s at most). Commits invalidate it before they are answered.
+   */
+  async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
+    const refKey = 'id' in by ? null : 'phone' in by ? `${tenantId}\u0000p\u0000${requirePhone(by.phone)}` : `${tenantId}\u0000c\u0000${by.cardNumber}`;
+    const id = 'id' in by ? by.id : this.idByRef.get(refKey!);
+    let generation: number | null = null;
+    if (id !== undefined && this.summaries !== null) {
+      const hit = await this.summaries.getCustomer(tenantId, id);
+      if (hit.json !== null) return JSON.parse(hit.json) as CustomerSummary;
+      generation = hit.generation;
+    }
+    const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
+    if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
+    // Without a generation read before the summary was built (first lookup by phone), no caching.
+    if (generation !== null && this.summaries !== null) {
+      const ttl = view.changesAt === null ? 30 : Math.min(30, Math.floor((view.changesAt - this.now()) / 1000));
+      if (ttl >= 1) await this.summaries.setCustomer(tenantId, view.summary.id, JSON.stringify(view.summary), generation, ttl);
+    }
+    return view.summary;
+  }
+
+  private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<{ row: CustomerRow; lots: Lot[] } | null> {
+    const [col, value] = 'id' in by ? ['id', by.id] : 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
+    if (col === 'id' && !BIGINT_ID.test(value)) return null;
+    const r = await this.pool.query<CustomerDbRow & { lots: LotDbRow[] | null }>(
+      `SELECT ${CUSTOMER_COLUMNS},
+              (SELECT json_agg(l) FROM (SELECT ${LOT_COLUMNS} FROM lots
+                 WHERE lots.tenant_id = customers.tenant_id AND lots.customer_id = customers.id AND state <> 'closed') l) AS lots
+         FROM customers WHERE tenant_id = $1 AND ${col} = $2`,
+      [tenantId, value],
+    );
+    const row = r.rows[0];
+    if (row === undefined) return null;
+    const lots = (row.lots ?? []).map((l) =>
+      lotFromRow({ ...l, activates_at: new Date(l.activates_at), expires_at: l.expires_at === null ? null : new Date(l.expires_at) }),
+    );
+    return { row: customerFromRow(row), lots };
+  }
+
+  async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
+    if (!BIGINT_ID.test(customerId)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
+    // A posting id, as a previous page gave it: a positive bigint, not any text (Postgres would 500).
+    if (o.before !== undefined && !BIGINT_ID.test(o.before)) {
+      throw new KopilkaError('INVALID_INPUT', 'Параметр before — номер проводки из предыдущей страницы (целое положительное число)', { field: 'before' });
+    }
+    const exists = await this.pool.query('SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2', [tenantId, customerId]);
+    if (exists.rowCount === 0) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { id: customerId });
+    const limit = Math.min(Math.max(o.limit ?? 100, 1), 1000);
+    const r = await this.pool.query(
+      `SELECT p.id::text, p.kind, p.debit, p.credit, p.amount, p.check_id::text, p.lot_id::text, p.at, c.external_id
+         FROM postings p LEFT JOIN checks c ON c.tenant_id = p.tenant_id AND c.id = p.check_id
+        WHERE p.tenant_id = $1 AND p.customer_id = $2 AND ($3::bigint IS NULL OR p.id < $3)
+        ORDER BY p.id DESC LIMIT $4`,
+      [tenantId, customerId, o.before ?? null, limit],
+    );
+    const own = (b: string) => b === 'available' || b === 'pending';
+    return r.rows.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      debit: p.debit,
+      credit: p.credit,
+      amount: Number(p.amount),
+      change: (own(p.credit) ? Number(p.amount) : 0) - (own(p.debit) ? Number(p.amount) : 0),
+      checkId: p.check_id,
+      externalId: p.external_id,
+      lotId: p.lot_id,
+      at: (p.at as Date).toISOString(),
+    }));
+  }
+
+  /** Prices a check: discount, accrual, the most bonuses it may take. Records nothing. */
+  async calculate(tenantId: string, input: unknown): Promise<CheckResult> {
+    const check = parseCheck(input);
+    const program = await this.program(tenantId);
+    checkAge(program, check, this.now());
+    const state = check.customer == null ? null : await this.pricedAs(tenantId, check.customer, check.at);
+    const ev = evaluateCheck(program, check, state);
+    return {
+      externalId: check.externalId,
+      status: 'calculated',
+      customer:
+        state === null || state.id === ''
+          ? null
+          : { id: state.id, level: { code: ev.level.code, name: ev.level.name }, balance: { available: state.available, pending: state.pending } },
+      totals: ev.totals,
+      lines: ev.lines,
+      messages: ev.messages,
+    };
+  }
+
+  /** The customer as the rules see them; a new phone is priced as the customer the sale will register. */
+  private async pricedAs(tenantId: string, ref: CustomerLookup, at: number): Promise<CustomerState> {
+    const found = await this.customer(tenantId, ref).catch((e) => (isKopilkaError(e) && e.code === 'CUSTOMER_NOT_FOUND' ? null : Promise.reject(e)));
+    if (found === null) {
+      if (!('phone' in ref)) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден: проверьте номер карты', { customer: ref });
+      return newcomerState(at);
+    }
+    return {
+      id: found.id,
+      totalSpent: found.totalSpent,
+      purchases: found.purchases,
+      assignedLevel: found.assignedLevel,
+      available: found.balance.available,
+      pending: found.balance.pending,
+      referrerId: found.referrerId,
+      registeredAt: Date.parse(found.registeredAt),
+    };
+  }
+}

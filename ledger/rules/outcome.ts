@@ -1,0 +1,107 @@
+import type { CheckTotals, LineResult, ParsedCheck } from '../check.ts';
+import { formatPoints, formatRub } from '../errors.ts';
+import { accrualLotTimes } from '../lots.ts';
+import { effectiveLevel, type CompiledLevel, type CompiledProgram, type Gift } from '../program.ts';
+import { localDate } from '../time-zone.ts';
+import { referralReward } from './referral.ts';
+
+// What follows once a check is priced, whoever priced it (Kopilka's rules or the till): the
+// level the purchase reaches, gifts, the referrer's reward, when the accrual activates, and the
+// cashier's messages.
+
+export interface CustomerState {
+  id: string;
+  totalSpent: number;
+  purchases: number;
+  assignedLevel: string | null;
+  /** Bonuses the customer may spend now. */
+  available: number;
+  pending: number;
+  referrerId: string | null;
+  registeredAt: number;
+}
+
+export interface Evaluation {
+  /** The level the check is priced at: the customer's level before it. */
+  level: CompiledLevel;
+  /** The level once this purchase counts: a threshold is reached right after the crossing check. */
+  levelAfter: CompiledLevel;
+  /** What the check adds to the customer's purchase total: amount − discount. */
+  purchaseAmount: number;
+  lines: LineResult[];
+  totals: CheckTotals;
+  gifts: { kind: 'firstPurchase' | 'levelWelcome'; gift: Gift }[];
+  referral: { referrerId: string; points: number } | null;
+  activatesAt: number;
+  messages: string[];
+}
+
+/** A priced check: per line what it was discounted, paid with bonuses and accrued. */
+export interface Priced {
+  level: CompiledLevel;
+  amount: number;
+  discounts: readonly number[];
+  redeemed: { total: number; lines: readonly number[]; maxRedeem: number };
+  accrual: { total: number; lines: readonly number[] };
+  /** Money the customer paid on lines that earn bonuses (the referrer's reward is a share of it). */
+  paid: number;
+  /** Till-priced only: the bonus payment the till took that the customer's balance did not cover. */
+  shortfall?: number;
+}
+
+// Formatting a date through Intl costs more than the rest of a check's rules; checks of one
+// minute share the answer.
+let lastDate = { minute: -1, timeZone: '', text: '' };
+function ddmmyyyy(at: number, timeZone: string): string {
+  const minute = Math.floor(at / 60_000);
+  if (lastDate.minute === minute && lastDate.timeZone === timeZone) return lastDate.text;
+  const d = localDate(at, timeZone);
+  const text = `${String(d.day).padStart(2, '0')}.${String(d.month).padStart(2, '0')}.${d.year}`;
+  lastDate = { minute, timeZone, text };
+  return text;
+}
+
+export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null, priced: Priced): Evaluation {
+  const { level, amount, redeemed, accrual } = priced;
+  const discount = priced.discounts.reduce((s, d) => s + d, 0);
+  const purchaseAmount = amount - discount;
+  const levelAfter = customer === null ? level : effectiveLevel(p, customer.totalSpent + purchaseAmount, customer.assignedLevel);
+
+  const gifts: Evaluation['gifts'] = [];
+  if (customer !== null && customer.purchases === 0 && p.source.gifts.firstPurchase != null) gifts.push({ kind: 'firstPurchase', gift: p.source.gifts.firstPurchase });
+  if (levelAfter.rank > level.rank && levelAfter.welcomeBonus !== null) gifts.push({ kind: 'levelWelcome', gift: levelAfter.welcomeBonus });
+  const referral = customer === null ? null : referralReward(p, check, customer, priced.paid);
+
+  const activatesAt = accrualLotTimes(p.source, check.at).activatesAt;
+  const shortfall = priced.shortfall ?? 0;
+  const messages: string[] = [];
+  if (discount > 0) messages.push(`Скидка ${formatRub(discount)} по уровню «${level.name}»`);
+  if (redeemed.total > 0) messages.push(`Списано ${formatPoints(redeemed.total)} бонусов`);
+  if (shortfall > 0) messages.push(`Не хватило ${formatPoints(shortfall)} бонусов для оплаты, принятой кассой: чек передан на разбор`);
+  if (accrual.total > 0) {
+    messages.push(
+      activatesAt > check.at
+        ? `Начислено ${formatPoints(accrual.total)} бонусов, станут доступны ${ddmmyyyy(activatesAt, p.source.timezone)}`
+        : `Начислено ${formatPoints(accrual.total)} бонусов`,
+    );
+  }
+  if (levelAfter.rank !== level.rank) messages.push(`Новый уровень: ${levelAfter.name}`);
+  for (const g of gifts) {
+    messages.push(g.kind === 'firstPurchase' ? `Подарок за первую покупку: ${formatPoints(g.gift.points)} бонусов` : `Подарок за новый уровень: ${formatPoints(g.gift.points)} бонусов`);
+  }
+
+  const n = check.lines.length;
+  const lines: LineResult[] = new Array(n);
+  for (let i = 0; i < n; i++) lines[i] = { lineNo: check.lines[i]!.lineNo, discount: priced.discounts[i]!, redeemed: redeemed.lines[i]!, accrued: accrual.lines[i]! };
+  const totals: CheckTotals = {
+    amount,
+    discount,
+    redeemed: redeemed.total,
+    // What the customer paid in money: the shortfall was taken off by the till all the same.
+    toPay: amount - discount - redeemed.total - shortfall,
+    accrued: accrual.total,
+    maxRedeem: redeemed.maxRedeem,
+  };
+  if (priced.shortfall !== undefined) totals.shortfall = priced.shortfall;
+  return { level, levelAfter, purchaseAmount, lines, totals, gifts, referral, activatesAt, messages };
+}
