@@ -4,9 +4,8 @@ import type pg from 'pg';
 import pino from 'pino';
 import type { Settings } from '../config/settings.ts';
 import type { KopilkaEvent } from '../ledger/events.ts';
-import { Ledger } from '../ledger/index.ts';
+import { Ledger, loadSecretKey, SecretBox } from '../ledger/index.ts';
 import { createPool } from '../ledger/postgres.ts';
-import { loadSecretKey, SecretBox } from '../ledger/index.ts';
 import { reconcileCounters, startMetering } from '../billing/metering.ts';
 import { usageMonth } from '../billing/month.ts';
 import { messenger } from '../communications/notify.ts';
@@ -23,7 +22,7 @@ import { routeTableMiddleware, serveKoa } from './http/koa-server.ts';
 import { Router } from './http/router.ts';
 import { serveUws, type Served } from './http/uws-server.ts';
 import { KeyStore } from './keys.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { caller, limitUnknownKeys, type AuthDeps } from './routes.ts';
 
 // Wiring: settings in, a running service out. Everything started here is stopped by stop(), in
@@ -51,6 +50,58 @@ export type Role = 'all' | 'pos';
 
 export async function startKopilka(s: StartSettings, role: Role = 'all'): Promise<RunningKopilka> {
   const log = pino({ level: s.LOG_LEVEL, base: { pid: process.pid, service: 'kopilka' } });
+  const stores = await openStores(s, log);
+  const { pool, front, embedded } = stores;
+  let ledger: Ledger | null = null;
+  const metrics = createMetrics(() => ledger?.stats() ?? null);
+  const publish = publisher(front, metrics, log);
+  ledger = await Ledger.open({
+    pool,
+    secrets: stores.secrets,
+    summaries: front,
+    answers: front,
+    onEvents: publish,
+    writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
+    workers: s.WORKERS,
+  });
+  const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
+  // Rows an earlier version wrote in plain text are sealed here, before any request reads them
+  // (an SQL migration has no key).
+  if (role === 'all') await ledger.sealLegacySecrets();
+  const router = routeTable(s, ledger, keys, front, publish, log);
+  const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
+  const timers = await startTimers(s, role, ledger, front, pool, log);
+  const servers = await serve(s, role, router, apiApp(router, pool, front, metrics, log), metrics, log);
+  const demo = role === 'all' && (embedded !== null || s.DEMO === '1') ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
+  log.info({ role, posPort: servers[0]!.port, apiPort: servers[1]?.port ?? null, front: front.kind, embedded: embedded !== null }, 'kopilka started');
+
+  return {
+    posPort: servers[0]!.port,
+    apiPort: servers[1]?.port ?? 0,
+    ledger,
+    pool,
+    front,
+    demo,
+    databaseUrl: stores.url,
+    databaseLabel: embedded !== null ? `embedded (${s.DATA_DIR}/postgres, port ${s.EMBEDDED_PG_PORT})` : stores.url.replace(/:[^:@/]*@/, ':***@'),
+    frontLabel: front.kind === 'memory' ? 'not configured: in-process front (single node)' : s.REDIS_URL!.replace(/:[^:@/]*@/, ':***@'),
+    async stop() {
+      timers.stop();
+      await Promise.all(servers.map((x) => x.close(s.SHUTDOWN_TIMEOUT_MS)));
+      await ledger!.close();
+      await metering.stop();
+      await front.close();
+      await pool.end();
+      await embedded?.stop();
+      log.info('kopilka stopped');
+    },
+  };
+}
+
+type Log = pino.Logger;
+
+/** Postgres (embedded when DATABASE_URL is not set), the front (Redis or in-process), the secret key. */
+async function openStores(s: StartSettings, log: Log) {
   // Connector credentials are sealed with this key (ledger/secrets.ts): SECRET_KEY, else
   // DATA_DIR/secret-key, created on first start. Loaded first: a wrong key starts nothing.
   const secrets = new SecretBox(await loadSecretKey(s.SECRET_KEY, s.DATA_DIR));
@@ -62,9 +113,12 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   }
   const pool = createPool({ connectionString: url, max: s.PG_POOL_SIZE });
   const front = await createFront({ redisUrl: s.REDIS_URL, prefix: s.REDIS_PREFIX, logger: log });
-  let ledger: Ledger | null = null;
-  const metrics = createMetrics(() => ledger?.stats() ?? null);
-  const publish = (events: KopilkaEvent[]) => {
+  return { secrets, embedded, url, pool, front };
+}
+
+/** What the ledger calls after every commit. */
+function publisher(front: Front, metrics: Metrics, log: Log): (events: KopilkaEvent[]) => void {
+  return (events) => {
     // Every commit, whichever protocol brought it, invalidates the cached summaries it touched.
     const touched = new Set<string>();
     for (const e of events) {
@@ -78,19 +132,10 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     // Published after commit; a lost event costs a recount from Postgres, never a point.
     front.publish(events).catch((e: Error) => log.warn({ err: e.message, events: events.length }, 'event stream: publish failed'));
   };
-  ledger = await Ledger.open({
-    pool,
-    secrets,
-    summaries: front,
-    answers: front,
-    onEvents: publish,
-    writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
-    workers: s.WORKERS,
-  });
-  const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);
-  // Rows an earlier version wrote in plain text are sealed here, before any request reads them
-  // (an SQL migration has no key).
-  if (role === 'all') await ledger.sealLegacySecrets();
+}
+
+/** Every hosted connector's routes, held to their declarations (gateway/http/enforce.ts), and /openapi.json. */
+function routeTable(s: StartSettings, ledger: Ledger, keys: KeyStore, front: Front, publish: (events: KopilkaEvent[]) => void, log: Log): Router {
   const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
   const auth: AuthDeps = { keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, unknownKeyRate: s.UNKNOWN_KEY_RATE };
   const ctx: ConnectorContext = {
@@ -103,20 +148,11 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   };
   const guard: Guard = { authenticate: (key, address) => caller(auth, `Bearer ${key}`, address), log };
   const hosted = HOSTED.map((c) => ({ name: c.name, routes: c.routes(ctx) }));
-  const router = new Router([
-    ...hosted.flatMap((c) => c.routes.map((r) => hostRoute(r, guard))),
-    openApiRoute(hosted),
-  ]);
-  const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
-  // Counters in the front are rebuilt from Postgres at start and every 10 minutes: a Redis that
-  // lost them, or counted an event twice, is put right.
-  const reconcile = () =>
-    reconcileCounters(front, pool, usageMonth(new Date().toISOString())).catch((e: Error) => log.warn({ err: e.message }, 'metering: reconcile failed'));
-  if (role === 'all') await reconcile();
-  const reconciler = setInterval(reconcile, 600_000);
-  reconciler.unref();
-  if (role !== 'all') clearInterval(reconciler);
+  return new Router([...hosted.flatMap((c) => c.routes.map((r) => hostRoute(r, guard))), openApiRoute(hosted)]);
+}
 
+/** The API port's koa app: /health and /metrics, then the route table. */
+function apiApp(router: Router, pool: pg.Pool, front: Front, metrics: Metrics, log: Log): Koa {
   const api = new Koa();
   api.use(async (ctx, next) => {
     if (ctx.path === '/health' && ctx.method === 'GET') {
@@ -133,55 +169,50 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     await next();
   });
   api.use(routeTableMiddleware(router, log, { onResponse: (o, m, ms) => metrics.observe('api', o.route, m, o.status, ms) }));
+  return api;
+}
 
+/** The POS port (uWebSockets.js) and, in the main process, the API port (koa). */
+async function serve(s: StartSettings, role: Role, router: Router, api: Koa, metrics: Metrics, log: Log): Promise<Served[]> {
   const servers: Served[] = [];
   try {
     servers.push(await serveUws(router, s.HOST, s.POS_PORT, log, { onResponse: (o, m, ms) => metrics.observe('pos', o.route, m, o.status, ms), requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
     // Extra POS processes leave the API port (admin, billing, SOAP) to the main one.
-    if (role === 'all') {
-      servers.push(await serveKoa(api, s.HOST, s.API_PORT, { headersTimeoutMs: s.HEADERS_TIMEOUT_MS, requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
-    }
+    if (role === 'all') servers.push(await serveKoa(api, s.HOST, s.API_PORT, { headersTimeoutMs: s.HEADERS_TIMEOUT_MS, requestTimeoutMs: s.REQUEST_TIMEOUT_MS }));
   } catch (e) {
     await Promise.all(servers.map((x) => x.close(0)));
     throw e;
   }
+  return servers;
+}
 
+/**
+ * The main process's timers: usage counters rebuilt from Postgres at start and every 10 minutes
+ * (a Redis that lost them, or counted an event twice, is put right), and the sweeper writing due
+ * activations, expiries and gifts. Extra POS processes run neither.
+ */
+async function startTimers(s: StartSettings, role: Role, ledger: Ledger, front: Front, pool: pg.Pool, log: Log): Promise<{ stop(): void }> {
+  if (role !== 'all') return { stop() {} };
+  const reconcile = () =>
+    reconcileCounters(front, pool, usageMonth(new Date().toISOString())).catch((e: Error) => log.warn({ err: e.message }, 'metering: reconcile failed'));
+  await reconcile();
+  const reconciler = setInterval(reconcile, 600_000);
+  reconciler.unref();
   let sweeping = false;
   const sweeper = setInterval(() => {
     if (sweeping) return;
     sweeping = true;
-    ledger!
+    ledger
       .sweep()
-      .then(() => ledger!.sweepGifts())
+      .then(() => ledger.sweepGifts())
       .catch((e: Error) => log.warn({ err: e.message }, 'sweeper: will try again'))
       .finally(() => (sweeping = false));
   }, s.SWEEP_INTERVAL_MS);
   sweeper.unref();
-  if (role !== 'all') clearInterval(sweeper);
-
-  const demo = role === 'all' && (embedded !== null || s.DEMO === '1') ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
-  log.info({ role, posPort: servers[0]!.port, apiPort: servers[1]?.port ?? null, front: front.kind, embedded: embedded !== null }, 'kopilka started');
-
   return {
-    posPort: servers[0]!.port,
-    apiPort: servers[1]?.port ?? 0,
-    ledger,
-    pool,
-    front,
-    demo,
-    databaseUrl: url,
-    databaseLabel: embedded !== null ? `embedded (${s.DATA_DIR}/postgres, port ${s.EMBEDDED_PG_PORT})` : url.replace(/:[^:@/]*@/, ':***@'),
-    frontLabel: front.kind === 'memory' ? 'not configured: in-process front (single node)' : s.REDIS_URL!.replace(/:[^:@/]*@/, ':***@'),
-    async stop() {
+    stop() {
       clearInterval(sweeper);
       clearInterval(reconciler);
-      await Promise.all(servers.map((x) => x.close(s.SHUTDOWN_TIMEOUT_MS)));
-      await ledger!.close();
-      await metering.stop();
-      await front.close();
-      await pool.end();
-      await embedded?.stop();
-      log.info('kopilka stopped');
     },
   };
 }

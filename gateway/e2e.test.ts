@@ -103,7 +103,7 @@ describe.each([
     expect(calc.status).toBe(200);
     expect(calc.body).toMatchObject({ status: 'calculated', totals: { amount: 55000, maxRedeem: 16500, redeemed: 16500, toPay: 38500 } });
     const first = await call(s.pos, 'POST', '/v1/checks', cashier, body);
-    expect(first.status).toBe(201);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ status: 'committed', totals: { redeemed: 16500, accrued: 3800 } });
     const replay = await call(s.pos, 'POST', '/v1/checks', cashier, body);
     expect(replay.status).toBe(200);
@@ -217,6 +217,41 @@ describe.each([
     expect((await call(s.api, 'POST', '/v1/review/1/resolve', cashier, { action: 'dismiss' })).status).toBe(401);
     const missing = await call(s.api, 'POST', '/v1/review/999999/resolve', admin, { action: 'dismiss', comment: 'нет' });
     expect(missing.status).toBe(404);
+  });
+
+  it('records a check the till has closed as the till priced it, and keeps what it cannot apply for review', async () => {
+    const phone = '+79160000077';
+    await call(s.pos, 'POST', '/v1/customers', cashier, { phone });
+    // 550 ₽ with 50 ₽ off at the till: recorded at 500 ₽, no program discount on top.
+    const till = sale({ customer: { phone }, pricedBy: 'till', lines: [{ lineNo: 1, productId: 'sku-1', quantity: 1000, price: 55000, amount: 50000 }], payments: [{ type: 'card', amount: 50000 }] });
+    const first = await call(s.pos, 'POST', '/v1/checks', cashier, till);
+    expect(first.status, JSON.stringify(first.body)).toBe(201);
+    expect(first.body.totals).toMatchObject({ amount: 50000, discount: 0, toPay: 50000 });
+    const balance = (await call(s.pos, 'GET', `/v1/customers?phone=${encodeURIComponent(phone)}`, cashier)).body.balance;
+    // The till took 500 bonuses the customer does not have (what the sale accrued is still
+    // pending): not refused, clamped to what is spendable, the shortfall recorded and queued.
+    const over = await call(s.pos, 'POST', '/v1/checks', cashier, sale({ customer: { phone }, pricedBy: 'till', redeem: 50_000, payments: [{ type: 'card', amount: 5000 }] }));
+    expect(over.status, JSON.stringify(over.body)).toBe(201);
+    expect(over.body.totals.redeemed + over.body.totals.shortfall).toBe(50_000);
+    expect(over.body.totals.redeemed).toBe(balance.available);
+    expect(over.body.totals.shortfall).toBeGreaterThan(0);
+    // An unknown card: kept for review (202), then linked to the right customer and recorded.
+    const unknown = sale({ customer: { cardNumber: 'NO-SUCH-CARD' }, pricedBy: 'till' });
+    const q = await call(s.pos, 'POST', '/v1/checks', cashier, unknown);
+    expect([q.status, q.body.status, q.body.reasonCode]).toEqual([202, 'review', 'CUSTOMER_NOT_FOUND']);
+    expect((await call(s.pos, 'POST', '/v1/checks', cashier, unknown)).body.reviewId).toBe(q.body.reviewId);
+    const counts = (await call(s.api, 'GET', '/v1/review/counts', admin)).body;
+    expect(counts.byReason).toMatchObject({ CUSTOMER_NOT_FOUND: 1, BONUS_SHORTFALL: 1 });
+    const customer = (await call(s.pos, 'GET', `/v1/customers?phone=${encodeURIComponent(phone)}`, cashier)).body;
+    const linked = await call(s.api, 'POST', `/v1/review/${q.body.reviewId}/resolve`, admin, { action: 'link', customerId: customer.id });
+    expect(linked.status).toBe(200);
+    expect((await call(s.api, 'GET', '/v1/review/counts', admin)).body.byReason.CUSTOMER_NOT_FOUND ?? 0).toBe(0);
+    const resolved = (await call(s.api, 'GET', '/v1/review?status=resolved', admin)).body.items;
+    expect(resolved.map((i: { id: string }) => i.id)).toContain(q.body.reviewId);
+    expect((await call(s.api, 'GET', '/v1/review?status=later', admin)).body.error.details.field).toBe('status');
+    // The resend now gets what was recorded.
+    const again = await call(s.pos, 'POST', '/v1/checks', cashier, unknown);
+    expect(again.status).toBe(200);
   });
 
   it('serves the same routes on the API port', async () => {

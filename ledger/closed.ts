@@ -138,8 +138,8 @@ async function noteShortfall(pool: pg.Pool, tenantId: string, channel: string, e
 
 const common = { by: freeText(128).optional(), comment: freeText(1024).optional() };
 const actionSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('apply'), ...common }).strict(),
-  z.object({ action: z.literal('link'), saleExternalId: idText(128).optional(), customerId: idText(128).optional(), ...common }).strict(),
+  z.object({ action: z.literal('apply'), wholeSale: z.boolean().optional(), ...common }).strict(),
+  z.object({ action: z.literal('link'), saleExternalId: idText(128).optional(), customerId: idText(128).optional(), wholeSale: z.boolean().optional(), ...common }).strict(),
   z.object({ action: z.literal('dismiss'), ...common }).strict(),
 ]);
 type Action = z.output<typeof actionSchema>;
@@ -187,6 +187,15 @@ async function applyItem(pool: pg.Pool, writer: DocumentWriter, tenantId: string
     throw new KopilkaError('INVALID_INPUT', 'Возврат связывают с продажей: укажите saleExternalId', { field: 'saleExternalId' });
   }
   const saleExternalId = link?.saleExternalId ?? request.saleExternalId;
+  // A return queued without lines (its sale was unknown, so the goods could not be matched to sale
+  // lines) would take back the whole sale: only when a person says that is what was returned.
+  if (request.refund.lines == null && a.wholeSale !== true) {
+    throw new KopilkaError(
+      'INVALID_INPUT',
+      'В возврате нет строк продажи (продажа была неизвестна, товары не сопоставлены): проведённый так, он вернёт всю продажу. Если возвращена вся продажа, повторите с wholeSale: true; иначе закройте документ (dismiss) и проведите возврат со строками (POST /v1/checks/:externalId/refund)',
+      { field: 'wholeSale' },
+    );
+  }
   await writer.refund(tenantId, channel, saleExternalId, request.refund);
   return { externalId: item.externalId, saleExternalId };
 }

@@ -85,8 +85,9 @@ export interface CommitOptions {
 
 /** `by` (who resolved it) and `comment` are recorded with the resolution. */
 export type ReviewAction = (
-  | { action: 'apply' }
-  | { action: 'link'; saleExternalId?: string; customerId?: string }
+  /** wholeSale: a queued return without lines is applied as a return of its whole sale (said explicitly). */
+  | { action: 'apply'; wholeSale?: boolean }
+  | { action: 'link'; saleExternalId?: string; customerId?: string; wholeSale?: boolean }
   | { action: 'dismiss' }
 ) & { by?: string; comment?: string };
 

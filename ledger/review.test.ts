@@ -160,9 +160,11 @@ describe('till-closed returns', () => {
     // Without the flag, refused as today.
     await expectError(ledger.refund(t, 'evotor', 's-typo', { externalId: 'r-2' }), 'CHECK_NOT_FOUND');
 
-    await expectError(ledger.resolveReview(t, q.reviewId, { action: 'apply' }), 'CHECK_NOT_FOUND');
+    // Without lines it would take back the whole sale: only when a person says so.
+    await expectError(ledger.resolveReview(t, q.reviewId, { action: 'link', saleExternalId: 's-1' }), 'INVALID_INPUT');
+    await expectError(ledger.resolveReview(t, q.reviewId, { action: 'apply', wholeSale: true }), 'CHECK_NOT_FOUND');
     await expectError(ledger.resolveReview(t, q.reviewId, { action: 'link', customerId: '1' }), 'INVALID_INPUT');
-    const done = await ledger.resolveReview(t, q.reviewId, { action: 'link', saleExternalId: 's-1' });
+    const done = await ledger.resolveReview(t, q.reviewId, { action: 'link', saleExternalId: 's-1', wholeSale: true });
     expect(done).toMatchObject({ resolution: 'link', resolutionDetail: { saleExternalId: 's-1', externalId: 'r-1' } });
     const again = answer<RefundResult>(await ledger.refund(t, 'evotor', 's-typo', ret));
     expect(again).toMatchObject({ externalId: 'r-1', saleExternalId: 's-1', totals: { amount: 10_000, accrued: 1_000 } });
@@ -175,7 +177,7 @@ describe('till-closed returns', () => {
     const t = await tenant();
     const q = queued(await ledger.refund(t, 'api', 's-late', { externalId: 'r-1', pricedBy: 'till' }));
     answer(await ledger.commit(t, 'api', sale('s-late', 10_000)));
-    const done = await ledger.resolveReview(t, q.reviewId, { action: 'apply' });
+    const done = await ledger.resolveReview(t, q.reviewId, { action: 'apply', wholeSale: true });
     expect(done).toMatchObject({ status: 'resolved', resolution: 'apply', resolutionDetail: { saleExternalId: 's-late' } });
     await expectError(ledger.resolveReview(t, q.reviewId, { action: 'apply' }), 'NOT_FOUND');
     await expectError(ledger.resolveReview(t, '999999', { action: 'dismiss' }), 'NOT_FOUND');

@@ -138,6 +138,14 @@ describe('import rules', () => {
     expectNone('(d) billing reads the ledger through its face only', found);
   });
 
+  it('(f) communications/ imports only ledger/index.ts and itself', () => {
+    const found = violations(
+      (f) => under(f, 'communications') && !isTest(f),
+      (e) => (e.target !== null ? e.target === 'ledger/index.ts' || under(e.target, 'communications') : isBuiltin(e) || (isPackage(e) && !LEDGER_PACKAGES.has(packageOf(e)))),
+    );
+    expectNone('(f) communications reach the ledger through its face only', found);
+  });
+
   it('(e) nothing imports gateway/ but the gateway itself, test/, loadtests/ and tests', () => {
     const found = violations(
       (f) => !under(f, 'gateway') && !under(f, 'test') && !under(f, 'loadtests') && !isTest(f),

@@ -63,13 +63,17 @@ function reviewRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
     route({
       method: 'GET',
       path: '/v1/review',
-      summary: 'Очередь разбора: документы, которые не удалось применить (?limit=, по умолчанию 100)',
+      summary: 'Очередь разбора: документы, которые не удалось применить (?status=open|resolved|all, ?limit=, по умолчанию 100)',
       auth: 'admin',
       output: reviewList,
       handler: async ({ tenantId, req }) => {
         const limit = req.query.limit === undefined ? 100 : Number(req.query.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new KopilkaError('INVALID_INPUT', 'limit — целое число от 1 до 1000', { field: 'limit' });
-        return ok(await ledger.reviewItems(tenantId, { limit }));
+        const status = req.query.status ?? 'open';
+        if (status !== 'open' && status !== 'resolved' && status !== 'all') {
+          throw new KopilkaError('INVALID_INPUT', 'status — open (по умолчанию), resolved или all', { field: 'status' });
+        }
+        return ok(await ledger.reviewItems(tenantId, { limit, status }));
       },
     }),
     route({
@@ -93,8 +97,9 @@ function reviewRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
   ];
 }
 
-function reviewAction(b: { action: 'apply' | 'link' | 'dismiss'; saleExternalId?: string; customerId?: string; comment?: string }): ReviewAction {
-  if (b.action === 'link') return { action: 'link', saleExternalId: b.saleExternalId, customerId: b.customerId };
-  if (b.action === 'dismiss') return { action: 'dismiss', comment: b.comment };
-  return { action: 'apply' };
+function reviewAction(b: { action: 'apply' | 'link' | 'dismiss'; saleExternalId?: string; customerId?: string; comment?: string; wholeSale?: boolean }): ReviewAction {
+  const comment = b.comment === undefined ? {} : { comment: b.comment };
+  if (b.action === 'link') return { action: 'link', saleExternalId: b.saleExternalId, customerId: b.customerId, wholeSale: b.wholeSale, ...comment };
+  if (b.action === 'dismiss') return { action: 'dismiss', ...comment };
+  return { action: 'apply', wholeSale: b.wholeSale, ...comment };
 }

@@ -50,7 +50,11 @@ export const resolveBody = z
     action: z.enum(['apply', 'link', 'dismiss']).describe('apply — применить документ как есть; link — связать с продажей или клиентом; dismiss — отклонить'),
     saleExternalId: idText(128).optional().describe('link: продажа, к которой относится возврат'),
     customerId: idText(64).optional().describe('link: клиент, которому относится документ'),
-    comment: freeText(1024).optional().describe('dismiss: почему документ отклонён'),
+    comment: freeText(1024).optional().describe('почему принято такое решение'),
+    wholeSale: z
+      .boolean()
+      .optional()
+      .describe('apply/link возврата без строк (касса прислала товары неизвестной продажи): true — возвращена вся продажа'),
   })
   .strict()
   .meta({ title: 'решение по документу' });
