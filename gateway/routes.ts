@@ -1,4 +1,5 @@
-import { KopilkaError } from '../ledger/errors.ts';
+import type { ApiResponse, ApiRequest as KitRequest } from '../connectors/kit/route.ts';
+import { KopilkaError } from '../ledger/index.ts';
 import type { Front } from './front/front.ts';
 import type { KeyStore, Principal } from './keys.ts';
 
@@ -6,36 +7,20 @@ import type { KeyStore, Principal } from './keys.ts';
 // gateway/http/enforce.ts) and the host's auth: `caller` checks a key and its rate limit,
 // `limitUnknownKeys` stops a client guessing keys or webhook secrets before it costs a query.
 
-export interface ApiRequest {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  query: Record<string, string>;
-  headers: Record<string, string>;
-  /** The client's address as the socket sees it (limits on unknown keys). */
-  remoteAddress?: string;
-  /** The port the request came to. */
-  localPort?: number;
-  /** The body as received. */
+/**
+ * A request as the route table sees it: the kit's request, before the route has read its body
+ * (`receive`, within the route's limit, after auth; `peek` for a key in the first bytes).
+ */
+export interface ApiRequest extends Omit<KitRequest, 'body'> {
+  /** The body, once read. */
   body?: Buffer;
-  json(): unknown;
-  /**
-   * Reads the body, at most `limit` bytes (BODY_TOO_LARGE past it), once: for routes that read it
-   * themselves (`readsBody`), after they have matched and authenticated the caller.
-   */
+  /** Reads the body, at most `limit` bytes (BODY_TOO_LARGE past it), once. */
   receive?(limit: number): Promise<Buffer>;
-  /** The first `bytes` of the body (all of it when shorter), read and kept for receive; servers that buffer anyway leave it out. */
+  /** The first `bytes` of the body (all of it when shorter), kept for receive; servers that buffer anyway leave it out. */
   peek?(bytes: number, limit: number): Promise<Buffer>;
 }
 
-export interface ApiResponse {
-  status: number;
-  body: unknown;
-  /** Body already serialised (a stored answer replayed byte for byte, a CSV or XLSX file). */
-  raw?: string | Buffer;
-  /** content-type among them replaces application/json. */
-  headers?: Record<string, string>;
-}
+export type { ApiResponse };
 
 export type Handler = (req: ApiRequest) => Promise<ApiResponse>;
 export interface Route {

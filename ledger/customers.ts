@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { KopilkaError } from './errors.ts';
 import { requirePhone } from './phone.ts';
 import { effectiveLevel, type CompiledProgram } from './program.ts';
 import { phoneText } from './check.ts';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
 import { expectLedgerInvariants } from '../test/invariants.ts';
-import { KopilkaError } from './errors.ts';
 import { Ledger } from './ledger.ts';
 import { DAY_MS } from './lots.ts';
 import { DEFAULT_PROGRAM_INPUT } from './program.ts';
+import { expectError } from '../test/expect-error.ts';
 
 // The seeds' worked examples and the ledger's promises, end to end against real Postgres,
 // with a clock the test moves.
@@ -43,17 +43,6 @@ async function newTenant() {
   clock = T0;
   const t = await ledger.createTenant('Кофейня');
   return t.id;
-}
-
-async function expectError(p: Promise<unknown>, code: string): Promise<KopilkaError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KopilkaError);
-    expect((e as KopilkaError).code).toBe(code);
-    return e as KopilkaError;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
 }
 
 describe('worked examples', () => {

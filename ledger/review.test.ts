@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
-import { KopilkaError, Ledger, SecretBox, type CheckResult, type Queued, type RefundResult, type SaleOutcome } from './index.ts';
+import { Ledger, SecretBox, type CheckResult, type Queued, type RefundResult, type SaleOutcome } from './index.ts';
 import { DEFAULT_PROGRAM_INPUT } from './program.ts';
+import { expectError } from '../test/expect-error.ts';
 
 // Till-closed documents through the ledger's face, against real Postgres: what cannot be applied
 // is queued for review and answered as accepted; the admin lists, counts and resolves the queue.
@@ -45,17 +46,6 @@ function queued(o: SaleOutcome | Awaited<ReturnType<Ledger['refund']>>): Queued 
 function answer<T>(o: { status: string; answer?: T }): T {
   if (o.status !== 'recorded') throw new Error(`expected a recorded outcome, got ${JSON.stringify(o)}`);
   return o.answer as T;
-}
-
-async function expectError(p: Promise<unknown>, code: string): Promise<KopilkaError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(KopilkaError);
-    expect((e as KopilkaError).code).toBe(code);
-    return e as KopilkaError;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
 }
 
 describe('till-closed sales', () => {

@@ -1,4 +1,4 @@
-import { BODY_KEY_SCAN_BYTES, DEFAULT_BODY_LIMIT, type ApiRequest as KitRequest, type ApiResponse, type Caller, type RouteSpec } from '../../connectors/kit/route.ts';
+import { BODY_KEY_SCAN_BYTES, DEFAULT_BODY_LIMIT, type ApiRequest as KitRequest, type Caller, type RouteSpec } from '../../connectors/kit/route.ts';
 import { isKopilkaError, isStorageFailure, KopilkaError, parseInput, type Channel } from '../../ledger/index.ts';
 import type { Principal } from '../keys.ts';
 import type { ApiRequest, Route } from '../routes.ts';
