@@ -48,6 +48,14 @@ const schema = z.object({
    * host by default; tests add their loopback stand-in here. Nothing else is ever called.
    */
   MOYSKLAD_API_HOSTS: z.string().default('api.moysklad.ru'),
+  /** The solution's id in МойСклад's catalogue (UUID, developer's account); without it the Vendor API is off. */
+  MOYSKLAD_APP_ID: z.string().uuid('UUID решения из личного кабинета разработчика МойСклад').optional(),
+  /** The solution's appUid («алиас_решения.алиас_разработчика»): the `sub` of our calls to МойСклад. */
+  MOYSKLAD_APP_UID: z.string().min(3).optional(),
+  /** The solution's secret key (signs the Vendor API's JWT both ways, HS256). */
+  MOYSKLAD_APP_SECRET: z.string().min(16, 'секретный ключ решения из личного кабинета разработчика МойСклад').optional(),
+  /** МойСклад's apps API (Vendor API, its side); tests point it at their loopback stand-in. */
+  MOYSKLAD_APPS_API_URL: z.string().url().default('https://apps-api.moysklad.ru'),
   /** A client that has not sent its request headers by then is disconnected (slowloris). */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** A whole request (headers and body) must arrive within this time. */

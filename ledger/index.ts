@@ -5,11 +5,13 @@ import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
 import { Ledger as Core, type Committed, type CustomerLookup, type PostingView, type SummaryCache } from './ledger.ts';
 import * as links from './links.ts';
+import * as apps from './apps.ts';
 import type { RefundResult } from './operations.ts';
 import type { Program } from './program.ts';
 import { commitClosedSale, isTillPriced, refundClosed, resolveReview } from './closed.ts';
 import { queueForReview, reviewCounts, reviewItems, type ReviewItem, type ReviewStatus, type StoredReviewItem } from './review.ts';
 import type { SecretBox } from './secrets.ts';
+import type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
 import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
 import type { WriterOptions, WriterStats } from './writer.ts';
 
@@ -29,6 +31,7 @@ export { normalizePhone, requirePhone } from './phone.ts';
 export type { Program } from './program.ts';
 export type { ReviewItem, ReviewRequest, ReviewStatus, StoredReviewItem } from './review.ts';
 export type { UsageCounts } from './usage.ts';
+export type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
 export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
 export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
 export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
@@ -336,6 +339,37 @@ export class Ledger {
   /** Records an SMS the provider accepted (billing counts these). */
   async recordSms(tenantId: string, topic: string, phone: string, customerId: string | null): Promise<void> {
     await recordSms(this.pool, tenantId, topic, phone, customerId);
+  }
+
+  // ── МойСклад solution installs (Vendor API) ──
+
+  /** Records МойСклад's activation of the solution on an account (repeatable); its JSON API token is sealed. */
+  async recordAppInstall(notice: InstallNotice): Promise<AppInstall> {
+    return apps.recordInstall(this.pool, this.secrets, notice);
+  }
+
+  /** The install on an account, its JSON API token opened; null when never installed. */
+  async appInstall(appId: string, accountId: string): Promise<AppInstall | null> {
+    return apps.appInstall(this.pool, this.secrets, appId, accountId);
+  }
+
+  /** Links an active install to a tenant and the channel key МойСклад holds (the previous key is revoked); false: no active install. */
+  async linkAppInstall(appId: string, accountId: string, tenantId: string, channelKey: string): Promise<boolean> {
+    return apps.linkInstall(this.pool, appId, accountId, tenantId, channelKey);
+  }
+
+  async setAppInstallStatus(appId: string, accountId: string, status: AppStatus): Promise<void> {
+    await apps.setInstallStatus(this.pool, appId, accountId, status);
+  }
+
+  /** Records a deactivation: the JSON API token dropped, the channel key revoked; false: no install. */
+  async removeAppInstall(appId: string, accountId: string, cause: string): Promise<boolean> {
+    return apps.removeInstall(this.pool, appId, accountId, cause);
+  }
+
+  /** False when a signed call's id (JWT jti) was seen before with another request id: a replayed token. */
+  async firstUseOfJti(jti: string, expiresAt: Date, requestId: string | null): Promise<boolean> {
+    return apps.firstUseOfJti(this.pool, jti, expiresAt, requestId);
   }
 
   // ── time ──

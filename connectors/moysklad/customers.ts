@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { ConnectorContext } from '../kit/context.ts';
 import { isKopilkaError, normalizePhone } from '../../ledger/index.ts';
-import { idFromHref, SYSTEM, type Agent, type CounterpartyRequest, type CustomerRef } from './loyalty.ts';
+import { GUID_SYSTEM, idFromHref, kopilkaGuid, SYSTEM, type Agent, type CounterpartyRequest, type CustomerRef } from './loyalty.ts';
 
 // МойСклад's counterparties as Kopilka's customers: which customer a till means, and the
 // confirmation codes it asks us to send.
@@ -19,6 +19,9 @@ export async function customerOf(ctx: ConnectorContext, tenantId: string, agent:
   if (msId !== null) {
     const linked = await ctx.ledger.linkedCustomer(tenantId, SYSTEM, msId);
     if (linked !== null) return { ref: { id: linked }, msId };
+    // The GUID our search gave this customer (guidsOf): ours, not МойСклад's, so nothing to link.
+    const ours = await ctx.ledger.linkedCustomer(tenantId, GUID_SYSTEM, msId.toLowerCase());
+    if (ours !== null) return { ref: { id: ours }, msId: null };
     // Our own id, as our search returned it.
     if (/^[1-9]\d{0,17}$/.test(msId) && (await ctx.ledger.findCustomer(tenantId, { id: msId })) !== null) return { ref: { id: msId }, msId: null };
   }
@@ -26,6 +29,21 @@ export async function customerOf(ctx: ConnectorContext, tenantId: string, agent:
   if (phone !== null) return { ref: { phone }, msId };
   if (agent.discountCardNumber) return { ref: { cardNumber: agent.discountCardNumber }, msId };
   return { ref: null, msId };
+}
+
+/**
+ * Our customers' GUIDs for the search rows, each kept (linked under GUID_SYSTEM) the first time it
+ * is shown, so that the till's later calls naming it in `meta.id` find the customer.
+ */
+export async function guidsOf(ctx: ConnectorContext, tenantId: string, customerIds: string[]): Promise<Map<string, string>> {
+  const known = await ctx.ledger.externalIdsOf(tenantId, GUID_SYSTEM, customerIds);
+  for (const id of customerIds) {
+    if (known.has(id)) continue;
+    const guid = kopilkaGuid(tenantId, 'customer', id);
+    await ctx.ledger.linkCustomer(tenantId, GUID_SYSTEM, guid, id);
+    known.set(id, guid);
+  }
+  return known;
 }
 
 /** A new counterparty registered (or found by its phone, registered before) and linked; our id. */

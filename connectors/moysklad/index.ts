@@ -4,6 +4,7 @@ import { loyaltyRoutes } from './loyalty-api.ts';
 import { SYSTEM } from './loyalty.ts';
 import { settingsRoutes } from './settings.ts';
 import { syncRoutes } from './sync.ts';
+import { vendorRoutes } from './vendor/index.ts';
 import { webhookRoutes } from './webhook.ts';
 
 // МойСклад (PROTOCOL.md): the Loyalty API its till calls (loyalty-api.ts), the JSON API webhook
@@ -15,6 +16,6 @@ export const moyskladConnector: Connector = {
   routes(ctx) {
     // Parsed at start: a wrong MOYSKLAD_API_HOSTS stops the service with its name, not a request.
     const hosts = parseApiHosts(ctx.settings.MOYSKLAD_API_HOSTS);
-    return [...loyaltyRoutes(ctx), ...settingsRoutes(ctx, hosts), ...syncRoutes(ctx, hosts), ...webhookRoutes(ctx, hosts)];
+    return [...loyaltyRoutes(ctx), ...settingsRoutes(ctx, hosts), ...syncRoutes(ctx, hosts), ...webhookRoutes(ctx, hosts), ...vendorRoutes(ctx)];
   },
 };

@@ -2,15 +2,14 @@ import { z } from 'zod';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiRequest, type RouteSpec } from '../kit/route.ts';
 import { KopilkaError, normalizePhone, type CustomerSummary } from '../../ledger/index.ts';
-import { customerOf, registerCounterparty, sendCode } from './customers.ts';
+import { customerOf, guidsOf, registerCounterparty, sendCode } from './customers.ts';
 import { moyskladErrors, TOKEN_HEADER } from './errors.ts';
 import {
   closedSaleLines,
   counterpartyRow,
   counterpartySchema,
   documentId,
-  hundredthsToPoints,
-  idFromHref,
+  kopilkaGuid,
   linesOf,
   LOYALTY_BASE,
   newCustomerOf,
@@ -22,8 +21,12 @@ import {
   returnSchema,
   saleSchema,
   SYSTEM,
+  wholePoints,
+  type CustomerRef,
+  type RecalcRequest,
 } from './loyalty.ts';
-import { occurredAt, recordClosedReturn, recordClosedSale, tenantZone } from './recording.ts';
+import { parseApiHosts, type ApiHost } from './jsonapi.ts';
+import { occurredAt, recordClosedReturn, recordClosedSale, saleOfReturn, tenantZone } from './recording.ts';
 
 // The Loyalty API the till calls (PROTOCOL.md §1), at the base address registered in МойСклад's
 // solution settings with a Kopilka key of channel `moysklad` as its token. Only a key of that
@@ -46,8 +49,21 @@ const tillCall = {
 /** 201 with no body: what the till expects for a recorded sale or return. */
 const created = { status: 201, body: null, raw: '' };
 
+/**
+ * The documented answer asking the till to confirm a registration by code (LOY _counterparty.md
+ * «Подготовка к запросу кода подтверждения регистрации покупателя», fixtures/loyalty/
+ * counterparty-create-unchecked.response.json): the till then calls /counterparty/verify and
+ * sends the counterparty again with `statusCheck: CHECKED`.
+ */
+const CONFIRMATION_NEEDED = {
+  status: 412,
+  body: { errors: [{ error: 'Необходимо подтверждение создания покупателя.', code: 28001, error_message: 'Покупатель должен подтвердить свои данные через код.' }] },
+};
+
 export function loyaltyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
-  return [...counterpartyRoutes(ctx), ...saleRoutes(ctx)];
+  // Read again here (index.ts parses the same setting at start): returns look their sale up in the JSON API.
+  const hosts = parseApiHosts(ctx.settings.MOYSKLAD_API_HOSTS);
+  return [...counterpartyRoutes(ctx), ...saleRoutes(ctx, hosts)];
 }
 
 /** Finding, registering and confirming customers. */
@@ -68,8 +84,10 @@ function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
           const c = await ctx.ledger.findCustomer(tenantId, by);
           if (c !== null) found.set(c.id, c);
         }
+        // `retailStoreId` (required since 28-06-2024) is not needed: customers are the tenant's, in every shop.
         const ms = await ctx.ledger.externalIdsOf(tenantId, SYSTEM, [...found.keys()]);
-        return { status: 200, body: { rows: [...found.values()].map((c) => counterpartyRow(c, ms.get(c.id))) } };
+        const guids = await guidsOf(ctx, tenantId, [...found.keys()]);
+        return { status: 200, body: { rows: [...found.values()].map((c) => counterpartyRow(c, guids.get(c.id)!, ms.get(c.id))) } };
       },
     }),
     route({
@@ -79,7 +97,10 @@ function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       summary: 'Регистрация покупателя в программе лояльности',
       input: counterpartyBody,
       handler: async ({ input, tenantId }) => {
-        await registerCounterparty(ctx, tenantId, input, newCustomerOf(input));
+        const customer = newCustomerOf(input);
+        // A code is asked for only when Kopilka can send one: without SMS the till could never confirm.
+        if (input.statusCheck === 'UNCHECKED' && ctx.settings.SMSRU_API_ID !== undefined) return CONFIRMATION_NEEDED;
+        await registerCounterparty(ctx, tenantId, input, customer);
         return created;
       },
     }),
@@ -93,7 +114,7 @@ function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         const { ref } = await customerOf(ctx, tenantId, input);
         if (ref == null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Покупатель не участвует в программе лояльности', { field: 'meta.id' });
         const s = await ctx.ledger.customer(tenantId, ref);
-        return { status: 200, body: { bonusProgram: { agentBonusBalance: hundredthsToPoints(s.balance.available) } } };
+        return { status: 200, body: { bonusProgram: { agentBonusBalance: wholePoints(s.balance.available) } } };
       },
     }),
     route({
@@ -128,7 +149,7 @@ function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 }
 
 /** Pricing a sale, recording closed sales and returns. */
-function saleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+function saleRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpec<any>[] {
   const groupsOf = (tenantId: string, positions: { assortment: { meta: { id?: string } } }[]) =>
     ctx.ledger.productGroups(tenantId, SYSTEM, positions.map((p) => p.assortment.meta.id ?? '').filter(Boolean));
   return [
@@ -141,9 +162,7 @@ function saleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       handler: async ({ input: r, tenantId }) => {
         const { ref } = await customerOf(ctx, tenantId, r.agent);
         const lines = linesOf(r.positions, { groups: await groupsOf(tenantId, r.positions) });
-        const spending = r.bonusProgram?.transactionType === 'SPENDING';
-        const redeem = !spending ? 0 : r.preferredBonusToSpend == null ? ('max' as const) : pointsToHundredths(r.preferredBonusToSpend, 'preferredBonusToSpend');
-        const result = await ctx.ledger.calculate(tenantId, { externalId: 'moysklad-recalc', occurredAt: new Date().toISOString(), storeId: r.retailStore.meta.id ?? null, customer: ref, lines, redeem });
+        const result = await priceRecalc(ctx, tenantId, r, ref, lines);
         return { status: 200, body: recalcAnswer(r, lines, result, result.customer?.balance.available ?? 0) };
       },
     }),
@@ -177,7 +196,7 @@ function saleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       summary: 'Возврат, закрытый на кассе',
       input: returnSchema.meta({ title: 'возврат МойСклад' }),
       handler: async ({ input: s, tenantId }) => {
-        const saleId = s.demand?.meta?.id || idFromHref(s.demand?.meta?.href) || null;
+        const saleId = await saleOfReturn(ctx, tenantId, s.demand?.meta ?? null, hosts);
         const returned = returnedItems(s.positions);
         await recordClosedReturn(ctx, tenantId, { externalId: documentId(s), saleId, returned, kind: 'retailsalesreturn', document: s });
         return created;
@@ -187,10 +206,28 @@ function saleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       ...tillCall,
       method: 'GET',
       path: `${LOYALTY_BASE}/giftcard`,
-      summary: 'Подарочный сертификат (Копилка их не ведёт)',
-      handler: async () => {
-        throw new KopilkaError('NOT_FOUND', 'Подарочные сертификаты Копилка не ведёт', { field: 'name' });
+      summary: 'Подарочный сертификат (Копилка их не ведёт: всегда INVALID)',
+      handler: async ({ req, tenantId }) => {
+        // The documented «не доступен … по любой причине» (LOY _giftcard.md), not an error: the
+        // till says the certificate cannot be used. `id` is required as a GUID: one per number.
+        const name = req.query.name ?? '';
+        return { status: 200, body: { name, id: kopilkaGuid(tenantId, 'giftcard', name), status: 'INVALID' } };
       },
     }),
   ];
+}
+
+/**
+ * Prices a recalc. Spending: the points the customer prefers, but never more than allowed — the
+ * program's cap, the balance, whole points (wholePoints) — and not an error when asked for more:
+ * the till shows what can be spent. No preference: the allowed maximum, as the docs ask.
+ * Evaluated at the shop's local time (the tenant's zone), like the sale it becomes.
+ */
+async function priceRecalc(ctx: ConnectorContext, tenantId: string, r: RecalcRequest, customer: CustomerRef, lines: ReturnType<typeof linesOf>) {
+  const check = { externalId: 'moysklad-recalc', occurredAt: occurredAt(null, await tenantZone(ctx, tenantId)), storeId: r.retailStore.meta.id ?? null, customer, lines };
+  if (r.bonusProgram?.transactionType !== 'SPENDING' || customer === null) return ctx.ledger.calculate(tenantId, { ...check, redeem: 0 });
+  const max = await ctx.ledger.calculate(tenantId, { ...check, redeem: 'max' });
+  const allowed = wholePoints(max.totals.redeemed) * 100;
+  const wanted = r.preferredBonusToSpend == null ? allowed : Math.min(allowed, wholePoints(pointsToHundredths(r.preferredBonusToSpend, 'preferredBonusToSpend')) * 100);
+  return wanted === max.totals.redeemed ? max : ctx.ledger.calculate(tenantId, { ...check, redeem: wanted });
 }

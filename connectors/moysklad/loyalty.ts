@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { lineAmount, minorToNumber, toMinor } from '../kit/decimal.ts';
 import type { ReturnedItem } from '../kit/refund-lines.ts';
@@ -91,6 +92,29 @@ export type CounterpartyRequest = z.infer<typeof counterpartySchema>;
 /** Points (a number with up to two decimals) ↔ hundredths. */
 export const pointsToHundredths = (v: unknown, field: string) => toMinor(v ?? 0, 2, field);
 export const hundredthsToPoints = (h: number) => minorToNumber(h, 2);
+/**
+ * Hundredths → МойСклад's whole points, rounded down: its bonus points are integers (JSON API
+ * `bonusOperation.bonusValue` is Int, every Loyalty API sample is whole), so a till is never told
+ * of a point the customer does not fully have (PROTOCOL.md §1.6).
+ */
+export const wholePoints = (h: number) => Math.floor(h / 100);
+
+/** Where Kopilka keeps the GUIDs it gave МойСклад for its customers (search rows' `id`). */
+export const GUID_SYSTEM = 'moysklad-guid';
+// Fixed namespace of Kopilka's name-based GUIDs (any constant: it only has to never change).
+const GUID_NAMESPACE = Buffer.from('6f1c4a2e9b7d4c55a0e3d8b1f2c47a90', 'hex');
+
+/**
+ * A GUID for one of our things, the same every time (UUID version 5: SHA-1 of a namespace and the
+ * name). The Loyalty API wants the loyalty system's ids «в формате GUID»; ours are numbers.
+ */
+export function kopilkaGuid(tenantId: string, kind: string, id: string): string {
+  const h = createHash('sha1').update(GUID_NAMESPACE).update(`${tenantId}:${kind}:${id}`).digest().subarray(0, 16);
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
 
 export type CustomerRef = CheckInput['customer'];
 
@@ -217,11 +241,12 @@ export function recalcAnswer(req: RecalcRequest, lines: CheckInput['lines'], r: 
     positions,
     bonusProgram: {
       transactionType: req.bonusProgram?.transactionType ?? 'EARNING',
-      agentBonusBalance: hundredthsToPoints(available),
+      // Whole points (wholePoints); the payment is whole already (the recalc route asks for whole).
+      agentBonusBalance: wholePoints(available),
       bonusValueToSpend: hundredthsToPoints(r.totals.redeemed),
-      bonusValueToEarn: hundredthsToPoints(r.totals.accrued),
+      bonusValueToEarn: wholePoints(r.totals.accrued),
       // Counts the new bonuses even if they become spendable later: the till only prints it.
-      agentBonusBalanceAfter: hundredthsToPoints(available - r.totals.redeemed + r.totals.accrued),
+      agentBonusBalanceAfter: wholePoints(available - r.totals.redeemed) + wholePoints(r.totals.accrued),
       paidByBonusPoints: minorToNumber(r.totals.redeemed, 2),
       receiptExtraInfo: r.messages.join('\n'),
     },
@@ -230,6 +255,7 @@ export function recalcAnswer(req: RecalcRequest, lines: CheckInput['lines'], r: 
 }
 
 export interface CounterpartyRow {
+  /** Our GUID for the customer (kopilkaGuid): «в формате GUID», sent back to us in `meta.id`. */
   id: string;
   msId?: string;
   name: string;
@@ -240,9 +266,9 @@ export interface CounterpartyRow {
   sex?: 'MALE' | 'FEMALE';
 }
 
-export function counterpartyRow(c: { id: string; name: string | null; phone: string | null; cardNumber: string | null; email: string | null; birthDate: string | null; gender: string | null }, msId: string | undefined): CounterpartyRow {
+export function counterpartyRow(c: { id: string; name: string | null; phone: string | null; cardNumber: string | null; email: string | null; birthDate: string | null; gender: string | null }, guid: string, msId: string | undefined): CounterpartyRow {
   return {
-    id: c.id,
+    id: guid,
     ...(msId ? { msId } : {}),
     name: c.name ?? c.phone ?? c.cardNumber ?? `Клиент ${c.id}`,
     ...(c.cardNumber ? { discountCardNumber: c.cardNumber } : {}),

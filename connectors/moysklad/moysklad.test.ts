@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, OPERATOR, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
+import { call, OPERATOR, SIMPLE_PROGRAM, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
 
 // МойСклад end to end: its till's Loyalty API calls shaped exactly like the documentation's
@@ -41,12 +41,19 @@ describe('МойСклад Loyalty API', () => {
   it('registers, finds and reports the balance of a counterparty', async () => {
     const created = await ms('POST', '/counterparty', fx('loyalty/counterparty-create.request.json'));
     expect(created.status).toBe(201);
-    const found = await ms('GET', '/counterparty?search=%2B7%20555%20123%204568');
+    // As the till asks since 28-06-2024: with the shop's id.
+    const found = await ms('GET', '/counterparty?search=%2B7%20555%20123%204568&retailStoreId=2b5eb22f-139e-11e6-9464-e4de00000073');
     expect(found.status).toBe(200);
     expect(found.body.rows).toHaveLength(1);
     expect(found.body.rows[0]).toMatchObject({ msId: MS_CUSTOMER, phone: '+75551234568', discountCardNumber: 'MTIzNDU2Nzg5MA', sex: 'MALE', birthDate: '2023-07-14 00:00:00' });
+    // Our id «в формате GUID», the same at every search, and accepted back in meta.id.
+    const guid = found.body.rows[0].id;
+    expect(guid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect((await ms('GET', '/counterparty?search=MTIzNDU2Nzg5MA')).body.rows[0].id).toBe(guid);
     const detail = await ms('POST', '/counterparty/detail', fx('loyalty/counterparty-detail.request.json'));
     expect(detail).toEqual({ status: 200, body: { bonusProgram: { agentBonusBalance: 0 } } });
+    const byGuid = await ms('POST', '/counterparty/detail', { ...fx('loyalty/counterparty-detail.request.json'), meta: { href: '', id: guid }, phone: null, discountCardNumber: null });
+    expect(byGuid).toEqual({ status: 200, body: { bonusProgram: { agentBonusBalance: 0 } } });
     expect((await ms('POST', '/counterparty', fx('loyalty/counterparty-create.request.json'))).status).toBe(201); // again: linked, not refused
   });
 
@@ -81,6 +88,9 @@ describe('МойСклад Loyalty API', () => {
     ]);
     const maxed = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' } });
     expect(maxed.body.bonusProgram.bonusValueToSpend).toBe(15); // 50% of 30 ₽
+    // More than the program's cap: the allowed maximum, not an error.
+    const capped = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' }, preferredBonusToSpend: 100 });
+    expect([capped.status, capped.body.bonusProgram.bonusValueToSpend, capped.body.bonusProgram.paidByBonusPoints]).toEqual([200, 15, 15]);
 
     const spend = { ...sale, meta: { href: '', id: 'sale-ms-2' }, positions: [{ ...three, discountPercent: 3.33, discountedPrice: 9.67 }], bonusProgram: { bonusValueToSpend: 1, bonusValueToEarn: 2 }, cashSum: 29, noCashSum: 0, giftCards: [] };
     expect((await ms('POST', '/retaildemand', spend)).status).toBe(201);
@@ -91,6 +101,35 @@ describe('МойСклад Loyalty API', () => {
     const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-1' }, demand: { meta: { href: '', id: 'sale-ms-1' } } };
     expect((await ms('POST', '/retailsalesreturn', ret)).status).toBe(201);
     expect(await balance()).toBe(777 - 1 + 2 - 777);
+    // More than the balance (1 bonus left, 15 allowed by the cap): the balance, not an error.
+    const poor = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three], bonusProgram: { transactionType: 'SPENDING' }, preferredBonusToSpend: 10 });
+    expect([poor.status, poor.body.bonusProgram.bonusValueToSpend, poor.body.bonusProgram.agentBonusBalanceAfter]).toEqual([200, 1, 0 + 2]);
+  });
+
+  it('the owner’s example: 3 × 10.00 ₽ sold at 9.00, 27.00 ₽ cash, 10%: 2 whole bonuses, and a resend records nothing', async () => {
+    const agent = { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/counterparty/9a1e0000-0000-0000-0000-000000000027', id: '9a1e0000-0000-0000-0000-000000000027' }, phone: '+7 916 000-27-27' };
+    expect((await ms('POST', '/counterparty', { ...fx('loyalty/counterparty-create.request.json'), ...agent, discountCardNumber: null, name: 'Пример владельца' })).status).toBe(201);
+    const positions = [{ assortment: { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/product/p-ex', id: 'p-ex' } }, quantity: 3, price: 10, discountPercent: 10, discountedPrice: 9 }];
+    const sale = { ...fx('loyalty/retaildemand-create.request.json'), agent, moment: nowMoscow(), meta: { href: '', id: 'sale-ms-example' }, positions, bonusProgram: { bonusValueToSpend: 0, bonusValueToEarn: 2 }, cashSum: 27, noCashSum: 0, giftCards: [] };
+    expect(await ms('POST', '/retaildemand', sale)).toEqual({ status: 201, body: null });
+    expect(await ms('POST', '/retaildemand', sale)).toEqual({ status: 201, body: null });
+    const detail = await ms('POST', '/counterparty/detail', { ...fx('loyalty/counterparty-detail.request.json'), ...agent });
+    // 10% of the 27.00 ₽ paid is 2.70: 2 whole bonuses (not 3, which is 10% of the 30.00 ₽ price).
+    expect(detail.body).toEqual({ bonusProgram: { agentBonusBalance: 2 } });
+    const customer = (await call(s.pos, 'GET', '/v1/customers?phone=%2B79160002727', admin)).body;
+    expect(customer).toMatchObject({ purchases: 1, totalSpent: 2700, balance: { available: 200 } });
+  });
+
+  it('prices a recalc at the shop’s local time (the tenant’s zone), not UTC', async () => {
+    // Double bonuses in this Moscow hour and the next: never in the UTC hour (3 hours behind).
+    const hour = Number(nowMoscow().slice(11, 13));
+    const program = { ...SIMPLE_PROGRAM, modifiers: [{ when: { hours: { from: hour, to: Math.min(24, hour + 2) } }, accrualMultiplier: 2 }] };
+    const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, { name: 'Счастливые часы', program });
+    const key = (await call(s.api, 'POST', '/v1/keys', t.body.adminKey, { channel: 'moysklad' })).body.key as string;
+    expect((await ms('POST', '/counterparty', fx('loyalty/counterparty-create.request.json'), key)).status).toBe(201);
+    const three = { assortment: { meta: { href: '', id: 'p-3' } }, quantity: 3, price: 10 };
+    const r = await ms('POST', '/retaildemand/recalc', { ...fx('loyalty/retaildemand-recalc.request.json'), positions: [three] }, key);
+    expect(r.body.bonusProgram.bonusValueToEarn).toBe(6); // 10% of 30.00 ₽, doubled
   });
 
   it('answers errors in the protocol’s own form', async () => {
@@ -112,7 +151,9 @@ describe('МойСклад Loyalty API', () => {
     expect([wrongUnits.status, wrongUnits.body.errors[0].parameter]).toEqual([400, 'positions.0.price']);
     const noSms = await ms('POST', '/counterparty/verify', fx('loyalty/counterparty-verify.request.json'));
     expect([noSms.status, noSms.body.errors[0].error_message]).toEqual([412, expect.stringContaining('SMS не настроена')]);
-    expect((await ms('GET', '/giftcard?name=123456&retailStoreId=x')).status).toBe(404);
+    // No certificates in Kopilka: the documented «не доступен … по любой причине», not an error (was 404).
+    const card = await ms('GET', '/giftcard?name=123456&retailStoreId=2b5eb22f-139e-11e6-9464-e4de00000073');
+    expect(card).toEqual({ status: 200, body: { name: '123456', id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'INVALID' } });
   });
 });
 
@@ -194,6 +235,27 @@ describe('МойСклад JSON API: sync and webhooks', () => {
     expect(await items()).toEqual([expect.objectContaining({ reasonCode: 'CHECK_NOT_FOUND' })]);
   });
 
+  it('links a till’s return to its sale through the JSON API when the return names the sale by href only', async () => {
+    await call(s.api, 'PUT', '/v1/connectors/moysklad', admin, { apiUrl: standin.url, token: 'ms-json-api-token' });
+    // A sale the till sent with an empty meta (as in the documentation's sample): recorded by shop, number and time.
+    const moment = nowMoscow();
+    const sale = { ...fx('loyalty/retaildemand-create.request.json'), agent: null, name: '70001', moment, meta: { href: '', id: '' } };
+    expect((await ms('POST', '/retaildemand', sale)).status).toBe(201);
+    const id = 'cdccba00-0563-11e6-9464-e4de00000701';
+    standin.demands[id] = { name: '70001', moment: `${moment}.000`, retailStore: { meta: { href: `${standin.url}/entity/retailstore/2b5eb22f-139e-11e6-9464-e4de00000073`, type: 'retailstore' } } };
+    const href = `https://api.moysklad.ru/api/remap/1.2/entity/retaildemand/${id}`;
+    const ret = { ...fx('loyalty/retailsalesreturn.request.v-f1a9667.json'), moment: nowMoscow(), meta: { href: '', id: 'ret-ms-byhref' }, demand: { meta: { href, id: '' } } };
+    expect(await ms('POST', '/retailsalesreturn', ret)).toEqual({ status: 201, body: null });
+    expect(standin.seen).toContain(`GET /api/remap/1.2/entity/retaildemand/${id}`);
+    const items = ((await call(s.api, 'GET', '/v1/review', admin)).body.items as { externalId: string }[]).filter((i) => i.externalId === 'ret-ms-byhref');
+    expect(items).toEqual([]); // applied to its sale, not kept for review
+    // A sale the JSON API does not know either: still 201, kept for review.
+    const lost = { ...ret, meta: { href: '', id: 'ret-ms-lost' }, demand: { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/retaildemand/cdccba00-0563-11e6-9464-e4de00000799', id: '' } } };
+    expect(await ms('POST', '/retailsalesreturn', lost)).toEqual({ status: 201, body: null });
+    const kept = ((await call(s.api, 'GET', '/v1/review', admin)).body.items as { externalId: string; reasonCode: string }[]).filter((i) => i.externalId === 'ret-ms-lost');
+    expect(kept).toEqual([expect.objectContaining({ reasonCode: 'CHECK_NOT_FOUND' })]);
+  });
+
   it('refuses an unknown webhook address and a wrong JSON API token', async () => {
     expect((await call(s.pos, 'POST', '/moysklad/webhook/not-a-secret', null, { events: [] })).status).toBe(404);
     await call(s.api, 'PUT', '/v1/connectors/moysklad', admin, { apiUrl: standin.url, token: 'a-wrong-token!' });
@@ -235,6 +297,12 @@ describe('МойСклад confirmation codes by SMS (SMS.ru stand-in)', () => {
       const spend = await verify('/retaildemand/verify', { retailStore: { meta: { id: 's' } }, counterpartyId: c.body.id });
       expect(spend.status).toBe(200);
       expect(sent.at(-1)!.msg).toContain(spend.body.verificationCode);
+
+      // A registration not confirmed yet: the documented 412/28001 (Kopilka can send the code here).
+      const unchecked = { ...fx('loyalty/counterparty-create.request.json'), statusCheck: 'UNCHECKED' };
+      expect(await verify('/counterparty', unchecked)).toEqual({ status: 412, body: fx('loyalty/counterparty-create-unchecked.response.json') });
+      const checked = await fetch(`${svc.pos}/moysklad/loyalty/counterparty`, { method: 'POST', headers: { 'content-type': 'application/json', 'lognex-discount-api-auth-token': key }, body: JSON.stringify({ ...unchecked, statusCheck: 'CHECKED' }) });
+      expect(checked.status).toBe(201);
 
       const refused = await verify('/counterparty/verify', { meta: { href: 'x' }, phone: '+79990000000' });
       expect(refused.status).toBe(502);

@@ -1,7 +1,8 @@
 import { refundLinesFor, type ReturnedItem } from '../kit/refund-lines.ts';
 import type { ConnectorContext } from '../kit/context.ts';
 import { isKopilkaError, localIso, zoneOffset, type CheckInput, type ZoneOffset } from '../../ledger/index.ts';
-import { CHANNEL, SYSTEM } from './loyalty.ts';
+import { MoySkladApi, type ApiHost, type MoySkladSettings, type RetailDemand } from './jsonapi.ts';
+import { CHANNEL, documentId, idFromHref, SYSTEM } from './loyalty.ts';
 
 // How a document МойСклад has closed reaches the ledger, whichever way it came (the till's
 // Loyalty API call or a JSON API webhook): recorded as the till priced it (`pricedBy: "till"`),
@@ -66,4 +67,43 @@ export async function recordClosedReturn(ctx: ConnectorContext, tenantId: string
   const request = { externalId: r.externalId, pricedBy: 'till', ...(lines === undefined ? {} : { lines }) };
   const outcome = await ctx.ledger.refund(tenantId, CHANNEL, r.saleId, request, { document: r.document });
   return outcome.status === 'recorded' && !outcome.replay;
+}
+
+/**
+ * The sale a till's return names (`demand.meta`), as Kopilka recorded it: by `meta.id`; else by the
+ * id in `meta.href`; else through the JSON API (when the tenant has its settings), which tells the
+ * sale's id, sync id, shop, number and time — a sale the till sent with an empty `meta` was
+ * recorded by shop, number and time (documentId). Null when the return names no sale; an id
+ * Kopilka does not know when none matches (the ledger keeps the return for review).
+ */
+export async function saleOfReturn(ctx: ConnectorContext, tenantId: string, demand: { id?: string; href?: string } | null, hosts: ApiHost[]): Promise<string | null> {
+  const named = [demand?.id, idFromHref(demand?.href)].filter((x): x is string => !!x);
+  for (const id of named) if ((await ctx.ledger.saleLines(tenantId, CHANNEL, id)) !== null) return id;
+  if (demand?.href) {
+    for (const id of await saleIdsInJsonApi(ctx, tenantId, demand.href, hosts)) {
+      if ((await ctx.ledger.saleLines(tenantId, CHANNEL, id)) !== null) return id;
+    }
+  }
+  return named[0] ?? null;
+}
+
+/** The ids a retail sale may have been recorded under, read from the JSON API; none without settings or on failure. */
+async function saleIdsInJsonApi(ctx: ConnectorContext, tenantId: string, href: string, hosts: ApiHost[]): Promise<string[]> {
+  const settings = await ctx.ledger.connectorSettings<MoySkladSettings>(tenantId, SYSTEM);
+  if (settings === null || !settings.token || !settings.apiUrl) return [];
+  let doc: RetailDemand & { syncId?: string };
+  try {
+    doc = await new MoySkladApi(settings, hosts).get(href);
+  } catch (e) {
+    // The return is answered anyway (kept for review): the till has printed it.
+    ctx.log.warn({ err: (e as Error).message, tenant: tenantId }, 'moysklad return: its sale not read from the JSON API');
+    return [];
+  }
+  const store = { meta: { id: doc.retailStore ? idFromHref(doc.retailStore.meta.href) : undefined } };
+  const ids = [doc.id, doc.syncId];
+  // The JSON API writes moments with milliseconds ("2016-04-18 15:06:00.000"), the till without.
+  for (const moment of new Set([doc.moment, doc.moment?.slice(0, 19)])) {
+    if (doc.name && moment) ids.push(documentId({ retailStore: store, name: doc.name, moment }));
+  }
+  return [...new Set(ids.filter((x): x is string => !!x))];
 }

@@ -20,6 +20,8 @@ export interface StandIn {
   products: { id: string; name: string; folder: string | null }[];
   /** The sale the stand-in's returns name. */
   returnOf: string;
+  /** Fields of particular retail sales (by id) over the documentation's sample: a sale a test sent by the Loyalty API. */
+  demands: Record<string, Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -29,6 +31,7 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
     counterparties: [] as StandIn['counterparties'],
     products: [] as StandIn['products'],
     returnOf: '00000000-0000-0000-0000-000000000000',
+    demands: {} as StandIn['demands'],
   };
   let base = '';
   const server: Server = createServer((req, res) => {
@@ -62,7 +65,7 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
       doc.moment = nowMoscow();
       doc.meta.href = `${base}/entity/retaildemand/${m[1]}`;
       doc.positions.meta.href = `${base}/entity/retaildemand/${m[1]}/positions`;
-      send(200, doc);
+      send(200, { ...doc, ...state.demands[m[1]!] });
     } else if ((m = /^entity\/counterparty\/([0-9a-f-]+)$/.exec(path))) {
       const c = state.counterparties.find((x) => x.id === m![1]);
       if (c === undefined) send(404, { errors: [{ error: `Объект с UUID '${m[1]}' не найден`, code: 1021 }] });
@@ -101,6 +104,9 @@ export async function startMoySkladStandIn(token: string): Promise<StandIn> {
     },
     set products(v) {
       state.products = v;
+    },
+    get demands() {
+      return state.demands;
     },
     get returnOf() {
       return state.returnOf;

@@ -61,7 +61,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     for (const [k, v] of Object.entries(ctx.headers)) if (typeof v === 'string') headers[k] = v;
     let o: Outcome;
     // Read only when the route asks (after auth, within its limit): a body never asked for is not read.
-    const hasBody = !(method === 'GET' || method === 'HEAD' || method === 'DELETE') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
+    const hasBody = !(method === 'GET' || method === 'HEAD') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
     let read = !hasBody;
     const reader = hasBody ? bodyReader(ctx.req) : null;
     const receive = async (limit: number) => {

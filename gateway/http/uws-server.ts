@@ -66,7 +66,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
     });
     const remoteAddress = Buffer.from(res.getRemoteAddressAsText()).toString();
     let aborted = false;
-    const hasBody = !(method === 'GET' || method === 'HEAD' || method === 'DELETE') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
+    const hasBody = !(method === 'GET' || method === 'HEAD') && (Number(headers['content-length'] ?? 0) > 0 || headers['transfer-encoding'] !== undefined);
     let body: BodyReader | null = null;
     let deadline: BodyDeadline | null = null;
     // uWS keeps one abort handler per response: everything to undo goes here.
