@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectLedgerInvariants } from '../test/invariants.ts';
-import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
+import { ledgerOnClock } from '../test/ledger-fixture.ts';
+import type { TestDatabase } from '../test/postgres.ts';
 import { MAX_BALANCE, MAX_TOTAL_SPENT } from './account.ts';
 import { MAX_AMOUNT, parseCheck } from './check.ts';
 import { parseNewCustomer } from './customers.ts';
@@ -19,14 +20,7 @@ let clock = T0;
 let db: TestDatabase;
 let ledger: Ledger;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = await Ledger.open({ pool: db.pool, now: () => clock });
-});
-afterAll(async () => {
-  await ledger?.close();
-  await db?.drop();
-});
+ledgerOnClock(() => clock, (l, d) => ((ledger = l), (db = d)));
 
 const at = (ms = clock) => new Date(ms + 3 * 3600_000).toISOString().replace('Z', '+03:00');
 let seq = 0;

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
+import { describe, expect, it } from 'vitest';
+import { ledgerOnClock } from '../test/ledger-fixture.ts';
+import type { TestDatabase } from '../test/postgres.ts';
 import { expectLedgerInvariants } from '../test/invariants.ts';
 import { Ledger } from './ledger.ts';
 import { DAY_MS } from './lots.ts';
@@ -14,14 +15,7 @@ let clock = T0;
 let db: TestDatabase;
 let ledger: Ledger;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = await Ledger.open({ pool: db.pool, now: () => clock });
-});
-afterAll(async () => {
-  await ledger?.close();
-  await db?.drop();
-});
+ledgerOnClock(() => clock, (l, d) => ((ledger = l), (db = d)));
 
 let seq = 0;
 function sale(amount: number, o: { phone?: string; redeem?: number | 'max'; at?: number; externalId?: string; lines?: unknown[] } = {}) {

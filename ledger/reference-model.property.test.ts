@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectLedgerInvariants } from '../test/invariants.ts';
-import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
+import { ledgerOnClock } from '../test/ledger-fixture.ts';
+import type { TestDatabase } from '../test/postgres.ts';
 import { MAX_AMOUNT } from './check.ts';
 import { KopilkaError } from './errors.ts';
 import { Ledger } from './ledger.ts';
@@ -23,14 +24,7 @@ let clock = T0;
 let db: TestDatabase;
 let ledger: Ledger;
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  ledger = await Ledger.open({ pool: db.pool, now: () => clock, writer: { maxBatch: 50 } });
-});
-afterAll(async () => {
-  await ledger?.close();
-  await db?.drop();
-});
+ledgerOnClock(() => clock, (l, d) => ((ledger = l), (db = d)), { writer: { maxBatch: 50 } });
 
 const PHONES = ['+79990011001', '+79990011002', '+79990011003'];
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -26,6 +26,9 @@ const BODY_LIMIT = 1024 * 1024;
 const OK: ApiResponse = { status: 200, body: null, raw: '' };
 
 /** The user token, `Bearer <key>` or the bare key; null when the header is absent or empty. */
+/** What the cloud is told when it sends no token (the partner gives it at /user/verify). */
+const NO_TOKEN = 'Нет заголовка Authorization: укажите ключ канала «evotor» как токен пользователя';
+
 export function userToken(req: ApiRequest): string | null {
   const h = (req.headers.authorization ?? '').trim();
   if (h === '') return null;
@@ -34,7 +37,7 @@ export function userToken(req: ApiRequest): string | null {
 }
 
 /** Declarations every Эвотор webhook shares: who may call, where the key is, the error form. */
-const webhook = { auth: 'channel:evotor', credential: userToken, bodyLimit: BODY_LIMIT, errors: evotorError } as const;
+const webhook = { auth: 'channel:evotor', credential: userToken, missingCredential: NO_TOKEN, bodyLimit: BODY_LIMIT, errors: evotorError } as const;
 
 export function webhookRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
   /** The tenant's zone (tills write wall-clock times), then every document recorded in order. */

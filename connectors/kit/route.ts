@@ -83,10 +83,18 @@ export interface RouteSpec<I = unknown> {
    * scan of the raw bytes, never a parse. The body is read only for this, within bodyLimit.
    */
   credentialInBody?: (body: Buffer) => string | null;
+  /** What a caller without a key is told, in the protocol's terms (default: the Authorization header). */
+  missingCredential?: string;
   /** Most bytes of body accepted (default 1 MiB); more is refused with 413 before the handler. */
   bodyLimit?: number;
   /** The JSON body's schema, validated before the handler (400 naming the field). */
   input?: ZodType<I>;
+  /**
+   * `ledger`: the body goes to the ledger as sent and the ledger validates it with this same
+   * schema (and hashes it for idempotency): `input` then only documents it, and is not checked a
+   * second time on the way in.
+   */
+  inputCheckedBy?: 'ledger';
   /** The protocol's error form; default Kopilka's `{"error": {code, message, details}}`. */
   errors?: ErrorForm;
   /** What a successful answer looks like, for the OpenAPI document only. */

@@ -1,5 +1,5 @@
 import type { ErrorForm } from '../kit/route.ts';
-import { KopilkaError } from '../../ledger/index.ts';
+import type { KopilkaError } from '../../ledger/index.ts';
 
 // The error form the Loyalty API documents (PROTOCOL.md §1.7, fixtures/loyalty/error.response.json):
 // a status other than 2xx and `errors[]`. `error` and `error_message` both carry our Russian message
@@ -36,12 +36,8 @@ export function loyaltyError(e: KopilkaError): { status: number; body: unknown }
   };
 }
 
-// The gateway's own wording names the Authorization header; the person reading this sets the key
-// in МойСклад's solution settings, and МойСклад sends it in its own header.
-const NO_TOKEN = 'Нет заголовка Lognex-Discount-API-Auth-Token: укажите ключ Копилки в настройках решения';
+/** A till without a token is told where МойСклад takes it from: the solution's settings. */
+export const NO_TOKEN = 'Нет заголовка Lognex-Discount-API-Auth-Token: укажите ключ Копилки в настройках решения';
 
-/** The routes' `errors`: the Loyalty API's form, a missing token said in МойСклад's terms. */
-export const moyskladErrors: ErrorForm = (e, req) => {
-  const noToken = e.code === 'UNAUTHORIZED' && !req.headers[TOKEN_HEADER];
-  return loyaltyError(noToken ? new KopilkaError('UNAUTHORIZED', NO_TOKEN) : e);
-};
+/** The routes' `errors`: the Loyalty API's form. */
+export const moyskladErrors: ErrorForm = (e) => loyaltyError(e);

@@ -3,7 +3,7 @@ import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiRequest, type RouteSpec } from '../kit/route.ts';
 import { KopilkaError, normalizePhone, type CustomerSummary } from '../../ledger/index.ts';
 import { customerOf, guidsOf, registerCounterparty, sendCode } from './customers.ts';
-import { moyskladErrors, TOKEN_HEADER } from './errors.ts';
+import { moyskladErrors, NO_TOKEN, TOKEN_HEADER } from './errors.ts';
 import {
   closedSaleLines,
   counterpartyRow,
@@ -43,6 +43,7 @@ const counterpartyBody = counterpartySchema.meta({ title: 'покупатель 
 const tillCall = {
   auth: 'channel:moysklad',
   credential: (req: ApiRequest) => req.headers[TOKEN_HEADER] || null,
+  missingCredential: NO_TOKEN,
   errors: moyskladErrors,
 } as const;
 

@@ -42,6 +42,7 @@ export function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       summary: 'Задать программу лояльности; в ответе — программа со значениями по умолчанию',
       auth: 'admin',
       input: programBody,
+      inputCheckedBy: 'ledger',
       // The ledger gets the body as sent: it keeps the program's source as the admin wrote it.
       handler: async ({ tenantId, req }) => ok(await ledger.setProgram(tenantId, req.json())),
     }),

@@ -5,8 +5,8 @@ import { route, type ApiResponse, type RouteSpec } from '../kit/route.ts';
 import { checkAnswer, checkBody, customerAnswer, customerBody, queuedAnswer, refundBody } from './schemas.ts';
 
 // What a till (or any tenant key) does over the native API: customers, prices, checks, returns.
-// The bodies the ledger parses reach it as sent (their schemas are checked here first, by the
-// gateway, with the same messages): what the ledger hashes for idempotency stays what it was.
+// The bodies the ledger parses reach it as sent and are validated there, once (`inputCheckedBy`):
+// the route's schema is the ledger's own, declared for the OpenAPI document.
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
@@ -32,6 +32,7 @@ function customerRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
       auth: 'tenant',
       bodyLimit: 64 * 1024,
       input: customerBody,
+      inputCheckedBy: 'ledger',
       output: customerAnswer,
       handler: async ({ tenantId, req }) => ok(await ledger.registerCustomer(tenantId, req.json()), 201),
     }),
@@ -78,6 +79,7 @@ function checkRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
       summary: 'Посчитать чек (скидки, списание, начисление), ничего не записывая',
       auth: 'tenant',
       input: checkBody,
+      inputCheckedBy: 'ledger',
       output: checkAnswer,
       handler: async ({ tenantId, req }) => ok(await ledger.calculate(tenantId, req.json())),
     }),
@@ -87,6 +89,7 @@ function checkRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
       summary: 'Записать чек ровно один раз: 201, повтор — 200 с первым ответом, 202 — в очереди разбора',
       auth: 'tenant',
       input: checkBody,
+      inputCheckedBy: 'ledger',
       output: z.union([checkAnswer, queuedAnswer]),
       handler: async ({ tenantId, channel, req }) => committed(await ledger.commit(tenantId, channel, req.json())),
     }),
@@ -96,6 +99,7 @@ function checkRoutes({ ledger }: ConnectorContext): RouteSpec<any>[] {
       summary: 'Возврат по чеку продажи, ровно один раз: 201, повтор — 200, 202 — в очереди разбора',
       auth: 'tenant',
       input: refundBody,
+      inputCheckedBy: 'ledger',
       output: z.union([z.looseObject({ externalId: z.string(), saleExternalId: z.string(), status: z.literal('committed') }), queuedAnswer]),
       handler: async ({ tenantId, channel, req }) => committed(await ledger.refund(tenantId, channel, req.params.externalId!, req.json())),
     }),

@@ -26,6 +26,9 @@ export function keyOf(authorization: string | undefined, bodyKey: string | undef
   return bodyKey?.trim() || null;
 }
 
+/** What a 1C without a key is told: where its configuration can put one. */
+export const NO_KEY = 'Нет ключа доступа: укажите ключ канала «onec» паролем (WSПрокси.Пароль), заголовком Authorization: Bearer <ключ> или в элементе Key';
+
 /** The route's `credential`: the key of the headers, or null. */
 export function headerKey(req: ApiRequest): string | null {
   return keyOf(req.headers.authorization, undefined);

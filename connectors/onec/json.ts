@@ -1,6 +1,6 @@
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiResponse, type Call, type Method, type RouteSpec } from '../kit/route.ts';
-import { headerKey } from './credentials.ts';
+import { headerKey, NO_KEY } from './credentials.ts';
 import { jsonErrors } from './errors.ts';
 import { callerOf, operations, type OnecCaller, type Written } from './operations.ts';
 import { checkRequestSchema, jsonMoney, lookupSchema, parseRequest, refundSchema, registerSchema } from './protocol.ts';
@@ -25,6 +25,7 @@ export function jsonRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       summary,
       auth: 'channel:onec',
       credential: headerKey,
+      missingCredential: NO_KEY,
       errors: jsonErrors(root),
       handler: async (call) => f(await callerOf(ctx, call), call),
     });

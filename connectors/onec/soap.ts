@@ -3,7 +3,7 @@ import { gunzip as zlibGunzip, inflate as zlibInflate } from 'node:zlib';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../kit/route.ts';
 import { KopilkaError } from '../../ledger/index.ts';
-import { bodyKey, headerKey } from './credentials.ts';
+import { bodyKey, headerKey, NO_KEY } from './credentials.ts';
 import { setSoapRoot, soapFault } from './errors.ts';
 import { callerOf, operations, type OnecCaller } from './operations.ts';
 import { checkRequestSchema, lookupSchema, parseRequest, refundSchema, registerSchema, xmlMoney } from './protocol.ts';
@@ -56,6 +56,7 @@ export function soapRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       auth: 'channel:onec',
       credential: headerKey,
       credentialInBody: bodyKey,
+      missingCredential: NO_KEY,
       bodyLimit: MAX_SOAP_BODY,
       errors: soapFault,
       handler: async (call) => {

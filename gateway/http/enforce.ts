@@ -36,7 +36,7 @@ export function hostRoute(spec: RouteSpec<any>, guard: Guard): Route {
         if (keyInBody && req.peek !== undefined) caller = await authorize(spec, kitReq, guard, spec.credentialInBody!(await req.peek(BODY_KEY_SCAN_BYTES, limit)));
         await receive(req, limit);
         caller ??= await authorize(spec, kitReq, guard);
-        const input = spec.input === undefined ? undefined : parseInput(spec.input, req.json(), bodyName(spec));
+        const input = spec.input === undefined || spec.inputCheckedBy === 'ledger' ? undefined : parseInput(spec.input, req.json(), bodyName(spec));
         const tenantId = caller.kind === 'admin' || caller.kind === 'channel' ? caller.tenantId : '';
         const channel: Channel = caller.kind === 'channel' ? caller.channel : 'api';
         return await spec.handler({ req: kitReq, caller, tenantId, channel, input });
@@ -96,7 +96,7 @@ async function authorize(spec: RouteSpec<any>, req: KitRequest, guard: Guard, fo
   if (spec.auth === 'public') return { kind: 'public' };
   let key = found !== undefined ? found : keyOf(spec, req);
   if (key === null && spec.credentialInBody !== undefined && req.body !== undefined) key = spec.credentialInBody(req.body);
-  if (key === null) throw new KopilkaError('UNAUTHORIZED', `Нет ключа доступа: нужен ${wanted(spec.auth)} в заголовке Authorization: Bearer <ключ>`);
+  if (key === null) throw new KopilkaError('UNAUTHORIZED', spec.missingCredential ?? `Нет ключа доступа: нужен ${wanted(spec.auth)} в заголовке Authorization: Bearer <ключ>`);
   const p = await guard.authenticate(key, req.remoteAddress);
   const a = spec.auth;
   const allowed =
