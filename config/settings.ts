@@ -56,6 +56,16 @@ const schema = z.object({
   MOYSKLAD_APP_SECRET: z.string().min(16, 'секретный ключ решения из личного кабинета разработчика МойСклад').optional(),
   /** МойСклад's apps API (Vendor API, its side); tests point it at their loopback stand-in. */
   MOYSKLAD_APPS_API_URL: z.string().url().default('https://apps-api.moysklad.ru'),
+  /** The JSON API the catalogue solution's token is used at (sync, webhooks); tests point it at their stand-in (listed in MOYSKLAD_API_HOSTS). */
+  MOYSKLAD_API_URL: z.string().url().default('https://api.moysklad.ru/api/remap/1.2'),
+  /**
+   * Эвотор cloud app: the «токен приложения» set at dev.evotor.ru (Интеграция) that the cloud sends
+   * on /api/v1/user/create, /verify and /token (Bearer). Without it (and without the Basic pair)
+   * those routes are refused.
+   */
+  EVOTOR_APP_TOKEN: z.string().min(16, 'токен приложения Эвотор: не короче 16 символов').optional(),
+  /** The same routes authorised by Basic instead: «login:password» as set at dev.evotor.ru. */
+  EVOTOR_APP_BASIC: z.string().regex(/^[^:]+:.{8,}$/, 'логин:пароль (пароль не короче 8 символов)').optional(),
   /** A client that has not sent its request headers by then is disconnected (slowloris). */
   HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** A whole request (headers and body) must arrive within this time. */

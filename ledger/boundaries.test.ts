@@ -84,6 +84,10 @@ describe('text that Postgres cannot hold or would alter', () => {
     ]);
     expect(field(refusal(() => parseNewCustomer({ phone: '+79990000001', comment: 'x\u0000' })))).toEqual(['INVALID_INPUT', 'comment']);
     expect(parseNewCustomer({ phone: '+79990000001', comment: 'строка 1\r\nстрока 2\t!', address: 'Москва,\nул. Ленина' }).comment).toContain('\r\n');
+    // Purchases carried over from another system: whole kopecks, never negative.
+    expect(field(refusal(() => parseNewCustomer({ phone: '+79990000001', carriedOver: { total: -1 } })))).toEqual(['INVALID_INPUT', 'carriedOver.total']);
+    expect(field(refusal(() => parseNewCustomer({ phone: '+79990000001', carriedOver: { total: 10.5 } })))).toEqual(['INVALID_INPUT', 'carriedOver.total']);
+    expect(parseNewCustomer({ phone: '+79990000001', carriedOver: { total: 1_250_000 } }).carriedOver).toEqual({ total: 1_250_000, purchases: 0 });
     const bad = (p: unknown) => field(refusal(() => parseProgram(p)));
     expect(bad({ ...program(10), levels: [{ ...program(10).levels[0], name: 'Баз\u0000' }] })).toEqual(['INVALID_INPUT', 'levels.0.name']);
     expect(bad({ ...program(10), levels: [{ ...program(10).levels[0], code: '\ud800' }] })).toEqual(['INVALID_INPUT', 'levels.0.code']);

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
+import { MAX_TOTAL_SPENT } from './account.ts';
 import { requirePhone } from './phone.ts';
 import { effectiveLevel, type CompiledProgram } from './program.ts';
 import { phoneText } from './check.ts';
@@ -22,6 +23,15 @@ export const newCustomerSchema = z
     referrerCode: idText(32).nullish(),
     source: idText(32).nullish(),
     level: idText(64).nullish(),
+    // What the customer bought before Kopilka, by the system they come from (an import, МойСклад's
+    // salesAmount): their level starts from it. Kopecks; counted once, at registration.
+    carriedOver: z
+      .object({
+        total: z.number().int('сумма покупок в копейках — целое число').min(0).max(MAX_TOTAL_SPENT),
+        purchases: z.number().int().min(0).max(1_000_000_000).default(0),
+      })
+      .strict()
+      .nullish(),
   })
   .strict();
 export type NewCustomerInput = z.input<typeof newCustomerSchema>;

@@ -6,12 +6,14 @@ import type { KopilkaEvent } from './events.ts';
 import { Ledger as Core, type Committed, type CustomerLookup, type PostingView, type SummaryCache } from './ledger.ts';
 import * as links from './links.ts';
 import * as apps from './apps.ts';
+import * as evotorUsers from './evotor-users.ts';
 import type { RefundResult } from './operations.ts';
 import type { Program } from './program.ts';
 import { commitClosedSale, isTillPriced, refundClosed, resolveReview } from './closed.ts';
 import { queueForReview, reviewCounts, reviewItems, type ReviewItem, type ReviewStatus, type StoredReviewItem } from './review.ts';
 import type { SecretBox } from './secrets.ts';
 import type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
+import type { EvotorUser } from './evotor-users.ts';
 import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
 import type { WriterOptions, WriterStats } from './writer.ts';
 
@@ -32,6 +34,7 @@ export type { Program } from './program.ts';
 export type { ReviewItem, ReviewRequest, ReviewStatus, StoredReviewItem } from './review.ts';
 export type { UsageCounts } from './usage.ts';
 export type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
+export type { EvotorUser, EvotorUserStatus } from './evotor-users.ts';
 export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
 export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
 export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
@@ -103,6 +106,8 @@ export interface Product {
   id: string;
   groupId: string | null;
   name: string | null;
+  /** The product's other id in the same system (МойСклад's syncId), if it has one. */
+  syncId?: string | null;
 }
 
 /** Answers kept in the front for a week: a till resending after a timeout gets the first one. */
@@ -276,6 +281,11 @@ export class Ledger {
     return links.productGroups(this.pool, tenantId, system, ids);
   }
 
+  /** Products' own ids by their other id (syncId), for those synced with one. */
+  async productIdsBySyncId(tenantId: string, system: string, syncIds: string[]): Promise<Map<string, string>> {
+    return links.productIdsBySyncId(this.pool, tenantId, system, syncIds);
+  }
+
   /** A connector's settings for a tenant, credentials opened. */
   async connectorSettings<T>(tenantId: string, system: string): Promise<T | null> {
     return links.sealedConnectorSettings<T>(this.pool, this.secrets, tenantId, system);
@@ -370,6 +380,51 @@ export class Ledger {
   /** False when a signed call's id (JWT jti) was seen before with another request id: a replayed token. */
   async firstUseOfJti(jti: string, expiresAt: Date, requestId: string | null): Promise<boolean> {
     return apps.firstUseOfJti(this.pool, jti, expiresAt, requestId);
+  }
+
+  // ── Эвотор cloud-app users ──
+
+  /** An Evotor user (01-…), the cloud's REST token opened; null when never seen. */
+  async evotorUser(userId: string): Promise<EvotorUser | null> {
+    return evotorUsers.evotorUser(this.pool, this.secrets, userId);
+  }
+
+  /** The Evotor user a user token (a channel key we gave the cloud) belongs to, revoked or not. */
+  async evotorUserByToken(token: string): Promise<EvotorUser | null> {
+    return evotorUsers.evotorUserByToken(this.pool, this.secrets, token);
+  }
+
+  /** Links an Evotor user to a tenant and its new user token (the previous token is revoked). */
+  async linkEvotorUser(userId: string, tenantId: string, token: string, hasBilling: boolean): Promise<void> {
+    await evotorUsers.linkEvotorUser(this.pool, userId, tenantId, token, hasBilling);
+  }
+
+  /** Keeps the cloud's token for our REST calls, sealed. */
+  async saveEvotorCloudToken(userId: string, token: string): Promise<void> {
+    await evotorUsers.saveEvotorCloudToken(this.pool, this.secrets, userId, token);
+  }
+
+  /** Records an installation or subscription event once; false: seen before. */
+  async recordEvotorEvent(key: string, userId: string, type: string, body: unknown): Promise<boolean> {
+    return evotorUsers.recordEvotorEvent(this.pool, key, userId, type, body);
+  }
+
+  async setEvotorUserInstalled(userId: string): Promise<void> {
+    await evotorUsers.setEvotorUserInstalled(this.pool, userId);
+  }
+
+  async setEvotorSubscription(userId: string, type: string, seq: number): Promise<void> {
+    await evotorUsers.setEvotorSubscription(this.pool, userId, type, seq);
+  }
+
+  /** Uninstall: the user token revoked; false when the user is unknown. */
+  async uninstallEvotorUser(userId: string): Promise<boolean> {
+    return evotorUsers.uninstallEvotorUser(this.pool, userId);
+  }
+
+  /** The tenant of a live admin key, or null (signing in with an admin key from a partner form). */
+  async tenantOfAdminKey(key: string): Promise<string | null> {
+    return evotorUsers.tenantOfAdminKey(this.pool, key);
   }
 
   // ── time ──

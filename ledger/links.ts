@@ -30,13 +30,13 @@ export async function externalIdsOf(pool: pg.Pool, tenantId: string, system: str
   return new Map(r.rows.map((x) => [x.customer_id, x.external_id]));
 }
 
-export async function upsertProducts(pool: pg.Pool, tenantId: string, system: string, products: { id: string; groupId: string | null; name: string | null }[]): Promise<void> {
+export async function upsertProducts(pool: pg.Pool, tenantId: string, system: string, products: { id: string; groupId: string | null; name: string | null; syncId?: string | null }[]): Promise<void> {
   if (products.length === 0) return;
   await pool.query(
-    `INSERT INTO external_products (tenant_id, system, external_id, group_id, name)
-     SELECT $1, $2, p.id, p.g, p.n FROM unnest($3::text[], $4::text[], $5::text[]) AS p(id, g, n)
-     ON CONFLICT (tenant_id, system, external_id) DO UPDATE SET group_id = EXCLUDED.group_id, name = EXCLUDED.name`,
-    [tenantId, system, products.map((p) => p.id), products.map((p) => p.groupId), products.map((p) => p.name)],
+    `INSERT INTO external_products (tenant_id, system, external_id, group_id, name, sync_id)
+     SELECT $1, $2, p.id, p.g, p.n, p.s FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS p(id, g, n, s)
+     ON CONFLICT (tenant_id, system, external_id) DO UPDATE SET group_id = EXCLUDED.group_id, name = EXCLUDED.name, sync_id = EXCLUDED.sync_id`,
+    [tenantId, system, products.map((p) => p.id), products.map((p) => p.groupId), products.map((p) => p.name), products.map((p) => p.syncId ?? null)],
   );
 }
 
@@ -47,6 +47,15 @@ export async function productGroups(pool: pg.Pool, tenantId: string, system: str
     [tenantId, system, ids],
   );
   return new Map(r.rows.map((x) => [x.external_id, x.group_id]));
+}
+
+export async function productIdsBySyncId(pool: pg.Pool, tenantId: string, system: string, syncIds: string[]): Promise<Map<string, string>> {
+  if (syncIds.length === 0) return new Map();
+  const r = await pool.query<{ external_id: string; sync_id: string }>(
+    'SELECT external_id, sync_id FROM external_products WHERE tenant_id = $1 AND system = $2 AND sync_id = ANY($3::text[])',
+    [tenantId, system, syncIds],
+  );
+  return new Map(r.rows.map((x) => [x.sync_id, x.external_id]));
 }
 
 export async function connectorSettings<T>(pool: pg.Pool, tenantId: string, system: string): Promise<T | null> {

@@ -1,6 +1,6 @@
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { isStorageFailure } from '../../ledger/writer.ts';
-import { findUnsafeJson, unsafeTextReason } from '../../ledger/validation.ts';
+import { findUnsafeJson, JSON_MAX_DEPTH, unsafeTextReason } from '../../ledger/validation.ts';
 import type { ApiRequest, ApiResponse, Route } from '../routes.ts';
 
 // Matches a method and path to a route. Static paths are one map lookup; paths with :params
@@ -98,6 +98,11 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     if (parsed !== undefined) return parsed.v;
     if (body.length === 0) throw new KopilkaError('INVALID_INPUT', 'Пустое тело запроса: ожидается JSON', { field: '(body)' });
     // Content-Type is not insisted on: cash-register scripts often send JSON without it.
+    // Refused before JSON.parse: parsing 150,000 nested objects holds the event loop ~100 ms on
+    // two cores (one caller would stall every till), while this scan costs a few ms a megabyte.
+    if (nestedDeeperThan(body, JSON_MAX_DEPTH)) {
+      throw new KopilkaError('INVALID_INPUT', `Неверные данные: слишком глубокая вложенность (больше ${JSON_MAX_DEPTH})`, { field: '(body)' });
+    }
     try {
       // 1C's text writers often start with a byte-order mark.
       const text = body.toString('utf8');
@@ -115,6 +120,23 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     }
     return parsed.v;
   };
+}
+
+/** Whether JSON text nests objects and arrays deeper than `max` (strings and escapes skipped; malformed text is JSON.parse's to refuse). */
+export function nestedDeeperThan(body: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next byte is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 export interface Logger {
