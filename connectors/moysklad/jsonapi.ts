@@ -113,16 +113,22 @@ export function moyskladErrorText(body: unknown): string | null {
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
 const TIMEOUT_MS = 10_000;
 
-/** One GET, by the rules above: the status and the JSON body (null when it is not JSON). */
-function getJson(url: URL, token: string, hosts: ApiHost[]): Promise<{ status: number; body: unknown }> {
+/** One call, by the rules above: the status and the JSON body (null when it is not JSON). */
+function callJson(method: 'GET' | 'POST' | 'PUT', url: URL, token: string, hosts: ApiHost[], payload?: unknown): Promise<{ status: number; body: unknown }> {
   const listed = new Set(hosts.map((h) => h.hostname.replace(/^\[|\]$/g, '')));
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const data = payload === undefined ? null : Buffer.from(JSON.stringify(payload));
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
-        method: 'GET',
-        headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip', accept: 'application/json;charset=utf-8' },
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'accept-encoding': 'gzip',
+          accept: 'application/json;charset=utf-8',
+          ...(data === null ? {} : { 'content-type': 'application/json;charset=utf-8', 'content-length': String(data.length) }),
+        },
         lookup: guardedLookup(listed),
         signal: AbortSignal.timeout(TIMEOUT_MS),
       },
@@ -160,7 +166,7 @@ function getJson(url: URL, token: string, hosts: ApiHost[]): Promise<{ status: n
       if (e.code === 'KOPILKA_INTERNAL_ADDRESS') return reject(refuse(`${url.hostname} указывает на внутренний адрес`));
       reject(new KopilkaError('STORAGE_UNAVAILABLE', 'МойСклад недоступен: повторите позже', { reason: e.code ?? e.name }));
     });
-    req.end();
+    req.end(data ?? undefined);
   });
 }
 
@@ -177,6 +183,20 @@ export class MoySkladApi {
    * The address is checked again here: the allow-list may have changed since it was saved.
    */
   async get<T>(hrefOrPath: string, query: Record<string, string> = {}): Promise<T> {
+    return this.call<T>('GET', hrefOrPath, query);
+  }
+
+  /** POST a JSON body to an entity path (creating a webhook). */
+  async post<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('POST', path, {}, body);
+  }
+
+  /** PUT a JSON body to an entity path (changing a webhook). */
+  async put<T>(path: string, body: unknown): Promise<T> {
+    return this.call<T>('PUT', path, {}, body);
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PUT', hrefOrPath: string, query: Record<string, string>, body?: unknown): Promise<T> {
     const at = hrefOrPath.indexOf('/entity/');
     const path = at >= 0 ? hrefOrPath.slice(at + 1).split('?')[0]! : hrefOrPath.replace(/^\/+/, '');
     if (!/^entity\/[a-z]+(\/[0-9a-f-]{1,64}(\/positions)?)?$/i.test(path)) {
@@ -185,7 +205,7 @@ export class MoySkladApi {
     const base = allowedApiUrl(this.s.apiUrl, this.hosts);
     const url = new URL(`${base.href.replace(/\/+$/, '')}/${path}`);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const r = await getJson(url, this.s.token, this.hosts);
+    const r = await callJson(method, url, this.s.token, this.hosts, body);
     if (r.status < 200 || r.status >= 300) {
       const said = moyskladErrorText(r.body);
       throw new KopilkaError(r.status === 401 || r.status === 403 ? 'UNAUTHORIZED' : 'STORAGE_UNAVAILABLE', `МойСклад ответил: HTTP ${r.status}${said === null ? '' : ` — ${said}`}`, { status: r.status, path });

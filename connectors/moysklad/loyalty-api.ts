@@ -27,6 +27,7 @@ import {
 } from './loyalty.ts';
 import { parseApiHosts, type ApiHost } from './jsonapi.ts';
 import { occurredAt, recordClosedReturn, recordClosedSale, saleOfReturn, tenantZone } from './recording.ts';
+import { withOwnIds } from './sync.ts';
 
 // The Loyalty API the till calls (PROTOCOL.md §1), at the base address registered in МойСклад's
 // solution settings with a Kopilka key of channel `moysklad` as its token. Only a key of that
@@ -160,7 +161,8 @@ function saleRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpec<any>[] {
       path: `${LOYALTY_BASE}/retaildemand/recalc`,
       summary: 'Пересчёт продажи: скидки, списание и начисление бонусов',
       input: recalcSchema.meta({ title: 'пересчёт продажи МойСклад' }),
-      handler: async ({ input: r, tenantId }) => {
+      handler: async ({ input, tenantId }) => {
+        const r = { ...input, positions: await withOwnIds(ctx, tenantId, input.positions) };
         const { ref } = await customerOf(ctx, tenantId, r.agent);
         const lines = linesOf(r.positions, { groups: await groupsOf(tenantId, r.positions) });
         const result = await priceRecalc(ctx, tenantId, r, ref, lines);
@@ -176,13 +178,14 @@ function saleRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpec<any>[] {
       input: saleSchema.meta({ title: 'продажа МойСклад' }),
       handler: async ({ input: s, tenantId }) => {
         const { ref, msId } = await customerOf(ctx, tenantId, s.agent);
+        const positions = await withOwnIds(ctx, tenantId, s.positions);
         const redeem = pointsToHundredths(s.bonusProgram?.bonusValueToSpend, 'bonusProgram.bonusValueToSpend');
         const check = {
           externalId: documentId(s),
           occurredAt: occurredAt(s.moment, await tenantZone(ctx, tenantId)),
           storeId: s.retailStore.meta.id ?? null,
           customer: ref,
-          lines: closedSaleLines(s.positions, { groups: await groupsOf(tenantId, s.positions) }, redeem),
+          lines: closedSaleLines(positions, { groups: await groupsOf(tenantId, positions) }, redeem),
           payments: paymentsOf(s),
           redeem,
         };
@@ -198,7 +201,7 @@ function saleRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpec<any>[] {
       input: returnSchema.meta({ title: 'возврат МойСклад' }),
       handler: async ({ input: s, tenantId }) => {
         const saleId = await saleOfReturn(ctx, tenantId, s.demand?.meta ?? null, hosts);
-        const returned = returnedItems(s.positions);
+        const returned = returnedItems(await withOwnIds(ctx, tenantId, s.positions));
         await recordClosedReturn(ctx, tenantId, { externalId: documentId(s), saleId, returned, kind: 'retailsalesreturn', document: s });
         return created;
       },

@@ -99,6 +99,14 @@ async function saleIdsInJsonApi(ctx: ConnectorContext, tenantId: string, href: s
     ctx.log.warn({ err: (e as Error).message, tenant: tenantId }, 'moysklad return: its sale not read from the JSON API');
     return [];
   }
+  return idsOfDemand(doc);
+}
+
+/**
+ * Every id a retail sale read from the JSON API may have been recorded under by the till's Loyalty
+ * API call: its id, its syncId, or (a till that sent an empty `meta`) its shop, number and time.
+ */
+export function idsOfDemand(doc: RetailDemand & { syncId?: string }): string[] {
   const store = { meta: { id: doc.retailStore ? idFromHref(doc.retailStore.meta.href) : undefined } };
   const ids = [doc.id, doc.syncId];
   // The JSON API writes moments with milliseconds ("2016-04-18 15:06:00.000"), the till without.

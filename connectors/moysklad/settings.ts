@@ -38,5 +38,6 @@ export function settingsRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSp
 export async function savedSettings(ctx: ConnectorContext, tenantId: string): Promise<MoySkladSettings> {
   const settings = await ctx.ledger.connectorSettings<MoySkladSettings>(tenantId, SYSTEM);
   if (settings === null) throw new KopilkaError('NOT_FOUND', 'Сначала сохраните токен JSON API: PUT /v1/connectors/moysklad');
+  if (settings.token === '') throw new KopilkaError('NOT_FOUND', 'Решение «Копилка» удалено или приостановлено в МоёмСкладе, и его токен JSON API отозван: установите решение снова или сохраните токен: PUT /v1/connectors/moysklad');
   return settings;
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../config/settings.ts';
 import { startKopilka } from '../../gateway/app.ts';
 import { call, OPERATOR, SIMPLE_PROGRAM, startTestService, type TestService } from '../../test/service.ts';
-import { nowMoscow } from './standin.ts';
+import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
 import { moyskladJwt, startVendorStandIn, type VendorStandIn } from './vendor-standin.ts';
 import { AppsApi } from './vendor/apps-api.ts';
 import { signJwt, verifyJwt } from './vendor/jwt.ts';
@@ -25,6 +25,8 @@ const SECRET_KEY = randomBytes(32).toString('base64');
 
 let s: TestService;
 let ms: VendorStandIn;
+/** The account's JSON API (sync, webhooks), opened by the token МойСклад gives at install. */
+let js: StandIn;
 let db: pg.Pool;
 /** The descriptor's endpointBase (and the window's address). */
 let base: string;
@@ -45,6 +47,8 @@ const env = (port: number) => ({
   MOYSKLAD_APP_UID: APP_UID,
   MOYSKLAD_APP_SECRET: SECRET,
   MOYSKLAD_APPS_API_URL: ms.url,
+  MOYSKLAD_API_URL: js.url,
+  MOYSKLAD_API_HOSTS: `http://${new URL(js.url).host}`,
 });
 
 /** The window's session, as its page carries it. */
@@ -52,6 +56,25 @@ async function openWindow(accountId = ACCOUNT, admin = true): Promise<{ status: 
   const res = await fetch(`${base}/moysklad/vendor/window?contextKey=${ms.contextKey(accountId, { admin })}&appUid=${APP_UID}&appId=${APP}&userLocale=ru_RU`);
   const html = await res.text();
   return { status: res.status, html, session: /data-session="([^"]+)"/.exec(html)?.[1] ?? null };
+}
+
+const PRODUCT = '9c56720c-e8a7-4fdc-aea4-7104f28207be';
+const PRODUCT_SYNC = 'f085d67e-6eae-11e6-8a84-bc520403352a';
+const TWO_LEVELS = {
+  ...SIMPLE_PROGRAM,
+  levels: [SIMPLE_PROGRAM.levels[0], { code: 'silver', name: 'Серебряный', threshold: 1_000_000, accrual: { type: 'percent', percent: 15 }, maxRedeemPercent: 50 }],
+};
+/** The tenant linked by its admin key (the second link). */
+let chain: { tenantId: string; admin: string };
+
+/** Polls `probe` until it gives a value (5 s at most): the import and webhooks run in the background. */
+async function until<T>(probe: () => Promise<T | null>): Promise<T> {
+  for (let i = 0; i < 50; i++) {
+    const v = await probe();
+    if (v !== null) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('not there after 5 s');
 }
 
 const recalc = () => ({ ...fx('loyalty/retaildemand-recalc.request.json'), moment: nowMoscow() });
@@ -74,6 +97,7 @@ async function tillThroughFreshGateway(token: string): Promise<number> {
 
 beforeAll(async () => {
   ms = await startVendorStandIn({ appId: APP, appUid: APP_UID, secret: SECRET });
+  js = await startMoySkladStandIn(fx('vendor/activate-install.request.json').access[0].access_token);
   const port = await freePort();
   s = await startTestService({ redis: false, env: env(port) });
   // МойСклад calls the API port: the POS port's server (uWS) does not answer a request with an
@@ -85,6 +109,7 @@ afterAll(async () => {
   await db?.end();
   await s?.stop();
   await ms?.close();
+  await js?.close();
 });
 
 describe('JWT (HS256, node:crypto)', () => {
@@ -186,12 +211,24 @@ describe('МойСклад Vendor API: the solution from install to uninstall', 
     expect((await db.query('SELECT status, tenant_id FROM moysklad_apps WHERE account_id = $1', [ACCOUNT])).rows[0]).toEqual({ status: 'Activated', tenant_id: r.body.tenantId });
     // The activation's JSON API token is the tenant's МойСклад token now (sealed): none pasted by hand.
     const saved = (await db.query(`SELECT settings FROM connector_settings WHERE tenant_id = $1 AND system = 'moysklad'`, [r.body.tenantId])).rows[0].settings;
-    expect(saved).toMatchObject({ apiUrl: 'https://api.moysklad.ru/api/remap/1.2', token: expect.stringMatching(/^v1:/) });
+    expect(saved).toMatchObject({ apiUrl: js.url, token: expect.stringMatching(/^v1:/) });
+    // Kopilka made its own webhooks on the account, at its public address.
+    expect(r.body.webhooks).toEqual({ kept: 0, created: 2, moved: 0, refused: null });
+    expect(js.webhooks.map((w) => `${w.action} ${w.entityType}`).sort()).toEqual(['CREATE retaildemand', 'CREATE retailsalesreturn']);
+    for (const w of js.webhooks) expect(w.url).toMatch(new RegExp(`^${s.pos}/moysklad/webhook/[A-Za-z0-9_-]{20,}$`));
   });
 
   it('links an existing tenant by its admin key; the key МойСклад held before is revoked', async () => {
     const before = ms.accounts.get(ACCOUNT)!.loyalty!.token;
-    const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, { name: 'Сеть', program: SIMPLE_PROGRAM });
+    const hooksBefore = js.webhooks.map((w) => w.url);
+    // The account's customers and goods, as the import will find them.
+    js.counterparties = [
+      { id: 'c1a0b7e2-0000-4000-8000-000000000001', name: 'Анна Смирнова', phone: '+7 916 123-45-67', salesAmount: 1_250_000 },
+      { id: '8518d001-f504-11e5-8a84-bae50000016a', name: 'Розничный покупатель' } // the documentation's sales name it,
+    ];
+    js.products = [{ id: PRODUCT, name: 'Кофе зерновой', folder: 'f0f0f0f0-0000-4000-8000-00000000000f', syncId: PRODUCT_SYNC }];
+    const t = await call(s.api, 'POST', '/v1/tenants', OPERATOR, { name: 'Сеть', program: TWO_LEVELS });
+    chain = { tenantId: t.body.id, admin: t.body.adminKey };
     const { session } = await openWindow();
     expect((await call(base, 'POST', '/moysklad/vendor/window/link', 'kp_admin_wrong', { session })).status).toBe(401);
     const r = await call(base, 'POST', '/moysklad/vendor/window/link', t.body.adminKey, { session, externalSearch: false });
@@ -199,9 +236,58 @@ describe('МойСклад Vendor API: the solution from install to uninstall', 
     expect(r.body).toMatchObject({ status: 'Activated', tenantId: t.body.id });
     expect(ms.accounts.get(ACCOUNT)!.loyalty).toMatchObject({ externalSearch: false });
     expect(ms.accounts.get(ACCOUNT)!.loyalty!.token).not.toBe(before);
+    // The webhooks now point at this tenant's address: moved, not doubled (one per solution).
+    expect(r.body.webhooks).toEqual({ kept: 0, created: 0, moved: 2, refused: null });
+    expect(js.webhooks).toHaveLength(2);
+    for (const w of js.webhooks) expect(hooksBefore).not.toContain(w.url);
+    // Imported in the background, with what she bought before: 12 500 ₽ puts her on the second level at once.
+    const anna = await until(async () => {
+      const c = await call(s.api, 'GET', '/v1/customers?phone=%2B79161234567', chain.admin);
+      return c.status === 200 ? c.body : null;
+    });
+    expect(anna).toMatchObject({ name: 'Анна Смирнова', totalSpent: 1_250_000, level: { code: 'silver' } });
     expect((await ms.till(ACCOUNT, '/retaildemand/recalc', recalc())).status).toBe(200);
     expect(await tillThroughFreshGateway(before)).toBe(401);
     expect(await tillThroughFreshGateway(ms.accounts.get(ACCOUNT)!.loyalty!.token)).toBe(200); // the fresh gateway does take a live key
+  });
+
+  it('a sale the till sent and its webhook are recorded once; a sale by sync ids is recorded under the products\' own ids', async () => {
+    const moment = '2026-11-20 12:30:00';
+    const store = { meta: { href: 'https://api.moysklad.ru/api/remap/1.2/entity/retailstore/851f8576-f504-11e5-8a84-bae50000016c', id: '851f8576-f504-11e5-8a84-bae50000016c' }, name: 'Магазин' };
+    // The till's call with an empty meta (the documentation's sample has "id": ""), for the
+    // documentation's positions: 17 services at 3.00 and a variant at 0.00, paid by card.
+    const position = (id: string, type: string, quantity: number, price: number) => ({ assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/${type}/${id}`, id } }, quantity, price, discountPercent: 0, discountedPrice: price });
+    const sale = {
+      ...fx('loyalty/retaildemand-create.request.json'),
+      retailStore: store,
+      name: '00002',
+      moment,
+      meta: { href: '', id: '' },
+      agent: null,
+      positions: [position('60fc3826-00d7-11e6-9464-e4de00000097', 'service', 17, 3), position('e91042b4-fa34-11e5-9464-e4de00000095', 'variant', 1, 0)],
+      bonusProgram: { bonusValueToSpend: 0, bonusValueToEarn: 5 },
+      cashSum: 0,
+      noCashSum: 51,
+      giftCards: [],
+    };
+    expect((await ms.till(ACCOUNT, '/retaildemand', sale)).status).toBe(201);
+    // МойСклад then announces the same document by its webhook: its own id, the same shop, number and time.
+    const id = '7944ef04-f831-11e5-7a69-971500188b19';
+    js.demands[id] = { name: '00002', moment: `${moment}.000`, retailStore: { meta: { href: `${js.url}/entity/retailstore/851f8576-f504-11e5-8a84-bae50000016c`, type: 'retailstore' } } };
+    expect(await js.fire('retaildemand', id)).toEqual([200]);
+    const sales = async () => (await db.query(`SELECT external_id, request FROM checks WHERE tenant_id = $1 AND channel = 'moysklad' AND kind = 'sale' ORDER BY id`, [chain.tenantId])).rows;
+    await new Promise((r) => setTimeout(r, 500)); // the webhook is acknowledged first, recorded after
+    expect((await sales()).map((x) => x.external_id)).toEqual(['851f8576-f504-11e5-8a84-bae50000016c/00002/2026-11-20 12:30:00']);
+    // A sale only the webhook announces is recorded from the JSON API.
+    const other = '7944ef04-f831-11e5-7a69-971500188b20';
+    expect(await js.fire('retaildemand', other)).toEqual([200]);
+    await until(async () => ((await sales()).some((x) => x.external_id === other) ? true : null));
+
+    // A till that names goods by their sync ids (idType: sync): recorded under the product's own id.
+    const bySync = { ...sale, name: '00003', positions: [{ assortment: { meta: { href: `https://api.moysklad.ru/api/remap/1.2/entity/product/${PRODUCT_SYNC}`, id: PRODUCT_SYNC, idType: 'sync', type: 'product' } }, quantity: 2, price: 450, discountPercent: 0, discountedPrice: 450 }], noCashSum: 900 };
+    expect((await ms.till(ACCOUNT, '/retaildemand', bySync)).status).toBe(201);
+    const recorded = (await sales()).find((x) => String(x.external_id).includes('/00003/'))!;
+    expect(recorded.request.lines[0]).toMatchObject({ productId: PRODUCT, groupId: 'f0f0f0f0-0000-4000-8000-00000000000f' });
   });
 
   it('reports its status; on uninstall drops the token, revokes the channel key, and answers 404 after', async () => {
@@ -217,6 +303,11 @@ describe('МойСклад Vendor API: the solution from install to uninstall', 
       channel_key_hash: null,
     });
     expect(await tillThroughFreshGateway(token)).toBe(401);
+    // The tenant forgets the revoked JSON API token: the import says why it cannot run.
+    const sync = await call(s.api, 'POST', '/v1/connectors/moysklad/sync', chain.admin);
+    expect(sync.status).toBe(404);
+    expect(sync.body.error.message).toMatch(/токен JSON API отозван/);
+    js.webhooks.length = 0; // МойСклад deletes the solution's webhooks before it removes the solution
     const gone = await fetch(`${base}/api/moysklad/vendor/1.0/apps/${APP}/${ACCOUNT}/status`, { headers: { authorization: `Bearer ${moyskladJwt(SECRET)}` } });
     expect(gone.status).toBe(404);
     const w = await openWindow();
@@ -229,8 +320,11 @@ describe('МойСклад Vendor API: the solution from install to uninstall', 
     expect(r.body).toEqual({ status: 'SettingsRequired' }); // the key was revoked: МойСклад needs a new one
     const w = await openWindow();
     expect(w.html).toContain('Подключить снова');
+    js.freeTariff = true; // webhooks are not for a free tariff: linked all the same, and told why
     const again = await call(base, 'POST', '/moysklad/vendor/window/relink', null, { session: w.session });
     expect(again.status).toBe(200);
+    expect(again.body.webhooks.refused).toMatch(/бесплатном тарифе/);
+    js.freeTariff = false;
     expect(ms.accounts.get(ACCOUNT)!.status).toBe('Activated');
     expect((await ms.till(ACCOUNT, '/retaildemand/recalc', recalc())).status).toBe(200);
   });

@@ -6,7 +6,7 @@ import { route, type RouteSpec } from '../kit/route.ts';
 import { KopilkaError, normalizePhone, secretHash } from '../../ledger/index.ts';
 import { demandToCheck, MoySkladApi, type ApiHost, type DemandPosition, type MoySkladSettings, type RetailDemand } from './jsonapi.ts';
 import { CHANNEL, idFromHref, SYSTEM, type CustomerRef } from './loyalty.ts';
-import { occurredAt, recordClosedReturn, recordClosedSale, tenantZone } from './recording.ts';
+import { idsOfDemand, occurredAt, recordClosedReturn, recordClosedSale, tenantZone } from './recording.ts';
 
 // The JSON API webhook (PROTOCOL.md §2): МойСклад announces retail sales and returns by their
 // address; we fetch each from the JSON API and record it as closed. The secret in the webhook's
@@ -38,6 +38,9 @@ export function webhookRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpe
         const found = await ctx.ledger.tenantByWebhookSecret(SYSTEM, secret);
         if (found === null) throw new KopilkaError('NOT_FOUND', 'Неизвестный адрес вебхука');
         if (!known) knownWebhooks.set(secretHash(secret), true);
+        // The solution was removed and its token revoked: nothing can be fetched, and МойСклад
+        // deletes the solution's webhooks itself; a late event is acknowledged and left.
+        if ((found.settings as { token?: string }).token === '') return { status: 200, body: { accepted: 0 } };
         // МойСклад waits 1.5 s for an answer: acknowledge at once, record in the background.
         // A lost event costs nothing: the same sale also arrives through the Loyalty API or a retry.
         const api = new MoySkladApi(found.settings as unknown as MoySkladSettings, hosts);
@@ -61,9 +64,10 @@ export async function processEvents(ctx: ConnectorContext, tenantId: string, api
     const doc = await api.get<RetailDemand>(e.meta.href);
     const positions = (await api.get<{ rows: DemandPosition[] }>(`${e.meta.href.split('?')[0]}/positions`)).rows;
     const items = positions.map((p, i) => ({ productId: idFromHref(p.assortment.meta.href), quantity: toMinor(p.quantity, 3, `positions.${i}.quantity`) }));
-    // The sale the till already sent through the Loyalty API, in that API's shape. (A return sent
-    // both ways gives the ledger the same request, which it replays.)
-    if (type === 'retaildemand' && (await saleRecorded(ctx, tenantId, doc.id, items))) continue;
+    // The sale the till already sent through the Loyalty API, in that API's shape and perhaps
+    // under another of its ids. (A return sent both ways gives the ledger the same request, which
+    // it replays.)
+    if (type === 'retaildemand' && (await saleRecorded(ctx, tenantId, doc, items))) continue;
     zone ??= await tenantZone(ctx, tenantId);
     const done =
       type === 'retaildemand'
@@ -88,15 +92,20 @@ async function recordDemand(ctx: ConnectorContext, tenantId: string, api: MoySkl
 }
 
 /**
- * Whether this sale is recorded with the same products and quantities: then it has come back (a
- * retry, or the till's Loyalty API call of it, priced in that API's units), not a conflict to review.
+ * Whether this sale is recorded already: then it has come back (a retry, or the till's Loyalty API
+ * call of it, priced in that API's units), not a sale to record again. Under its own id it must
+ * have the same products and quantities (else the ledger sees the conflict and a person reviews
+ * it); under its syncId or shop, number and time it is the till's call of this very document.
  */
-async function saleRecorded(ctx: ConnectorContext, tenantId: string, id: string, items: { productId: string; quantity: number }[]): Promise<boolean> {
-  const recorded = await ctx.ledger.recordedRequest(tenantId, CHANNEL, 'sale', id);
-  if (recorded === null) return false;
-  const lines = (recorded.lines ?? []) as { productId?: unknown; quantity?: unknown }[];
+async function saleRecorded(ctx: ConnectorContext, tenantId: string, doc: RetailDemand, items: { productId: string; quantity: number }[]): Promise<boolean> {
   const key = (xs: { productId?: unknown; quantity?: unknown }[]) => xs.map((x) => `${String(x.productId)}×${String(x.quantity)}`).sort().join(',');
-  return key(lines) === key(items);
+  for (const id of idsOfDemand(doc)) {
+    const recorded = await ctx.ledger.recordedRequest(tenantId, CHANNEL, 'sale', id);
+    if (recorded === null) continue;
+    if (id !== doc.id) return true;
+    return key((recorded.lines ?? []) as { productId?: unknown; quantity?: unknown }[]) === key(items);
+  }
+  return false;
 }
 
 async function customerOfDemand(ctx: ConnectorContext, tenantId: string, api: MoySkladApi, doc: RetailDemand): Promise<CustomerRef> {

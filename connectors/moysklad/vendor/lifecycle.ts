@@ -3,6 +3,7 @@ import type { ConnectorContext } from '../../kit/context.ts';
 import { route, type ApiRequest, type ErrorForm, type RouteSpec } from '../../kit/route.ts';
 import { KopilkaError, type AppInstall } from '../../../ledger/index.ts';
 import { JwtRefused, verifyJwt } from './jwt.ts';
+import { releaseAccount } from './account.ts';
 import { vendorConfig } from './config.ts';
 
 // The endpoints МойСклад calls on our server when the solution is installed, resumed, suspended
@@ -125,7 +126,9 @@ export function lifecycleRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         const accountId = await signedByMoySklad(ctx, req);
         // The body is optional to us: a DELETE without one is an uninstall all the same.
         const cause = deactivation.safeParse(bodyOrNothing(req)).data?.cause ?? 'Uninstall';
+        const before = await ctx.ledger.appInstall(req.params.appId!, accountId);
         const known = await ctx.ledger.removeAppInstall(req.params.appId!, accountId, cause);
+        if (before?.tenantId != null && before.accessToken !== null) await releaseAccount(ctx, before.tenantId, before.accessToken);
         ctx.log.info({ accountId, cause, known }, 'moysklad solution deactivated');
         // 200 even when never installed: МойСклад wants the solution gone, and it is.
         return { status: 200, body: null, raw: '', headers: { 'content-type': 'application/json' } };

@@ -8,7 +8,7 @@ const esc = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};
 
 const STYLE = `body{font:14px/1.45 -apple-system,Segoe UI,Roboto,Arial,sans-serif;color:#1f2d3d;margin:24px;max-width:720px}
 h1{font-size:20px;margin:0 0 12px}h2{font-size:16px;margin:20px 0 8px}section{border:1px solid #dde3ea;border-radius:6px;padding:12px 16px;margin:12px 0}
-label{display:block;margin:6px 0}input[type=text],input[type=password]{width:100%;max-width:420px;padding:6px;box-sizing:border-box}
+label{display:block;margin:6px 0}input[type=text],input[type=password]{display:block;margin-top:4px;width:100%;max-width:420px;padding:6px;box-sizing:border-box}
 button{margin-top:8px;padding:6px 14px;cursor:pointer}.ok{color:#1a7f37}.err{color:#b42318}.key{font-family:monospace;background:#f3f5f7;padding:6px;word-break:break-all}`;
 
 function shell(body: string, script = ''): string {
@@ -38,6 +38,8 @@ const headers={'content-type':'application/json'};if(key)headers.authorization='
 try{const r=await fetch(location.pathname+'/'+path,{method:'POST',headers,body:JSON.stringify(body)});const j=await r.json();
 if(!r.ok){out.className='err';out.textContent=(j.error&&j.error.message)||('Ошибка '+r.status);showKey(out,j.error&&j.error.details&&j.error.details.adminKey);return}
 out.className='ok';out.textContent='Готово: МойСклад подключён к организации '+j.tenantId+'. Кассы начисляют и списывают бонусы через Копилку.';
+const w=j.webhooks;if(w){const n=document.createElement('p');n.textContent=w.refused?'Вебхуки не созданы ('+w.refused+'): продажи и возвраты, закрытые на кассе, всё равно приходят в Копилку через кассу.':'Вебхуки на розничные продажи и возвраты созданы.';out.appendChild(n)}
+if(j.importStarted){const n=document.createElement('p');n.textContent='Идёт импорт покупателей (с суммой их покупок — уровни назначаются сразу) и товаров с группами.';out.appendChild(n)}
 showKey(out,j.adminKey)}
 catch(e){out.className='err';out.textContent='Нет связи с сервером Копилки: '+e.message}}
 for(const f of document.querySelectorAll('form[data-path]'))f.addEventListener('submit',ev=>{ev.preventDefault();const k=f.querySelector('[name=adminKey]');send(f.dataset.path,f,k?k.value.trim():null)});`;

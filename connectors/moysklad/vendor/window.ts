@@ -1,10 +1,10 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { ConnectorContext } from '../../kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../../kit/route.ts';
 import { KopilkaError, plainText, type AppInstall } from '../../../ledger/index.ts';
-import { DEFAULT_API_URL, type MoySkladSettings } from '../jsonapi.ts';
-import { LOYALTY_BASE, SYSTEM } from '../loyalty.ts';
+import { LOYALTY_BASE } from '../loyalty.ts';
+import { adoptAccount } from './account.ts';
 import { AppsApi, type UserContext } from './apps-api.ts';
 import { vendorConfig, type VendorConfig } from './config.ts';
 import { JwtRefused, signJwt, verifyJwt } from './jwt.ts';
@@ -122,8 +122,8 @@ export function windowRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 
 /**
  * Gives МойСклад a fresh channel key of the tenant and our Loyalty API address; the solution
- * becomes Activated. The account's JSON API token (from the activation) becomes the tenant's
- * МойСклад settings, so the sync and the webhooks use it: nobody pastes a token by hand.
+ * becomes Activated. Then the account's JSON API token (from the activation) is put to work
+ * (account.ts): settings, webhooks, the import — nobody pastes a token by hand.
  */
 async function linkAccount(ctx: ConnectorContext, c: VendorConfig, s: Session, tenantId: string, externalSearch: boolean): Promise<ApiResponse> {
   if (c.publicUrl === null) {
@@ -133,18 +133,14 @@ async function linkAccount(ctx: ConnectorContext, c: VendorConfig, s: Session, t
   if (!(await ctx.ledger.linkAppInstall(s.appId, s.accountId, tenantId, key))) {
     throw new KopilkaError('NOT_FOUND', 'Решение удалено или приостановлено на этом аккаунте: установите его снова в каталоге решений МоегоСклада');
   }
-  const token = (await ctx.ledger.appInstall(s.appId, s.accountId))?.accessToken ?? null;
-  if (token !== null) {
-    const old = await ctx.ledger.connectorSettings<Partial<MoySkladSettings>>(tenantId, SYSTEM);
-    const settings: MoySkladSettings = { apiUrl: DEFAULT_API_URL, token, webhookSecret: old?.webhookSecret ?? randomBytes(18).toString('base64url') };
-    await ctx.ledger.saveConnectorSettings(tenantId, SYSTEM, settings);
-  }
   // Settings first: МойСклад takes them while the status is SettingsRequired (or Activated).
   await api(c).putLoyalty(s.appId, s.accountId, { url: c.publicUrl + LOYALTY_BASE, token: key, externalSearch });
   await api(c).putStatus(s.appId, s.accountId, 'Activated');
   await ctx.ledger.setAppInstallStatus(s.appId, s.accountId, 'Activated');
   ctx.log.info({ accountId: s.accountId, tenantId }, 'moysklad account linked');
-  return { status: 200, body: { status: 'Activated', tenantId, loyaltyUrl: c.publicUrl + LOYALTY_BASE } };
+  const token = (await ctx.ledger.appInstall(s.appId, s.accountId))?.accessToken ?? null;
+  const adopted = token === null ? null : await adoptAccount(ctx, tenantId, token, c.publicUrl);
+  return { status: 200, body: { status: 'Activated', tenantId, loyaltyUrl: c.publicUrl + LOYALTY_BASE, webhooks: adopted?.webhooks ?? null, importStarted: adopted?.importStarted ?? false } };
 }
 
 async function activeSession(ctx: ConnectorContext, c: VendorConfig, token: string): Promise<Session> {
