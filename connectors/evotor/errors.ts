@@ -5,18 +5,43 @@ import { KopilkaError } from '../../ledger/index.ts';
 // Evotor's error form (fixtures/callbacks/error-responses.excerpt.yaml; responses.yaml of
 // evotor/documentation-api): a 4xx status and { "errors": [ { "code", "reason", "subject", "value" } ] }.
 // Codes are Evotor's: 1002 wrong user token; 2001 syntax error; 2002 missing field; 2003 invalid
-// values. `reason` carries our Russian message (the doc types it as a free string: «Причина
-// возникновения ошибки»), `subject` the field. A document the ledger queued for review is not an
-// error: it is answered 200 like a recorded one (PROTOCOL.md §8).
+// values; 401: 1001 wrong application token, 1002 wrong user token, 1003 user token no longer
+// valid (the app was uninstalled), 1006 wrong credentials at /user/verify. `reason` is
+// machine-readable as in the doc's examples (`missing`, `unexpected`, `incorrect`…), `subject` the
+// field, and `message` our Russian text for a person. A document the ledger queued for review is
+// not an error: it is answered 200 like a recorded one (PROTOCOL.md §8).
 
 export interface EvotorErrorItem {
   code: number;
+  /** Machine-readable: missing, incorrect, syntax, unauthorized, expired, credentials, … */
   reason: string;
+  /** The same in Russian, for the person reading the cloud's log. */
+  message: string;
   subject?: string;
   value?: unknown;
 }
 
-export const EVOTOR_CODES = { wrongUserToken: 1002, syntax: 2001, missing: 2002, invalid: 2003 } as const;
+export const EVOTOR_CODES = {
+  wrongAppToken: 1001,
+  wrongUserToken: 1002,
+  expiredUserToken: 1003,
+  wrongCredentials: 1006,
+  syntax: 2001,
+  missing: 2002,
+  invalid: 2003,
+} as const;
+
+/** The machine-readable `reason` of each code (the doc's own words where it gives any). */
+const REASONS: Record<number, string> = {
+  1001: 'unauthorized',
+  1002: 'unauthorized',
+  1003: 'expired',
+  1006: 'credentials',
+  2001: 'syntax',
+  2002: 'missing',
+  2003: 'incorrect',
+};
+const reasonOf = (code: number) => REASONS[code] ?? (code >= 5000 ? 'unavailable' : 'incorrect');
 
 /** Whether a schema issue is a field that is not there (zod: «…, received undefined»). */
 const isMissing = (issue: { code?: string; message: string }) => (issue.code === undefined || issue.code === 'invalid_type') && /undefined/.test(issue.message);
@@ -48,10 +73,12 @@ function inputCode(e: KopilkaError): number {
 /** A Kopilka error in Evotor's form: status and body (the routes' `errors`). */
 export function evotorError(e: KopilkaError, _req?: ApiRequest): ApiResponse & { body: { errors: EvotorErrorItem[] } } {
   const field = typeof e.details?.field === 'string' ? e.details.field : undefined;
-  const item = (code: number, subject = field): EvotorErrorItem => ({ code, reason: e.message, ...(subject ? { subject } : {}) });
+  const item = (code: number, subject = field): EvotorErrorItem => ({ code, reason: reasonOf(code), message: e.message, ...(subject ? { subject } : {}) });
   switch (e.code) {
-    case 'UNAUTHORIZED':
-      return { status: 401, body: { errors: [item(EVOTOR_CODES.wrongUserToken, 'Authorization')] } };
+    case 'UNAUTHORIZED': {
+      const code = typeof e.details?.evotorCode === 'number' ? e.details.evotorCode : EVOTOR_CODES.wrongUserToken;
+      return { status: 401, body: { errors: [item(code, field ?? 'Authorization')] } };
+    }
     case 'INVALID_INPUT': {
       const code = field === '(body)' ? EVOTOR_CODES.syntax : inputCode(e);
       return { status: 400, body: { errors: [item(code, field === '(body)' ? undefined : field)] } };

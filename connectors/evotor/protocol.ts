@@ -66,6 +66,48 @@ export const documentSchema = z
   .passthrough();
 export type EvotorDocument = z.infer<typeof documentSchema>;
 
+// ── documents in the terminal's own format (pos-docs/*.json of evotor/documentation-api) ──
+// { uuid, type, closeDate, deviceUuid, transactions: [ DOCUMENT_OPEN{baseDocumentUUID},
+// REGISTER_POSITION{commodityUuid, quantity, price, resultPrice, sum, resultSum}, PAYMENT{sum,
+// paymentType}, DISCOUNT_DOCUMENT{clientPhone}, DOCUMENT_CLOSE… ] }. On a PAYBACK quantities and
+// sums are negative. Transactions we do not read pass through untouched.
+
+export const posTransactionSchema = z
+  .object({
+    type: z.string().min(1),
+    commodityUuid: z.string().nullish(),
+    commodityCode: z.string().nullish(),
+    commodityName: z.string().nullish(),
+    barcode: z.string().nullish(),
+    quantity: decimal.nullish(),
+    price: decimal.nullish(),
+    resultPrice: decimal.nullish(),
+    sum: decimal.nullish(),
+    resultSum: decimal.nullish(),
+    paymentType: z.string().nullish(),
+    clientPhone: z.union([z.string(), z.number()]).nullish(),
+    baseDocumentUUID: z.string().nullish(),
+  })
+  .passthrough();
+
+export const posDocumentSchema = z
+  .object({
+    uuid: id,
+    type: z.string().min(1),
+    closeDate: z.string().min(10),
+    deviceUuid: z.string().nullish(),
+    storeUuid: z.string().nullish(),
+    closeUserUuid: z.string().nullish(),
+    openUserUuid: z.string().nullish(),
+    extras: extras,
+    transactions: z.array(posTransactionSchema).max(5000),
+  })
+  .passthrough();
+export type PosDocument = z.infer<typeof posDocumentSchema>;
+
+/** Which of the two document shapes an array item is: the terminal's has `transactions`. */
+export const isPosDocument = (raw: unknown): boolean => raw !== null && typeof raw === 'object' && Array.isArray((raw as { transactions?: unknown }).transactions);
+
 export const documentsSchema = z.array(z.unknown()).min(1, 'пустой массив документов').max(1000);
 
 // ── receipts (v1 array, v2 envelope) ───────────────────────────────────────────────────────

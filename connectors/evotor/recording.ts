@@ -34,6 +34,11 @@ export type Recording =
 export function sameRecording(r: Recording, recorded: Record<string, unknown>): boolean {
   const lines = Array.isArray(recorded.lines) ? (recorded.lines as Record<string, unknown>[]) : [];
   const key = (xs: unknown[][]) => xs.map((x) => x.join('/')).sort().join(',');
+  if (r.kind === 'sale' && recorded.pricedBy === 'kopilka') {
+    // Priced by Kopilka at the till (terminal.ts, /receipt/confirm): the document is that sale's
+    // fiscal record, its amounts after our discount and bonus payment: the goods must be the same.
+    return key(r.check.lines.map((l) => [l.productId, l.quantity])) === key(lines.map((l) => [l.productId, l.quantity]));
+  }
   if (r.kind === 'sale') return key(r.check.lines.map((l) => [l.quantity, l.amount])) === key(lines.map((l) => [l.quantity, l.amount]));
   return recorded.saleExternalId === r.saleId && key((r.request.lines ?? []).map((l) => [l.lineNo, l.quantity])) === key(lines.map((l) => [l.lineNo, l.quantity]));
 }

@@ -2,7 +2,7 @@ import { KopilkaError, localIso, normalizePhone, type CheckInput, type CustomerR
 import { lineAmount, toMinor } from '../kit/decimal.ts';
 import type { ReturnedItem } from '../kit/refund-lines.ts';
 import { EVOTOR_CODES } from './errors.ts';
-import type { EvotorDocument, ReceiptData } from './protocol.ts';
+import type { EvotorDocument, PosDocument, ReceiptData } from './protocol.ts';
 
 export { localIso, type ZoneOffset };
 
@@ -36,6 +36,10 @@ export const kindOf = (type: string | null | undefined): EvotorKind => (type ===
 
 const money = (v: unknown, field: string) => toMinor(v, 2, field);
 const qty = (v: unknown, field: string) => toMinor(v, 3, field);
+// A return's documents carry negative quantities and sums (pos-docs/03-PAYBACK.json): the
+// direction is the document's type, so only the size is read.
+const absMoney = (v: unknown, field: string) => Math.abs(toMinor(v, 2, field, { allowNegative: true }));
+const absQty = (v: unknown, field: string) => Math.abs(toMinor(v, 3, field, { allowNegative: true }));
 
 function invalid(field: string, message: string, code: number = EVOTOR_CODES.invalid): KopilkaError {
   return new KopilkaError('INVALID_INPUT', message, { field, evotorCode: code });
@@ -104,16 +108,16 @@ export function documentToSale(doc: EvotorDocument, zone: ZoneOffset): EvotorSal
     const field = `body.positions.${i}.position`;
     const productId = p.product_id || p.uuid || p.code;
     if (!productId) throw invalid(`${field}.product_id`, `Позиция ${i + 1}: нет идентификатора товара`, EVOTOR_CODES.missing);
-    const quantity = qty(p.quantity, `${field}.quantity`);
+    const quantity = absQty(p.quantity, `${field}.quantity`);
     if (quantity === 0) throw invalid(`${field}.quantity`, `Позиция ${i + 1}: нулевое количество`);
     // What the customer paid for the line: after the position's and the document's discounts.
-    const price = money(p.result_price ?? p.price, `${field}.result_price`);
-    const amount = p.result_sum != null ? money(p.result_sum, `${field}.result_sum`) : p.sum != null ? money(p.sum, `${field}.sum`) : lineAmount(price, quantity);
+    const price = absMoney(p.result_price ?? p.price, `${field}.result_price`);
+    const amount = p.result_sum != null ? absMoney(p.result_sum, `${field}.result_sum`) : p.sum != null ? absMoney(p.sum, `${field}.sum`) : lineAmount(price, quantity);
     return { lineNo: i + 1, productId, name: p.product_name ?? null, quantity, price, amount };
   });
   if (lines.length === 0) throw invalid('body.positions', `Документ ${doc.id}: нет позиций`, EVOTOR_CODES.missing);
   const payments = (doc.body.payments ?? [])
-    .map(({ payment }, i) => ({ type: paymentType(payment.type), amount: money(payment.sum ?? 0, `body.payments.${i}.payment.sum`) }))
+    .map(({ payment }, i) => ({ type: paymentType(payment.type), amount: absMoney(payment.sum ?? 0, `body.payments.${i}.payment.sum`) }))
     .filter((p) => p.amount > 0);
   return {
     kind,
@@ -127,6 +131,64 @@ export function documentToSale(doc: EvotorDocument, zone: ZoneOffset): EvotorSal
     customer: customerOf([doc.extras], doc.body.customer_phone),
     baseId: doc.body.base_document_id ?? null,
   };
+}
+
+// ── documents in the terminal's format (transactions[]) ─────────────────────────────────────
+
+type Tx = PosDocument['transactions'][number];
+
+/** The customer: a card or phone in `extras` first, then a phone a transaction names (DISCOUNT_DOCUMENT…). */
+function posCustomer(doc: PosDocument): CustomerRef | null {
+  const fromExtras = customerOf([doc.extras]);
+  if (fromExtras !== null) return fromExtras;
+  for (const t of doc.transactions) {
+    const phone = scalar(t.clientPhone);
+    const normal = phone === null ? null : normalizePhone(phone);
+    if (normal !== null) return { phone: normal };
+  }
+  return null;
+}
+
+/** Payments by type, change (a negative PAYMENT on a sale) taken off; a return's sums are all negative. */
+function posPayments(txs: Tx[], sign: 1 | -1): EvotorSale['payments'] {
+  const byType = new Map<string, number>();
+  txs.forEach((t, i) => {
+    if (t.type !== 'PAYMENT' || t.sum == null) return;
+    const type = paymentType(t.paymentType);
+    byType.set(type, (byType.get(type) ?? 0) + sign * toMinor(t.sum, 2, `transactions.${i}.sum`, { allowNegative: true }));
+  });
+  return [...byType].filter(([, amount]) => amount > 0).map(([type, amount]) => ({ type, amount }));
+}
+
+/**
+ * A document as the terminal wrote it (fixtures/pos-docs): one line per REGISTER_POSITION, priced
+ * as the till priced it (resultPrice / resultSum: after the position's discount), absolute values
+ * (a PAYBACK's are negative); the sale a return refers to in DOCUMENT_OPEN.baseDocumentUUID.
+ */
+export function posDocumentToSale(doc: PosDocument, zone: ZoneOffset): EvotorSale {
+  const kind = kindOf(doc.type);
+  const occurredAt = localIso(doc.closeDate, 'closeDate', zone);
+  const base = { kind, type: doc.type, id: doc.uuid, occurredAt, storeId: doc.storeUuid ?? null, cashierId: doc.closeUserUuid ?? doc.openUserUuid ?? null };
+  if (kind === 'OTHER') return { ...base, lines: [], payments: [], customer: null, baseId: null };
+  const lines: EvotorSale['lines'] = [];
+  doc.transactions.forEach((t, i) => {
+    if (t.type !== 'REGISTER_POSITION') return;
+    const field = `transactions.${i}`;
+    const productId = t.commodityUuid || t.commodityCode || t.barcode;
+    if (!productId) throw invalid(`${field}.commodityUuid`, `Позиция ${lines.length + 1}: нет идентификатора товара`, EVOTOR_CODES.missing);
+    if (t.quantity == null) throw invalid(`${field}.quantity`, `Позиция ${lines.length + 1}: нет количества`, EVOTOR_CODES.missing);
+    const quantity = absQty(t.quantity, `${field}.quantity`);
+    if (quantity === 0) throw invalid(`${field}.quantity`, `Позиция ${lines.length + 1}: нулевое количество`);
+    const priceRaw = t.resultPrice ?? t.price;
+    if (priceRaw == null) throw invalid(`${field}.price`, `Позиция ${lines.length + 1}: нет цены`, EVOTOR_CODES.missing);
+    const price = absMoney(priceRaw, `${field}.resultPrice`);
+    const sum = t.resultSum ?? t.sum;
+    const amount = sum != null ? absMoney(sum, `${field}.resultSum`) : lineAmount(price, quantity);
+    lines.push({ lineNo: lines.length + 1, productId, name: t.commodityName ?? null, quantity, price, amount });
+  });
+  if (lines.length === 0) throw invalid('transactions', `Документ ${doc.uuid}: нет позиций (REGISTER_POSITION)`, EVOTOR_CODES.missing);
+  const baseId = doc.transactions.find((t) => t.type === 'DOCUMENT_OPEN' && t.baseDocumentUUID)?.baseDocumentUUID ?? doc.transactions.find((t) => t.baseDocumentUUID)?.baseDocumentUUID ?? null;
+  return { ...base, lines, payments: posPayments(doc.transactions, kind === 'PAYBACK' ? -1 : 1), customer: posCustomer(doc), baseId };
 }
 
 // ── receipts (v1 and v2) ───────────────────────────────────────────────────────────────────

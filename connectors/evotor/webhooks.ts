@@ -2,9 +2,9 @@ import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type Call, type RouteSpec } from '../kit/route.ts';
 import { zoneOffset, type ZoneOffset } from '../../ledger/index.ts';
 import { evotorError, parseEvotor } from './errors.ts';
-import { documentSchema, documentsSchema, receiptsV1Schema, receiptV1Schema, receiptV2Schema } from './protocol.ts';
+import { documentSchema, documentsSchema, isPosDocument, posDocumentSchema, receiptsV1Schema, receiptV1Schema, receiptV2Schema } from './protocol.ts';
 import { recordAll, type EvotorDocumentIn } from './recording.ts';
-import { documentToSale, receiptToSale } from './translate.ts';
+import { documentToSale, posDocumentToSale, receiptToSale } from './translate.ts';
 
 // The three webhooks Облако Эвотор calls with a closed sale or return. In the Evotor developer
 // cabinet the partner gives one base address; the cloud appends the canonical paths its docs
@@ -59,7 +59,10 @@ export function webhookRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       input: documentsSchema,
       handler: answer((call, zone) =>
         call.input.map((raw, i) => {
-          const s = documentToSale(parseEvotor(documentSchema, raw, 'документ Эвотор', `${i}.`), zone);
+          // Two shapes: the terminal's (transactions[], pos-docs) and the REST API's (body.positions).
+          const s = isPosDocument(raw)
+            ? posDocumentToSale(parseEvotor(posDocumentSchema, raw, 'документ Эвотор', `${i}.`), zone)
+            : documentToSale(parseEvotor(documentSchema, raw, 'документ Эвотор', `${i}.`), zone);
           return { sale: { ...s, storeId: s.storeId ?? call.req.params.storeUuid ?? null }, raw };
         }),
       ),
