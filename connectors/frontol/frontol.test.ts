@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestService, tenantWithChannel, type TestService } from '../../test/service.ts';
 
-// Frontol end to end over real HTTP: requests shaped exactly like fixtures/extra (the ones the
-// sample script kopilka.js builds), with only document ids and times changed; the ledger's effect;
+// Frontol end to end over real HTTP: requests shaped exactly like fixtures/extra (the protocol a
+// Frontol script speaks; kopilka.js itself runs in script.test.ts), with only document ids and times changed; the ledger's effect;
 // replays; and errors in the protocol's form { ok: false, code, message }.
 
 const fx = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/extra/${name}`, import.meta.url), 'utf8'));

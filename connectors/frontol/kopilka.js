@@ -1,176 +1,344 @@
-// Копилка — программа лояльности для Frontol (ATOL). Пример скрипта для администратора Frontol.
+// Копилка — программа лояльности для Frontol 6 (ATOL). Скрипт для администратора Frontol.
 //
 // Что делает:
-//   • карта клиента введена          → показывает баланс бонусов            (GET  /frontol/v1/balance)
-//   • кассир переходит к оплате      → расчёт: скидки по позициям и оплата бонусами (POST /frontol/v1/calculate)
-//   • документ продажи закрыт        → запись чека, ровно один раз          (POST /frontol/v1/commit)
-//   • документ возврата закрыт       → возврат по чеку продажи              (POST /frontol/v1/refund)
+//   • карта (или телефон) клиента введены → показывает баланс                (GET  /frontol/v1/balance)
+//   • кассир переходит к оплате          → скидка уровня ценой позиции и оплата бонусами скидкой
+//                                           маркетинговой акции «Оплата бонусами» (POST /frontol/v1/calculate)
+//   • документ продажи закрыт            → запись чека, ровно один раз         (POST /frontol/v1/commit)
+//   • документ возврата закрыт           → возврат по документу-основанию      (POST /frontol/v1/refund)
 // Протокол: connectors/frontol/HTTP-API.md. Суммы — строки в рублях ("425.90"), количество — "0.345".
 //
-// ВНИМАНИЕ. Документации ATOL по скриптам у нас не было. Имена событий и объектов ниже взяты из
-// скриптов Frontol, опубликованных третьими лицами (connectors/frontol/PROTOCOL.md §1–2):
-// frontol.addEventListener, frontol.currentDocument, position.index/count, ware.code, cardValues,
-// userValues, actions.showMessage/inputString. Всё, в чём мы не уверены, помечено «ПРОВЕРИТЬ» —
-// сверьте с «Руководством по программированию» вашей версии Frontol перед установкой.
+// Деньги. Скидка уровня меняет цену позиции (setSpecialPrice), оплата бонусами — отдельная скидка
+// на документ от маркетинговой акции «Оплата бонусами», значение которой берётся из функции
+// kopilkaBonusDiscount() этого скрипта. При закрытии Копилке уходят суммы позиций ДО оплаты
+// бонусами и отдельно — сколько бонусов касса списала (по скидке акции в документе). Копилка
+// записывает чек как его посчитала касса (режим «цены кассы»): не применяет скидку второй раз
+// и не урезает оплату бонусами по лимиту. Так 250 ₽, оплаченные 125 бонусами, записываются как
+// 250 ₽ (125 бонусами + 125 ₽), а 237,50 ₽ со скидкой 5 % — как 237,50 ₽ с начислением 23 бонусов.
+//
+// Откуда имена объектов Frontol. Документации ATOL по скриптам в открытом доступе мы не нашли;
+// имена взяты из опубликованных рабочих скриптов Frontol 6 (connectors/frontol/PROTOCOL.md):
+//   • скрипт системы лояльности Bonica (индекс кода, файл 7016881023): card.index/count/value,
+//     position.setSpecialPrice(цена, 1), discountDoc.marketingAction.name == "Оплата бонусами",
+//     функция-значение скидки акции (DiscountBon), recalculateAllDiscounts(), type.code 1/2;
+//   • скрипты JetQR/ Freedom (файлы 53791439500, 54258227477): baseDocument.number у возврата;
+//   • скрипт рассрочки (файл 11396707658): frontol.currentDocument.card.count, actions.cancel().
+// Всё, в чём мы не уверены, помечено «ПРОВЕРИТЬ». Поведение скрипта проверяется тестами на
+// имитации Frontol (connectors/frontol/till.mjs, script.test.ts).
 
 // ── настройки ─────────────────────────────────────────────────────────────────────────────────
 var KOPILKA_URL = "https://kopilka.example.ru:8080";   // POS-порт Копилки
 var KOPILKA_KEY = "kp_frontol_ВСТАВЬТЕ_КЛЮЧ";          // ключ канала frontol (POST /v1/keys)
 var TIMEOUT_MS = 5000;                                  // ждём ответ не дольше
-var RETURN_TYPE_CODES = [2];    // ПРОВЕРИТЬ: коды видов документа «Возврат» в вашей конфигурации
-var PAY_WITH_BONUSES = "max";   // "max" — списать сколько можно; "0" — не списывать; или спросить кассира
+var SALE_TYPE_CODES = [1];      // ПРОВЕРИТЬ: коды видов документа «Продажа» в вашей конфигурации
+var RETURN_TYPE_CODES = [2];    // ПРОВЕРИТЬ: коды видов документа «Возврат»
+var BONUS_ACTION = "Оплата бонусами";   // имя маркетинговой акции, чья скидка = kopilkaBonusDiscount()
+var PAY_WITH_BONUSES = "ask";   // "ask" — спросить кассира (по умолчанию максимум); "max"; "0" — не списывать
+var QUEUE_FOLDER = "C:\\ProgramData\\Kopilka\\queue";   // неотправленные документы, по файлу на документ
+var RETRY_PAUSE_MS = 60000;     // после неудачной повторной отправки ждём минуту до следующей попытки
 
-// ── события (ПРОВЕРИТЬ имена событий для своей версии Frontol) ─────────────────────────────────
+// ── события (имена — как в рабочих скриптах Frontol 6, см. выше) ─────────────────────────────────
 function init() {
-  frontol.addEventListener("addCard", "afterAddCard", false);             // после ввода карты
+  frontol.addEventListener("openDocument", "afterOpenDocument", false);
+  frontol.addEventListener("addCard", "afterAddCard", false);
   frontol.addEventListener("addPayment", "beforeAddPayment", true);       // перед первой оплатой = подытог
   frontol.addEventListener("closeDocument", "afterCloseDocument", false); // после закрытия (чек пробит)
-  frontol.addEventListener("openDocument", "afterOpenDocument", false);   // повтор неотправленного
+  retryQueue(true);   // Frontol запущен: отправить то, что осталось с прошлого раза
 }
 
+function afterOpenDocument() { retryQueue(false); }
+
 function afterAddCard() {
-  var card = cardOf(frontol.currentDocument);
-  if (card == "") return;
-  var r = http("GET", "/frontol/v1/balance?card=" + encodeURIComponent(card), null);
-  if (r.ok) say("Клиент: " + (r.customer.name || card) + "\nУровень: " + r.customer.level +
+  var who = customerOf(frontol.currentDocument);
+  if (who == null) return;
+  showBalance(who);
+}
+
+// Телефон вместо карты: назначьте эту функцию кнопке или клавише Frontol (ПРОВЕРИТЬ: «Выполнить
+// скрипт» в настройке клавиатуры вашей версии). Телефон можно ввести и в поле карты: 11 цифр с 7/8.
+function kopilkaPhone() {
+  var FD = frontol.currentDocument;
+  var text = frontol.actions.inputString("Телефон клиента", "", 18);
+  var phone = phoneOf(text);
+  if (phone == null) { if (text) say("Не похоже на телефон: " + text); return; }
+  FD.userValues.set("kopilka.phone", phone);
+  showBalance({ phone: phone });
+}
+
+function showBalance(who) {
+  var q = who.card ? "card=" + encodeURIComponent(who.card) : "phone=" + encodeURIComponent(who.phone);
+  var r = http("GET", "/frontol/v1/balance?" + q, null);
+  if (r.ok) say("Клиент: " + (r.customer.name || who.card || who.phone) + "\nУровень: " + r.customer.level +
                 "\nБонусов: " + r.customer.balance + " (ещё не активно: " + r.customer.pending + ")");
   else say(r.message);
 }
 
-// Подытог: Копилка считает скидки и оплату бонусами; применяем их к позициям как новую цену.
+// Подытог: Копилка считает скидку уровня и сколько можно оплатить бонусами (один запрос).
+// Скидка становится ценой позиции, оплата бонусами — скидкой акции «Оплата бонусами».
 function beforeAddPayment() {
   var FD = frontol.currentDocument;
-  if (isReturn(FD) || FD.userValues.get("kopilka.applied") == "1") return;
-  var body = buildDocument(FD);
-  body.bonusPayment = cardOf(FD) == "" ? "0" : PAY_WITH_BONUSES;
+  if (!isSale(FD) || FD.userValues.get("kopilka.applied") == "1") return;
+  var who = customerOf(FD);
+  if (who == null) return;
+  var body = saleBody(FD, who);
+  body.bonusPayment = PAY_WITH_BONUSES == "0" ? "0" : "max";
   var r = http("POST", "/frontol/v1/calculate", body);
   if (!r.ok) { say("Программа лояльности: " + r.message + "\nЧек будет проведён без скидок и бонусов."); return; }
-  var i = 0;
-  for (FD.position.index = 1; FD.position.index <= FD.position.count; FD.position.index++) {
-    if (FD.position.storno) continue;           // ПРОВЕРИТЬ: признак сторнированной позиции
-    var p = r.positions[i++];
-    if (p.discount != "0.00" || p.bonusPayment != "0.00") applyPrice(FD.position, p.price);
-  }
   FD.userValues.set("kopilka.applied", "1");
-  FD.userValues.set("kopilka.bonusPayment", r.total.bonusPayment);
-  if (r.total.bonusPayment != "0.00") say("Оплачено бонусами: " + r.total.bonusPayment + "\nК оплате: " + r.total.toPay);
+  applyDiscounts(FD, r.positions);
+  var bonus = bonusToPay(r.total.bonusPayment);
+  FD.userValues.set("kopilka.bonus", money(bonus));
+  if (bonus == 0) return;
+  FD.recalculateAllDiscounts();
+  if (kopecks(bonusTaken(FD)) == 0) {
+    FD.userValues.set("kopilka.bonus", "0.00");
+    say("Оплата бонусами не применилась: проверьте маркетинговую акцию «" + BONUS_ACTION + "».");
+    return;
+  }
+  say("Оплачено бонусами: " + bonusTaken(FD) + "\nК оплате: " + money(documentSum(FD)));
 }
 
-// Документ закрыт: продажа записывается, возврат пересчитывает бонусы. Чек уже пробит, поэтому
-// при сбое связи запрос кладётся в очередь и повторяется позже (Копилка запишет его один раз).
+// Сколько бонусов списать, копейки: не больше предложенного Копилкой (лимит программы и баланс).
+function bonusToPay(offered) {
+  var most = kopecks(offered);
+  if (most <= 0 || PAY_WITH_BONUSES == "0") return 0;
+  if (PAY_WITH_BONUSES == "max") return most;
+  var asked = kopecksOf(frontol.actions.inputString("Оплатить бонусами (до " + offered + ")", offered, 12));
+  return asked == null || asked <= 0 ? 0 : Math.min(asked, most);
+}
+
+// Значение скидки акции «Оплата бонусами»: Frontol вызывает эту функцию при пересчёте скидок.
+// ПРОВЕРИТЬ: в акции — действие «Скидка суммой на документ», значение — функция скрипта.
+function kopilkaBonusDiscount() {
+  var FD = frontol.currentDocument;
+  if (!isSale(FD)) return 0;
+  return parseFloat(FD.userValues.get("kopilka.bonus") || "0");
+}
+
+// Скидка уровня: новая цена позиции. Позиции в ответе идут в том же порядке, что в запросе.
+function applyDiscounts(FD, answered) {
+  var i = 0;
+  for (FD.position.index = 1; FD.position.index <= FD.position.count; FD.position.index++) {
+    if (FD.position.storno) continue;
+    var p = answered[i++];
+    if (p && p.discount != "0.00") FD.position.setSpecialPrice(parseFloat(p.discountedPrice), 1);
+  }
+}
+
+// Документ закрыт, чек пробит. Запрос сначала пишется в файл очереди, потом отправляется:
+// при сбое связи или падении Frontol он уйдёт позже (Копилка запишет документ один раз).
 function afterCloseDocument() {
   var FD = frontol.currentDocument;
   var req;
-  if (isReturn(FD)) {
-    // ПРОВЕРИТЬ: как Frontol хранит ссылку на чек продажи у возврата (здесь спрашиваем кассира).
-    var sale = frontol.actions.inputString("Номер чека продажи (смена-номер)", "", 20);
-    if (sale == "") return;
-    req = { path: "/frontol/v1/refund", body: {
-      document: documentId(FD), saleDocument: frontol.shopNumber + "-" + frontol.codeWorkplace + "-" + sale,
-      dateTime: dateTimeOf(FD), positions: returnedPositions(FD) } };
-  } else {
-    var body = buildDocument(FD);
-    body.bonusPayment = FD.userValues.get("kopilka.bonusPayment") || "0";
-    req = { path: "/frontol/v1/commit", body: body };
-  }
-  send(req);
+  if (isReturn(FD)) req = { path: "/frontol/v1/refund", body: returnBody(FD) };
+  else if (isSale(FD)) req = { path: "/frontol/v1/commit", body: commitBody(FD) };
+  else return;
+  var file = enqueue(req);
+  deliver(req, file);
 }
 
-function afterOpenDocument() { retryQueue(); }
-
 // ── документ → запрос ─────────────────────────────────────────────────────────────────────────
-function buildDocument(FD) {
+// Позиции по суммам, которые видит касса сейчас (totalSum — после скидок Frontol и программы).
+function saleBody(FD, who) {
   var positions = [];
   for (FD.position.index = 1; FD.position.index <= FD.position.count; FD.position.index++) {
     var P = FD.position;
     if (P.storno) continue;
-    positions.push({
-      n: typeof P.number == "number" ? P.number : undefined,   // ПРОВЕРИТЬ: номер позиции
-      code: String(P.ware.code),      // ПРОВЕРИТЬ: код товара
-      name: String(P.ware.text),
-      quantity: String(P.quantity),   // 0.345 → "0.345": сервер разбирает строку точно
-      price: String(P.price),         // ПРОВЕРИТЬ: цена единицы, рубли
-      sum: String(P.totalSum)         // сумма позиции после скидок Frontol, рубли
-    });
+    positions.push({ code: String(P.ware.code), name: String(P.ware.name), quantity: String(P.quantity),
+                     price: String(P.price), sum: money(kopecks(P.totalSum)) });
   }
-  var card = cardOf(FD);
-  return {
-    document: documentId(FD), dateTime: dateTimeOf(FD), card: card == "" ? null : card,
-    shop: String(frontol.shopNumber), cashier: String(frontol.currentUser.code), positions: positions
-  };
+  return { card: who && who.card ? who.card : null, phone: who && who.phone ? who.phone : null,
+           shop: String(frontol.shopNumber), cashier: String(frontol.currentUser.code), positions: positions };
 }
 
-function returnedPositions(FD) {
-  var out = [];
+// Запись продажи: суммы позиций ДО оплаты бонусами и отдельно оплата бонусами. totalSum после
+// закрытия уже уменьшен на скидку «Оплата бонусами»; её возвращаем позициям пропорционально
+// суммам (наибольшие остатки, в копейках) — итог сходится до копейки.
+function commitBody(FD) {
+  var body = saleBody(FD, customerOf(FD));
+  var bonus = kopecks(bonusTaken(FD));
+  var sums = [];
+  for (var i = 0; i < body.positions.length; i++) sums.push(kopecks(body.positions[i].sum));
+  var back = apportion(bonus, sums);
+  for (i = 0; i < body.positions.length; i++) body.positions[i].sum = money(sums[i] + back[i]);
+  body.document = saleId(frontol.shopNumber, FD.number, FD.dateClose);
+  body.dateTime = tillTime(FD.dateClose);
+  body.bonusPayment = money(bonus);
+  return body;
+}
+
+// Возврат на основании: продажа находится по магазину, номеру и времени чека-основания, на какой
+// бы кассе магазина её ни пробили. Без основания — возврат уходит на проверку администратору.
+function returnBody(FD) {
+  var base = FD.baseDocument;
+  var hasBase = base && base.number != null && String(base.number) != "";
+  var positions = [];
   for (FD.position.index = 1; FD.position.index <= FD.position.count; FD.position.index++) {
     if (FD.position.storno) continue;
-    out.push({ code: String(FD.position.ware.code), quantity: String(FD.position.quantity) });
+    positions.push({ code: String(FD.position.ware.code), quantity: String(Math.abs(FD.position.quantity)) });
   }
+  return { document: "ret-" + saleId(frontol.shopNumber, FD.number, FD.dateClose),
+           saleDocument: hasBase ? saleId(frontol.shopNumber, base.number, base.dateClose) : "без-основания-" + saleId(frontol.shopNumber, FD.number, FD.dateClose),
+           dateTime: tillTime(FD.dateClose), positions: positions };
+}
+
+// Id продажи не зависит от кассы: магазин-дата и время закрытия-номер. Два чека с одним номером,
+// закрытые в одну секунду на разных кассах магазина, Копилка не склеит: второй уйдёт на проверку.
+function saleId(shop, number, closed) {
+  return shop + "-" + tillTime(closed).replace(/[- :]/g, "") + "-" + number;
+}
+
+// Скидка акции «Оплата бонусами» в документе — столько бонусов касса действительно списала.
+function bonusTaken(FD) {
+  var k = 0;
+  var D = FD.discountDoc;
+  for (D.index = 1; D.index <= D.count; D.index++) {
+    if (D.marketingAction && D.marketingAction.name == BONUS_ACTION) k += kopecks(D.value);
+  }
+  return money(k);
+}
+
+function documentSum(FD) {
+  var k = 0;
+  for (FD.position.index = 1; FD.position.index <= FD.position.count; FD.position.index++) {
+    if (!FD.position.storno) k += kopecks(FD.position.totalSum);
+  }
+  return k;
+}
+
+// Клиент документа: телефон, введённый кассиром, или первая карта (номер вида телефона — телефон).
+function customerOf(FD) {
+  var phone = FD.userValues.get("kopilka.phone");
+  if (phone) return { phone: phone };
+  var C = FD.card;
+  if (!C || C.count == 0) return null;
+  C.index = 1;
+  var value = String(C.value);
+  var asPhone = phoneOf(value);
+  return asPhone != null && value.length <= 12 ? { phone: asPhone } : { card: value };
+}
+
+function phoneOf(text) {
+  var d = String(text || "").replace(/[^0-9]/g, "");
+  if (d.length == 10 && d.charAt(0) == "9") return "+7" + d;
+  if (d.length == 11 && (d.charAt(0) == "7" || d.charAt(0) == "8")) return "+7" + d.substring(1);
+  return null;
+}
+
+function isSale(FD) { return inList(FD.type.code, SALE_TYPE_CODES); }
+function isReturn(FD) { return inList(FD.type.code, RETURN_TYPE_CODES); }
+function inList(v, list) { for (var i = 0; i < list.length; i++) if (v == list[i]) return true; return false; }
+
+// ── деньги: копейки целыми числами ───────────────────────────────────────────────────────────
+function kopecks(v) { return Math.round(parseFloat(String(v).replace(",", ".")) * 100); }
+function kopecksOf(text) {
+  var t = String(text || "").replace(",", ".");
+  if (!/^\s*\d+(\.\d{1,2})?\s*$/.test(t)) return null;
+  return kopecks(t);
+}
+function money(k) {
+  var neg = k < 0, a = Math.abs(k), r = String(a % 100);
+  return (neg ? "-" : "") + Math.floor(a / 100) + "." + (r.length < 2 ? "0" + r : r);
+}
+// total копеек по долям, пропорционально weights; остаток — позициям с наибольшими остатками.
+function apportion(total, weights) {
+  var sum = 0, out = [], rest = [], i;
+  for (i = 0; i < weights.length; i++) sum += weights[i];
+  if (sum == 0 || total == 0) { for (i = 0; i < weights.length; i++) out.push(i == 0 ? total : 0); return out; }
+  var given = 0;
+  for (i = 0; i < weights.length; i++) {
+    var exact = total * weights[i];
+    out.push(Math.floor(exact / sum));
+    rest.push({ i: i, r: exact % sum });
+    given += out[i];
+  }
+  rest.sort(function (a, b) { return b.r - a.r || a.i - b.i; });
+  for (i = 0; given < total; i++, given++) out[rest[i % rest.length].i] += 1;
   return out;
 }
 
-// Один и тот же документ = один и тот же id при любом повторе: магазин-место-смена-номер.
-function documentId(FD) {
-  return frontol.shopNumber + "-" + frontol.codeWorkplace + "-" + frontol.sessionNumber + "-" + FD.number;
+// Время чека по часам кассы "ГГГГ-ММ-ДД ЧЧ:ММ:СС". ПРОВЕРИТЬ: dateClose — дата COM (VT_DATE).
+function tillTime(d) {
+  var t = new Date(d);
+  return t.getFullYear() + "-" + two(t.getMonth() + 1) + "-" + two(t.getDate()) + " " +
+         two(t.getHours()) + ":" + two(t.getMinutes()) + ":" + two(t.getSeconds());
 }
 
-// Время продажи по часам кассы, "ГГГГ-ММ-ДД ЧЧ:ММ:СС"; запоминается, чтобы повтор был тем же запросом.
-function dateTimeOf(FD) {
-  var t = FD.userValues.get("kopilka.dateTime");
-  if (t) return t;
-  var d = new Date();
-  t = d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " +
-      two(d.getHours()) + ":" + two(d.getMinutes()) + ":" + two(d.getSeconds());
-  FD.userValues.set("kopilka.dateTime", t);
-  return t;
-}
+// ── отправка и очередь в файлах ───────────────────────────────────────────────────────────────
+// Файл на документ: ГГГГММДДЧЧММСС-документ.json (UTF-16). Отправляются по порядку имён, так что
+// продажа уходит раньше своего возврата. Отказ, который не пройдёт и при повторе (неверный запрос),
+// переносится в папку failed: администратор видит его, очередь не стоит.
+var lastRetryFailed = null;
 
-function cardOf(FD) { return String(FD.cardValues || "").split(";")[0]; }   // ПРОВЕРИТЬ формат cardValues
-
-function isReturn(FD) {
-  for (var i = 0; i < RETURN_TYPE_CODES.length; i++) if (FD.type.code == RETURN_TYPE_CODES[i]) return true;
-  return false;
-}
-
-// ПРОВЕРИТЬ: способ изменить цену позиции. В найденных скриптах — присваивание setPrice.
-// Если ваша версия даёт скидку суммой на позицию, используйте её: сумма = p.sum из ответа.
-function applyPrice(position, price) { position.setPrice = parseFloat(price); }
-
-// ── отправка и очередь ────────────────────────────────────────────────────────────────────────
-function send(req) {
+function deliver(req, file) {
   var r = http("POST", req.path, req.body);
-  if (r.ok) { if (r.message) say(r.message); return; }
-  if (r.code == "NETWORK" || r.code == "STORAGE_UNAVAILABLE" || r.code == "RATE_LIMITED") queue(req);
-  else say("Программа лояльности: " + r.message);
+  if (r.ok) { removeFile(file); if (r.message) say(r.message); return true; }
+  if (retryable(r)) { say("Нет связи с программой лояльности. Документ отправится позже.\n" + r.message); return false; }
+  moveToFailed(file);
+  say("Программа лояльности: " + r.message);
+  return true;
 }
 
-function queue(req) {
-  var q = frontol.userValues.get("kopilka.queue") || "";
-  frontol.userValues.set("kopilka.queue", q + toJson(req) + "\n");
+function retryable(r) { return r.code == "NETWORK" || r.code == "STORAGE_UNAVAILABLE" || r.code == "RATE_LIMITED"; }
+
+function retryQueue(force) {
+  if (!force && lastRetryFailed != null && new Date().getTime() - lastRetryFailed < RETRY_PAUSE_MS) return;
+  var fso = queueFso(), names = [];
+  for (var e = new Enumerator(fso.GetFolder(QUEUE_FOLDER).Files); !e.atEnd(); e.moveNext()) names.push(String(e.item().Name));
+  names.sort();
+  for (var i = 0; i < names.length; i++) {
+    var path = QUEUE_FOLDER + "\\" + names[i];
+    var req = parseJson(readFile(fso, path));
+    if (req == null) { moveToFailed(path); continue; }
+    var r = http("POST", req.path, req.body);
+    if (r.ok) { removeFile(path); continue; }
+    if (retryable(r)) { lastRetryFailed = new Date().getTime(); return; }
+    moveToFailed(path);
+  }
+  lastRetryFailed = null;
 }
 
-function retryQueue() {
-  var q = frontol.userValues.get("kopilka.queue") || "";
-  if (q == "") return;
-  frontol.userValues.set("kopilka.queue", "");
-  var lines = q.split("\n");
-  for (var i = 0; i < lines.length; i++) if (lines[i] != "") send(parseJson(lines[i]));
+function enqueue(req) {
+  var fso = queueFso();
+  var name = req.body.dateTime.replace(/[- :]/g, "") + "-" + req.body.document.replace(/[^0-9A-Za-zА-Яа-я_.-]/g, "_") + ".json";
+  var f = fso.CreateTextFile(QUEUE_FOLDER + "\\" + name, true, true);
+  f.Write(toJson(req));
+  f.Close();
+  return QUEUE_FOLDER + "\\" + name;
 }
 
-// Синхронный HTTP. WinHttp умеет таймауты; MSXML2.XMLHTTP — запасной вариант без них.
+function queueFso() {
+  var fso = new ActiveXObject("Scripting.FileSystemObject");
+  makeFolders(fso, QUEUE_FOLDER + "\\failed");
+  return fso;
+}
+function makeFolders(fso, path) {
+  if (fso.FolderExists(path)) return;
+  makeFolders(fso, fso.GetParentFolderName(path));
+  fso.CreateFolder(path);
+}
+function readFile(fso, path) { var t = fso.OpenTextFile(path, 1, false, -1); var s = t.AtEndOfStream ? "" : t.ReadAll(); t.Close(); return s; }
+function removeFile(path) { var fso = queueFso(); if (fso.FileExists(path)) fso.DeleteFile(path); }
+function moveToFailed(path) {
+  var fso = queueFso();
+  if (!fso.FileExists(path)) return;
+  var to = QUEUE_FOLDER + "\\failed\\" + fso.GetFileName(path);
+  if (fso.FileExists(to)) fso.DeleteFile(to);
+  fso.MoveFile(path, to);
+}
+
+// Синхронный HTTP через WinHttp (таймауты). Ответ Копилки всегда JSON с полем ok.
 function http(method, path, body) {
   try {
-    var x;
-    try { x = new ActiveXObject("WinHttp.WinHttpRequest.5.1"); x.SetTimeouts(TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS); }
-    catch (e) { x = new ActiveXObject("MSXML2.XMLHTTP"); }
-    x.open(method, KOPILKA_URL + path, false);
-    x.setRequestHeader("Authorization", "Bearer " + KOPILKA_KEY);
-    x.setRequestHeader("Content-Type", "application/json; charset=utf-8");
-    // ПРОВЕРИТЬ: русские названия должны уйти в UTF-8 (MSXML так и делает; WinHttp — при charset=utf-8).
-    x.send(body == null ? "" : toJson(body));
-    // Ответ всегда JSON с полем ok — и при 200, и при 4xx/5xx: смотрим ok, а не статус.
-    var r = parseJson(x.responseText);
-    return r && typeof r.ok == "boolean" ? r : { ok: false, code: "NETWORK", message: "Неожиданный ответ сервера (" + x.status + ")" };
+    var x = new ActiveXObject("WinHttp.WinHttpRequest.5.1");
+    x.SetTimeouts(TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS, TIMEOUT_MS);
+    x.Open(method, KOPILKA_URL + path, false);
+    x.SetRequestHeader("Authorization", "Bearer " + KOPILKA_KEY);
+    // ПРОВЕРИТЬ: с charset=utf-8 WinHttp отправляет строку в UTF-8 (русские названия товаров).
+    x.SetRequestHeader("Content-Type", "application/json; charset=utf-8");
+    x.Send(body == null ? "" : toJson(body));
+    var r = parseJson(x.ResponseText);
+    return r && typeof r.ok == "boolean" ? r : { ok: false, code: "NETWORK", message: "Неожиданный ответ сервера (" + x.Status + ")" };
   } catch (e) {
     return { ok: false, code: "NETWORK", message: "Нет связи с программой лояльности: " + (e.message || e.description) };
   }
@@ -186,7 +354,7 @@ function toJson(v) {
   for (k in v) if (v.hasOwnProperty(k) && v[k] !== undefined) out.push(toJson(k) + ":" + toJson(v[k]));
   return "{" + out.join(",") + "}";
 }
-// Ответы приходят только от вашего сервера Копилки по ключу; eval — обычный способ в JScript 5.x.
+// Ответы приходят только от вашего сервера Копилки по ключу (и из своей очереди); eval — обычный способ в JScript 5.x.
 function parseJson(text) { try { return eval("(" + text + ")"); } catch (e) { return null; } }
 
 function two(n) { return n < 10 ? "0" + n : String(n); }

@@ -22,7 +22,10 @@ export const positionSchema = z
     quantity: decimal,
     /** Unit price, roubles. */
     price: decimal,
-    /** Position total after Frontol's own discounts, roubles; price × quantity when absent. */
+    /**
+     * Position total, roubles; price × quantity when absent. Calculate: as the till has it now.
+     * Commit: before the bonus payment (after every discount), the bonus part in `bonusPayment`.
+     */
     sum: decimal.nullish(),
   })
   .strict();
@@ -36,7 +39,7 @@ const customer = {
 export const calculateSchema = z
   .object({
     ...customer,
-    /** The sale's id for commit: the sample script uses shop-workplace-session-number. */
+    /** The sale's id for commit: kopilka.js uses shop-closing time-number, the same at every till of the shop. */
     document: text(128).optional(),
     /** When the sale happened: "2026-11-22 12:00:00" (the till's clock) or ISO 8601 with offset. */
     dateTime: text(40).optional(),

@@ -53,8 +53,8 @@ describe('Frontol decimals', () => {
       messages: [],
     });
     expect(a.positions).toEqual([
-      { n: 1, discount: '0.00', bonusPayment: '0.49', sum: '425.41', price: '1233.07', accrued: '42.00' },
-      { n: 7, discount: '0.00', bonusPayment: '0.01', sum: '0.29', price: '0.10', accrued: '0.00' },
+      { n: 1, discount: '0.00', discountedSum: '425.90', discountedPrice: '1234.49', bonusPayment: '0.49', sum: '425.41', price: '1233.07', accrued: '42.00' },
+      { n: 7, discount: '0.00', discountedSum: '0.30', discountedPrice: '0.10', bonusPayment: '0.01', sum: '0.29', price: '0.10', accrued: '0.00' },
     ]);
     expect(a.total).toEqual({ sum: '426.20', discount: '0.00', bonusPayment: '0.50', toPay: '425.70', accrued: '42.00' });
   });

@@ -68,18 +68,23 @@ export function customerAnswer(c: { id: string; name?: string | null; level: { n
  * A priced document for the script: per position the program's discount and the bonus payment
  * (as accounting books it, a discount on the position), the exact new position sum, and the
  * unit price it comes to (rounded half up to a kopeck — for scripts that can only set a price).
+ * `discountedSum`/`discountedPrice` are the same before the bonus payment: what the till sets as
+ * the position's price when it takes the bonus payment as a discount of its own (kopilka.js).
  */
 export function checkAnswer(check: CheckInput, req: CalculateRequest, r: CheckResult) {
   const byLine = new Map(r.lines.map((l) => [l.lineNo, l]));
   const positions = check.lines.map((l, i) => {
     const res = byLine.get(l.lineNo) ?? { discount: 0, redeemed: 0, accrued: 0 };
-    const sum = l.amount - res.discount - res.redeemed;
+    const discounted = l.amount - res.discount;
+    const sum = discounted - res.redeemed;
     return {
       n: req.positions[i]!.n ?? i + 1,
       discount: dec(res.discount),
+      discountedSum: dec(discounted),
+      discountedPrice: dec(unitPrice(discounted, l.quantity)),
       bonusPayment: dec(res.redeemed),
       sum: dec(sum),
-      price: dec(Math.round((sum * 1000) / l.quantity)),
+      price: dec(unitPrice(sum, l.quantity)),
       accrued: dec(res.accrued),
     };
   });
@@ -98,6 +103,9 @@ export function checkAnswer(check: CheckInput, req: CalculateRequest, r: CheckRe
     message: r.messages.join('\n'),
   };
 }
+
+/** A position sum (kopecks) over its quantity (thousandths), half up to a kopeck. */
+const unitPrice = (sum: number, quantity: number) => Math.round((sum * 1000) / quantity);
 
 export function refundAnswer(r: { totals: { amount: number; redeemed: number; accrued: number }; customer?: unknown; messages?: string[] }) {
   return {
