@@ -1,5 +1,6 @@
 import type { ApiRequest, ApiResponse, ErrorForm } from '../kit/route.ts';
 import { KopilkaError } from '../../ledger/index.ts';
+import { NO_KEY } from './credentials.ts';
 import { faultEnvelope, onecField } from './protocol.ts';
 
 // 1C's two error forms: a SOAP 1.1 Fault (HTTP 500, faultcode soap:Client or soap:Server,
@@ -25,11 +26,24 @@ export function asOnec(e: KopilkaError, root: string): KopilkaError {
   return e;
 }
 
+/**
+ * 1C's HTTP client (WSПрокси, HTTPСоединение) may send Basic credentials only after the server
+ * has asked for them: a request with no key at all is answered 401 with a Basic challenge. A key
+ * that is wrong or of another channel is not a missing one: it keeps the protocol's own fault.
+ */
+export const CHALLENGE = 'Basic realm="Kopilka"';
+
+/** True for the gateway's answer to a request that carried no key anywhere (route.missingCredential). */
+export function isMissingKey(e: KopilkaError): boolean {
+  return e.code === 'UNAUTHORIZED' && e.message === NO_KEY;
+}
+
 /** The native form, fields in the WSDL's names: the HTTP+JSON routes' `errors`. */
 export function jsonErrors(root: string): ErrorForm {
   return (e) => {
     const k = asOnec(e, root);
     const headers: Record<string, string> = {};
+    if (isMissingKey(k)) headers['www-authenticate'] = CHALLENGE;
     if (k.code === 'RATE_LIMITED') headers['retry-after'] = String(Math.max(1, Math.ceil(Number(k.details?.retryAfterMs ?? 1000) / 1000)));
     return { status: k.status, body: k.toJSON(), headers };
   };
@@ -52,5 +66,7 @@ export const soapFault: ErrorForm = (e, req): ApiResponse => {
   const k = root === undefined ? e : asOnec(e, root);
   const headers: Record<string, string> = { 'content-type': 'text/xml; charset=utf-8' };
   if (k.code === 'BODY_TOO_LARGE') headers.connection = 'close';
+  // No key at all: a challenge (401), the fault kept as its body for a client that reads it.
+  if (isMissingKey(k)) return { status: 401, body: null, raw: faultEnvelope(k), headers: { ...headers, 'www-authenticate': CHALLENGE } };
   return { status: 500, body: null, raw: faultEnvelope(k), headers };
 };

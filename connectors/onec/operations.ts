@@ -1,6 +1,8 @@
 import type { ConnectorContext } from '../kit/context.ts';
 import type { Call } from '../kit/route.ts';
-import { KopilkaError, zoneOffset, type Queued } from '../../ledger/index.ts';
+import { isKopilkaError, KopilkaError, zoneOffset, type Ledger, type Queued, type RefundOutcome } from '../../ledger/index.ts';
+import { refundLinesFor } from '../kit/refund-lines.ts';
+import { cancelEarlier, cancelVersion, currentVersion, isUnposting, recordedId, voidId } from './versions.ts';
 import {
   checkFromOnec,
   checkResultOut,
@@ -15,6 +17,7 @@ import {
   type OnecRefund,
   type OnecRegister,
   type ZoneOffset,
+  versionOf,
 } from './protocol.ts';
 
 // The six operations of kopilka.wsdl, once for both transports (SOAP and HTTP+JSON): 1C's
@@ -73,25 +76,58 @@ export function operations(ctx: ConnectorContext) {
       return checkResultOut(await ledger.calculate(c.tenantId, checkFromOnec(check, c)), false, m);
     },
     async commit(c: OnecCaller, check: OnecCheck, m: MoneyOut): Promise<Written> {
-      const input = checkFromOnec(check, c);
+      const version = versionOf(check.Version);
+      const input = { ...checkFromOnec(check, c), externalId: recordedId(check.ExternalId, version) };
       // After the fiscal print the check is the till's (pricedBy 'till'); RedeemMax instead asks
       // Kopilka to decide the bonus payment, so such a check is priced by Kopilka, as before.
       const pricedBy = input.redeem === 'max' ? undefined : ('till' as const);
+      // An edited document re-posted: its earlier versions are cancelled before this one counts.
+      const cancelled = version > 1 ? await cancelEarlier(ledger, c.tenantId, CHANNEL, check.ExternalId, version, check) : [];
       const o = await ledger.commit(c.tenantId, CHANNEL, { ...input, ...(pricedBy ? { pricedBy } : {}) }, { document: check });
       if (o.status === 'review') return { out: queuedCheck(input.externalId, input.lines, o, m), kind: 'review' };
-      return { out: checkResultOut(o.answer, o.replay, m), kind: o.replay ? 'replay' : 'recorded' };
+      const out = checkResultOut(o.answer, o.replay, m);
+      return { out: { ...out, Message: [...cancelled, ...(out.Message as string[])] }, kind: o.replay ? 'replay' : 'recorded' };
     },
     async refund(c: OnecCaller, q: OnecRefund, m: MoneyOut): Promise<Written> {
-      const { saleExternalId, request } = refundFromOnec(q, c.offset);
-      const o = await ledger.refund(c.tenantId, CHANNEL, saleExternalId, { ...request, pricedBy: 'till' }, { document: q });
-      if (o.status === 'review') return { out: queuedRefund(request.externalId, saleExternalId, o, m), kind: 'review' };
-      return { out: refundResultOut(o.answer, o.replay, m), kind: o.replay ? 'replay' : 'recorded' };
+      const { saleExternalId: named, request, returned } = refundFromOnec(q, c.offset);
+      // A return names the document; what it returns is taken from the document's current version.
+      const saleExternalId = await currentVersion(ledger, c.tenantId, CHANNEL, named);
+      if (isUnposting(named, request.externalId, q.Line.length)) return written(await cancelVersion(ledger, c.tenantId, CHANNEL, saleExternalId, q), voidId(saleExternalId), saleExternalId, m);
+      let lines = request.lines;
+      if (returned !== null) {
+        const sold = await ledger.saleLines(c.tenantId, CHANNEL, saleExternalId);
+        // An unknown sale goes to the ledger without lines: the ledger keeps it for review.
+        try {
+          lines = sold === null ? undefined : refundLinesFor(sold, returned, 'Line');
+        } catch (e) {
+          if (!isKopilkaError(e)) throw e;
+          return { out: await returnForReview(ledger, c, q, e, m), kind: 'review' };
+        }
+      }
+      const body = { ...request, ...(lines === undefined ? {} : { lines }), pricedBy: 'till' as const };
+      return written(await ledger.refund(c.tenantId, CHANNEL, saleExternalId, body, { document: q }), request.externalId, saleExternalId, m);
     },
   };
 }
 
+/** A refund's outcome as 1C is answered. */
+function written(o: RefundOutcome, externalId: string, saleExternalId: string, m: MoneyOut): Written {
+  if (o.status === 'review') return { out: queuedRefund(externalId, saleExternalId, o, m), kind: 'review' };
+  return { out: refundResultOut(o.answer, o.replay, m), kind: o.replay ? 'replay' : 'recorded' };
+}
+
+/**
+ * A return by product that the sale cannot account for (a product it did not have, or more of
+ * it than is left): the return was printed, so it is kept for a person, not refused.
+ */
+async function returnForReview(ledger: Ledger, c: OnecCaller, q: OnecRefund, e: KopilkaError, m: MoneyOut): Promise<Record<string, unknown>> {
+  const reason = `${e.message}: возврат ${q.ExternalId} сохранён для проверки, бонусы по нему не пересчитаны`;
+  await ledger.queueForReview(c.tenantId, { system: CHANNEL, kind: 'refund', externalId: q.ExternalId, reasonCode: e.code, reason, payload: q, channel: CHANNEL });
+  return queuedRefund(q.ExternalId, q.SaleExternalId, { status: 'review', reviewId: '', reasonCode: e.code, reason }, m);
+}
+
 /** Why a document waits for a person, and the item's number to name when asking about it. */
-const reviewMessage = (q: Queued) => [`Документ принят и передан на проверку: ${q.reason}`, `Номер на проверке: ${q.reviewId} (${q.reasonCode})`];
+const reviewMessage = (q: Queued) => [`Документ принят и передан на проверку: ${q.reason}`, q.reviewId === '' ? `Причина: ${q.reasonCode}` : `Номер на проверке: ${q.reviewId} (${q.reasonCode})`];
 
 /**
  * A CheckResult (the frozen WSDL's shape) for a check kept for review: Status "review", the

@@ -141,6 +141,8 @@ export const checkSchema = z.object({
   Redeem: optValue,
   RedeemMax: bool,
   Coupon: optText,
+  /** The document's version (1, 2, …): a re-posted, edited document is a new version (versions.ts). */
+  Version: optValue,
 });
 export type OnecCheck = z.output<typeof checkSchema>;
 
@@ -151,7 +153,8 @@ export const refundSchema = z.object({
   SaleExternalId: text,
   ExternalId: text,
   OccurredAt: z.unknown().optional(),
-  Line: many(z.object({ LineNo: value, Quantity: value })),
+  // A line names the sale's line (LineNo) or, as 1C's return documents do, the product (ProductId).
+  Line: many(z.object({ LineNo: optValue, ProductId: optText, Quantity: value })),
 });
 export type OnecRefund = z.output<typeof refundSchema>;
 
@@ -220,18 +223,47 @@ export function checkFromOnec(c: OnecCheck, ctx: CheckContext): CheckInput {
   };
 }
 
-/** A 1C refund → the ledger's refund request (lines absent: the whole sale). */
-export function refundFromOnec(r: OnecRefund, offset: ZoneOffset): { saleExternalId: string; request: { externalId: string; occurredAt?: string; lines?: { lineNo: number; quantity: number }[] } } {
+/** What a 1C refund asks for: the sale's lines by number, or products and quantities to match to them. */
+export interface RefundFromOnec {
+  saleExternalId: string;
+  request: { externalId: string; occurredAt?: string; lines?: { lineNo: number; quantity: number }[] };
+  /** Products and quantities (thousandths) when the return names products, not line numbers. */
+  returned: { productId: string; quantity: number }[] | null;
+}
+
+/**
+ * A 1C refund → the ledger's refund request (no lines: the whole sale). A return whose every line
+ * has LineNo refunds those lines; one with a line without LineNo is a return by product (what
+ * 1C's return documents hold), every line then naming its ProductId.
+ */
+export function refundFromOnec(r: OnecRefund, offset: ZoneOffset): RefundFromOnec {
   const occurredAt = r.OccurredAt == null || r.OccurredAt === '' ? undefined : isoFromOnec(r.OccurredAt, offset, 'OccurredAt');
+  const head = { externalId: r.ExternalId, ...(occurredAt === undefined ? {} : { occurredAt }) };
+  const byProduct = r.Line.some((l) => l.LineNo === undefined);
+  if (byProduct) {
+    const returned = r.Line.map((l, i) => {
+      if (l.ProductId === undefined) throw new KopilkaError('INVALID_INPUT', `Строка возврата ${i + 1}: укажите товар (ProductId) или номер строки чека (LineNo)`, { field: `Line[${i}].ProductId` });
+      return { productId: l.ProductId, quantity: quantity(l.Quantity, `Line[${i}].Quantity`) };
+    });
+    return { saleExternalId: r.SaleExternalId, request: head, returned };
+  }
   return {
     saleExternalId: r.SaleExternalId,
-    request: {
-      externalId: r.ExternalId,
-      ...(occurredAt === undefined ? {} : { occurredAt }),
-      ...(r.Line.length === 0 ? {} : { lines: r.Line.map((l, i) => ({ lineNo: integer(l.LineNo, `Line[${i}].LineNo`), quantity: quantity(l.Quantity, `Line[${i}].Quantity`) })) }),
-    },
+    request: { ...head, ...(r.Line.length === 0 ? {} : { lines: r.Line.map((l, i) => ({ lineNo: integer(l.LineNo, `Line[${i}].LineNo`), quantity: quantity(l.Quantity, `Line[${i}].Quantity`) })) }) },
+    returned: null,
   };
 }
+
+/** A document's version as 1C sent it: 1 when absent; a positive integer otherwise. */
+export function versionOf(v: unknown): number {
+  if (v === undefined) return 1;
+  const n = integer(v, 'Check.Version');
+  if (n < 1 || n > MAX_VERSION) throw new KopilkaError('INVALID_INPUT', `Поле «Check.Version»: версия документа от 1 до ${MAX_VERSION}`, { field: 'Check.Version' });
+  return n;
+}
+
+/** Versions of one document Kopilka follows; an edit beyond this is a person's matter. */
+export const MAX_VERSION = 50;
 
 /** A ledger field path (lines.0.price) in the WSDL's names (Check.Line[0].Price). */
 export function onecField(field: string, root = 'Check'): string {

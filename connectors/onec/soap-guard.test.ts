@@ -139,12 +139,14 @@ describe('the SOAP endpoint under hostile input', () => {
     const read = (k: (typeof kinds)[number]) => answers[k].filter((r) => r.code !== 'CLOSED');
     console.log(`answers lost to the server closing early (last round): ${kinds.map((k) => `${k} ${20 - read(k).length}`).join(', ')}`);
     for (const k of kinds) expect(read(k).length, `${k}: most answers are read before the connection closes`).toBeGreaterThanOrEqual(10);
-    for (const r of read('without')) expect(r).toMatchObject({ status: 500, code: 'UNAUTHORIZED' });
+    for (const r of read('without')) expect(r).toMatchObject({ status: 401, code: 'UNAUTHORIZED' }); // a Basic challenge: 1C sends credentials only after one
     for (const r of read('withKey')) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/Вложенность элементов больше 32/) });
     for (const r of read('wideKey')) expect(r).toMatchObject({ status: 500, code: 'INVALID_INPUT', message: expect.stringMatching(/больше 10000 элементов/) });
-    // Alone it stays under 45 ms; the bound leaves room for GC and the other test file sharing the
-    // two cores (a parser that reads a body in one go held the loop 1.2–14.8 s here).
-    for (const k of kinds) expect(worst(k, 'held'), k).toBeLessThan(80);
+    // Measured alone on this 2-core machine: 23–113 ms worst over three rounds (20 MB arriving at
+    // once, with the garbage collection that brings); a parser that reads a body in one go held the
+    // loop 1.2–14.8 s here. The bound sits between, with room for a slow round, and still catches
+    // any whole-body parse by an order of magnitude.
+    for (const k of kinds) expect(worst(k, 'held'), k).toBeLessThan(250);
   }, 120_000);
 
   it('checks a header key before reading the body, and a Key element by a scan, not a parse', async () => {
