@@ -219,6 +219,27 @@ describe.each([
     expect(missing.status).toBe(404);
   });
 
+  it('grants bonuses by hand once per key, with the admin key only; the operator issues a lost admin key', async () => {
+    const c = await call(s.api, 'POST', '/v1/customers', admin, { phone: '+79990007001' });
+    const grant = { points: 5_000, key: 'gift-1', reason: 'Компенсация' };
+    const first = await call(s.api, 'POST', `/v1/customers/${c.body.id}/grants`, admin, grant);
+    expect([first.status, first.body.given], JSON.stringify(first.body)).toEqual([201, true]);
+    const held = (b: { balance: { available: number; pending: number } }) => b.balance.available + b.balance.pending;
+    expect(held(first.body.customer)).toBe(held(c.body) + 5_000);
+    const again = await call(s.api, 'POST', `/v1/customers/${c.body.id}/grants`, admin, grant);
+    expect([again.status, again.body.given, held(again.body.customer)]).toEqual([200, false, held(c.body) + 5_000]);
+    expect((await call(s.api, 'POST', `/v1/customers/${c.body.id}/grants`, cashier, grant)).status).toBe(401);
+    const bad = await call(s.api, 'POST', `/v1/customers/${c.body.id}/grants`, admin, { points: -1, key: 'k' });
+    expect([bad.status, bad.body.error.details.field]).toEqual([400, 'points']);
+    expect((await call(s.api, 'POST', `/v1/customers/${c.body.id}/grants`, other.admin, { ...grant, key: 'x' })).status).toBe(404);
+
+    const key = await call(s.api, 'POST', `/v1/tenants/${t0}/admin-keys`, OPERATOR, {});
+    expect([key.status, key.body.id]).toEqual([201, t0]);
+    expect((await call(s.api, 'GET', '/v1/review/counts', key.body.adminKey)).status).toBe(200);
+    expect((await call(s.api, 'POST', `/v1/tenants/${t0}/admin-keys`, admin, {})).status).toBe(401);
+    expect((await call(s.api, 'POST', '/v1/tenants/t_nope/admin-keys', OPERATOR, {})).status).toBe(404);
+  });
+
   it('records a check the till has closed as the till priced it, and keeps what it cannot apply for review', async () => {
     const phone = '+79160000077';
     await call(s.pos, 'POST', '/v1/customers', cashier, { phone });

@@ -31,7 +31,7 @@ export const MAX_TOTAL_SPENT = 1_000_000_000_000_000;
 
 export type Bucket = 'issuer' | 'pending' | 'available' | 'redeemed' | 'expired';
 export type PostingKind = 'accrual' | 'gift' | 'referral' | 'activation' | 'redeem' | 'expiry' | 'reversal' | 'return';
-export type LotKind = 'accrual' | 'registration' | 'selfRegistration' | 'welcome' | 'levelWelcome' | 'firstPurchase' | 'referral' | 'birthday' | 'relativeBirthday' | 'inactivity' | 'manual';
+export type LotKind = 'accrual' | 'registration' | 'selfRegistration' | 'welcome' | 'levelWelcome' | 'firstPurchase' | 'referral' | 'birthday' | 'relativeBirthday' | 'inactivity' | 'manual' | 'import' | 'campaign';
 
 export interface Posting {
   customerId: string;

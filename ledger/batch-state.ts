@@ -70,6 +70,7 @@ export interface GiftLogRow {
   customerId: string;
   occasion: string;
   lotId: string;
+  reason: string | null;
 }
 
 export class BatchState {

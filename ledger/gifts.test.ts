@@ -59,3 +59,32 @@ describe('gift sweeps', () => {
     await expectLedgerInvariants(db.pool);
   });
 });
+
+describe('grants outside a sale', () => {
+  it('grants by hand with a reason once per key, with the program\'s lifetime or its own; an unknown customer is refused', async () => {
+    const t = (await ledger.createTenant('Кафе', 'month', { levels: [{ code: 'a', name: 'A', threshold: 0, accrual: { type: 'percent', percent: 5 } }], expiry: { mode: 'afterAccrual', days: 30 } })).id;
+    const c = await ledger.registerCustomer(t, { phone: '+79160000101' });
+    expect(await ledger.grant(t, c.id, { points: 15_000, key: 'complaint-17', reason: 'Извинение за долгое ожидание' })).toBe(true);
+    // The same key again (a double click, a retried request): nothing more.
+    expect(await ledger.grant(t, c.id, { points: 15_000, key: 'complaint-17', reason: 'Извинение за долгое ожидание' })).toBe(false);
+    expect(await ledger.grant(t, c.id, { points: 2_000, kind: 'campaign', key: 'spring', ttlDays: 3, activationDays: 1 })).toBe(true);
+    const s = await ledger.customer(t, { id: c.id });
+    expect(s.balance).toEqual({ available: 15_000, pending: 2_000 });
+    const reasons = await db.pool.query(`SELECT occasion, reason FROM gift_log WHERE tenant_id = $1 ORDER BY occasion`, [t]);
+    expect(reasons.rows).toEqual([
+      { occasion: 'campaign:spring', reason: null },
+      { occasion: 'manual:complaint-17', reason: 'Извинение за долгое ожидание' },
+    ]);
+    await expect(ledger.grant(t, '999999999', { points: 1, key: 'x' })).rejects.toMatchObject({ code: 'CUSTOMER_NOT_FOUND' });
+    await expect(ledger.grant(t, c.id, { points: 0, key: 'y' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(ledger.grant(t, c.id, { points: 10, key: 'z', kind: 'sale' })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // The campaign's gift activates tomorrow and burns three days after.
+    clock += 1 * DAY_MS + 1000;
+    await ledger.sweep();
+    expect((await ledger.customer(t, { id: c.id })).balance.available).toBe(17_000);
+    clock += 3 * DAY_MS;
+    await ledger.sweep();
+    expect((await ledger.customer(t, { id: c.id })).balance.available).toBe(15_000);
+    await expectLedgerInvariants(db.pool);
+  });
+});

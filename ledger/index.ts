@@ -42,6 +42,7 @@ export { isStorageFailure } from './writer.ts';
 // The bodies of the native API: declared by its routes, checked by the gateway, in /openapi.json.
 export { checkSchema } from './check.ts';
 export { newCustomerSchema } from './customers.ts';
+export { grantSchema, type GrantInput } from './grants.ts';
 export { programSchema } from './program.ts';
 export { refundRequestSchema } from './refunds.ts';
 
@@ -380,6 +381,15 @@ export class Ledger {
   /** False when a signed call's id (JWT jti) was seen before with another request id: a replayed token. */
   async firstUseOfJti(jti: string, expiresAt: Date, requestId: string | null): Promise<boolean> {
     return apps.firstUseOfJti(this.pool, jti, expiresAt, requestId);
+  }
+
+  /**
+   * Grants bonuses outside a sale (grants.ts): by hand with a reason, imported, or with a campaign;
+   * once per key — true when given now, false when this key was granted before.
+   * Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND, BALANCE_LIMIT.
+   */
+  async grant(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
+    return this.core.grant(tenantId, customerId, input);
   }
 
   // ── Эвотор cloud-app users ──

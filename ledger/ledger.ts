@@ -11,6 +11,7 @@ import { DEFAULT_PROGRAM_INPUT, parseProgram, type CompiledProgram, type Program
 import { ProgramCache } from './programs.ts';
 import { Reads, type CustomerLookup, type PostingView, type SummaryCache } from './reads.ts';
 import { refundRequestSchema } from './refunds.ts';
+import { parseGrant } from './grants.ts';
 import { sweep, sweepGifts, type SweepDeps } from './sweeper.ts';
 import { stripDerived } from './transitions/sale.ts';
 import { idText, parseInput } from './validation.ts';
@@ -152,6 +153,13 @@ export class Ledger {
   // ── time ──
 
   /** Gives the gifts due by date or absence (once per occasion); returns how many it gave. */
+  /** Grants bonuses outside a sale; false when this key was granted before (nothing more given). */
+  async grant(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
+    const g = parseGrant(input);
+    await this.customer(tenantId, { id: customerId }); // CUSTOMER_NOT_FOUND before anything is queued
+    return unwrap(await this.writer.submit({ kind: 'gift', tenantId, customerId, lotKind: g.kind, gift: g.gift, occasion: g.occasion, reason: g.reason }));
+  }
+
   async sweepGifts(limit = 1000): Promise<number> {
     return sweepGifts(this.sweeper, limit);
   }

@@ -45,11 +45,16 @@ export interface GiftOp {
   kind: 'gift';
   tenantId: string;
   customerId: string;
-  lotKind: 'birthday' | 'relativeBirthday' | 'inactivity';
+  lotKind: 'birthday' | 'relativeBirthday' | 'inactivity' | GrantKind;
   gift: Gift;
-  /** Unique per customer: `birthday:2026`, `inactivity:<last purchase>`; a second one is skipped. */
+  /** Unique per customer: `birthday:2026`, `inactivity:<last purchase>`, `manual:<key>`; a second one is skipped. */
   occasion: string;
+  /** Why a person granted it (grants only). */
+  reason?: string | null;
 }
+
+/** Bonuses granted outside a sale: by hand, imported from another service, sent with a campaign. */
+export type GrantKind = 'manual' | 'import' | 'campaign';
 
 export type LedgerOp = SaleOp | RefundOp | RegisterOp | SettleOp | GiftOp;
 

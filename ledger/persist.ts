@@ -165,9 +165,9 @@ function logCtes(p: Params, c: Changes): string {
   const g = c.newGifts;
   const s = c.newSpends;
   return `new_gifts AS (
-    INSERT INTO gift_log (tenant_id, customer_id, occasion, lot_id)
+    INSERT INTO gift_log (tenant_id, customer_id, occasion, lot_id, reason)
     SELECT * FROM unnest(${p.col(g, (x) => x.tenantId, 'text')}, ${p.col(g, (x) => x.customerId, 'bigint')},
-      ${p.col(g, (x) => x.occasion, 'text')}, ${p.col(g, (x) => x.lotId, 'bigint')})
+      ${p.col(g, (x) => x.occasion, 'text')}, ${p.col(g, (x) => x.lotId, 'bigint')}, ${p.col(g, (x) => x.reason, 'text')})
     ON CONFLICT DO NOTHING
     RETURNING 1),
   new_spends AS (

@@ -1,4 +1,4 @@
-import { KopilkaError, type ReviewAction } from '../../ledger/index.ts';
+import { grantSchema, KopilkaError, type ReviewAction } from '../../ledger/index.ts';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../kit/route.ts';
 import { keyBody, keyCreated, programBody, resolveBody, reviewCountsAnswer, reviewItem, reviewList, tenantBody, tenantCreated } from './schemas.ts';
@@ -21,6 +21,32 @@ export function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       handler: async ({ input }) => {
         const t = await ledger.createTenant(input.name, input.plan, input.program ?? undefined);
         return ok({ id: t.id, adminKey: await ctx.issueKey(t.id, 'admin', null, null) }, 201);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/tenants/:id/admin-keys',
+      summary: 'Новый ключ администратора организации (токен оператора): владельцу, чья организация создана без него (Эвотор) или чей ключ утерян',
+      auth: 'operator',
+      bodyLimit: 1024,
+      output: tenantCreated,
+      handler: async ({ req }) => {
+        const id = req.params.id!;
+        if (!(await ledger.tenantExists(id))) throw new KopilkaError('NOT_FOUND', `Организация ${id} не найдена`, { field: 'id' });
+        return ok({ id, adminKey: await ctx.issueKey(id, 'admin', null, null) }, 201);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/customers/:id/grants',
+      summary: 'Начислить бонусы клиенту вне покупки (вручную с причиной, при импорте, по кампании); один раз на ключ',
+      auth: 'admin',
+      bodyLimit: 4 * 1024,
+      input: grantSchema,
+      inputCheckedBy: 'ledger',
+      handler: async ({ tenantId, req }) => {
+        const given = await ledger.grant(tenantId, req.params.id!, req.json());
+        return ok({ given, customer: await ledger.customer(tenantId, { id: req.params.id! }) }, given ? 201 : 200);
       },
     }),
     route({

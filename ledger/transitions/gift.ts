@@ -37,6 +37,6 @@ export function giveGift(state: BatchState, op: GiftOp): Outcome<boolean> {
   ensureBalanceRoom(holding(state.account(e)), op.gift.points, e.row.id);
   const lot = giftLot(state, e, state.program(op.tenantId), op.lotKind, op.gift, null, state.now);
   state.givenGifts.add(key);
-  state.newGiftLog.push({ tenantId: op.tenantId, customerId: op.customerId, occasion: op.occasion, lotId: lot.id });
+  state.newGiftLog.push({ tenantId: op.tenantId, customerId: op.customerId, occasion: op.occasion, lotId: lot.id, reason: op.reason ?? null });
   return { ok: true, value: true, replay: false };
 }
