@@ -90,6 +90,8 @@ export interface ParsedCheck extends Check {
   localMinuteOfDay: number;
   /** ISO weekday at the till: 1 = Monday … 7 = Sunday. */
   localWeekday: number;
+  /** The till's calendar date, YYYY-MM-DD (promotions' periods). */
+  localDay: string;
 }
 
 export function parseCheck(input: unknown): ParsedCheck {
@@ -110,6 +112,7 @@ export function withTimes(check: Check): ParsedCheck {
     at: Date.parse(check.occurredAt),
     localMinuteOfDay: Number(m[4]) * 60 + Number(m[5]),
     localWeekday: utcDay === 0 ? 7 : utcDay,
+    localDay: `${m[1]}-${m[2]}-${m[3]}`,
   };
 }
 
@@ -178,6 +181,8 @@ export interface LineResult {
   discount: number;
   redeemed: number;
   accrued: number;
+  /** The promotions that discounted this line and by how much (part of `discount`); absent when none. */
+  promotions?: { id: string; discount: number }[];
 }
 
 export interface CheckTotals {

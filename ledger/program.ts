@@ -73,6 +73,47 @@ const modifierSchema = z
     'модификатор ничего не меняет: нужен accrualPercent, accrualMultiplier или maxRedeemPercent',
   );
 
+// Promotions (rules/promotions.ts): a discount for a period, hours, stores, audience, goods, or a
+// coupon, stacked by a declared rule. Quantities are in thousandths, like a check's lines.
+const isoDay = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'дата ГГГГ-ММ-ДД');
+const quantitySteps = z
+  .array(z.object({ from: z.number().int().min(1).max(1_000_000_000), percent }).strict())
+  .min(1)
+  .max(50)
+  .refine((s) => s.every((x, i) => i === 0 || x.from > s[i - 1]!.from), 'ступени по возрастанию «from»');
+const promotionSchema = z
+  .object({
+    id: code,
+    name: lineText(128).min(1),
+    period: z.object({ from: isoDay, to: isoDay }).strict().refine((p) => p.from <= p.to, 'начало периода позже конца').optional(),
+    when: z
+      .object({
+        productIds: z.array(code).max(10_000).optional(),
+        groupIds: z.array(code).max(10_000).optional(),
+        hours: z.object({ from: hhmm, to: hhmm }).strict().refine((h) => h.from !== h.to, 'часы «from» и «to» совпадают').optional(),
+        weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+        paymentTypes: z.array(code).min(1).optional(),
+        cashierIds: z.array(code).min(1).optional(),
+        storeIds: z.array(code).min(1).optional(),
+        levels: z.array(code).min(1).optional(),
+        /** Only a customer's first purchase. */
+        newCustomers: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
+    /** Applies only with one of these coupon codes on the check (case does not matter). */
+    coupons: z.array(code).min(1).max(10_000).optional(),
+    effect: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('percent'), percent }).strict(),
+      z.object({ type: z.literal('byQuantity'), steps: quantitySteps }).strict(),
+      z.object({ type: z.literal('bySum'), steps: progressiveSteps }).strict(),
+      z.object({ type: z.literal('bundle'), productIds: z.array(code).min(2).max(20), percent }).strict(),
+    ]),
+    stacking: z.enum(['combinable', 'best', 'exclusive']).default('combinable'),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+  })
+  .strict();
+
 const expirySchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('never') }).strict(),
   z.object({ mode: z.literal('afterAccrual'), days: days.min(1) }).strict(),
@@ -113,6 +154,9 @@ export const programSchema = z
       .strict()
       .default({ productIds: [], groupIds: [] }),
     modifiers: z.array(modifierSchema).max(200).default([]),
+    promotions: z.array(promotionSchema).max(200).default([]),
+    /** Bonuses pay only for a check of at least this much, after discounts (kopecks); 0: any. */
+    minCheckForRedeem: kopecks.default(0),
     gifts: z
       .object({
         registration: giftSchema.nullish(),
@@ -133,6 +177,11 @@ export const programSchema = z
     if (p.expiry.mode === 'afterAccrual' && p.activationDays >= p.expiry.days) {
       ctx.addIssue({ code: 'custom', path: ['expiry', 'days'], message: 'бонусы сгорят раньше, чем станут доступны: срок должен быть больше activationDays' });
     }
+    const promotionIds = new Set<string>();
+    p.promotions.forEach((x, i) => {
+      if (promotionIds.has(x.id)) ctx.addIssue({ code: 'custom', path: ['promotions', i, 'id'], message: 'код акции повторяется' });
+      promotionIds.add(x.id);
+    });
     const codes = new Set<string>();
     p.levels.forEach((l, i) => {
       if (codes.has(l.code)) ctx.addIssue({ code: 'custom', path: ['levels', i, 'code'], message: 'код уровня повторяется' });
@@ -149,6 +198,7 @@ export type Level = Program['levels'][number];
 export type Accrual = Level['accrual'];
 export type Discount = NonNullable<Level['discount']>;
 export type Modifier = Program['modifiers'][number];
+export type Promotion = Program['promotions'][number];
 export type Gift = z.output<typeof giftSchema>;
 export type DatedGift = z.output<typeof datedGiftSchema>;
 export type Expiry = Program['expiry'];
@@ -197,12 +247,32 @@ export interface CompiledModifier {
   maxRedeemBp: number | null;
 }
 
+export type CompiledEffect =
+  | { type: 'percent'; bp: number }
+  | { type: 'byQuantity'; steps: { from: number; bp: number }[] }
+  | { type: 'bySum'; steps: { from: number; bp: number }[] }
+  | { type: 'bundle'; productIds: string[]; bp: number };
+
+export interface CompiledPromotion extends Omit<CompiledModifier, 'accrualBp' | 'multiplierMilli' | 'maxRedeemBp'> {
+  id: string;
+  name: string;
+  period: { from: string; to: string } | null;
+  newCustomers: boolean;
+  /** Upper-cased codes; null: no coupon needed. */
+  coupons: Set<string> | null;
+  effect: CompiledEffect;
+  stacking: 'combinable' | 'best' | 'exclusive';
+  priority: number;
+}
+
 export interface CompiledProgram {
   source: Program;
   levels: CompiledLevel[];
   excludedProducts: Set<string>;
   excludedGroups: Set<string>;
   modifiers: CompiledModifier[];
+  /** In the order they apply: priority high first, then id. */
+  promotions: CompiledPromotion[];
 }
 
 const setOrNull = (a: string[] | undefined) => (a === undefined ? null : new Set(a));
@@ -246,6 +316,36 @@ export function compileProgram(p: Program): CompiledProgram {
       multiplierMilli: m.accrualMultiplier === undefined ? null : milli(m.accrualMultiplier),
       maxRedeemBp: m.maxRedeemPercent === undefined ? null : bp(m.maxRedeemPercent),
     })),
+    promotions: p.promotions.map((x) => compilePromotion(x, compileSteps)).sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
+}
+
+function compilePromotion(x: Promotion, compileSteps: (s: { from: number; percent: number }[]) => { from: number; bp: number }[]): CompiledPromotion {
+  const e = x.effect;
+  return {
+    id: x.id,
+    name: x.name,
+    period: x.period ?? null,
+    productIds: setOrNull(x.when.productIds),
+    groupIds: setOrNull(x.when.groupIds),
+    minutes: x.when.hours ? { from: x.when.hours.from * 60, to: x.when.hours.to * 60 } : null,
+    weekdays: x.when.weekdays ? new Set(x.when.weekdays) : null,
+    paymentTypes: setOrNull(x.when.paymentTypes),
+    cashierIds: setOrNull(x.when.cashierIds),
+    storeIds: setOrNull(x.when.storeIds),
+    levels: setOrNull(x.when.levels),
+    newCustomers: x.when.newCustomers === true,
+    coupons: x.coupons === undefined ? null : new Set(x.coupons.map((c) => c.toUpperCase())),
+    effect:
+      e.type === 'percent'
+        ? { type: 'percent', bp: bp(e.percent) }
+        : e.type === 'bySum'
+          ? { type: 'bySum', steps: compileSteps(e.steps) }
+          : e.type === 'byQuantity'
+            ? { type: 'byQuantity', steps: e.steps.map((s) => ({ from: s.from, bp: bp(s.percent) })) }
+            : { type: 'bundle', productIds: e.productIds, bp: bp(e.percent) },
+    stacking: x.stacking,
+    priority: x.priority,
   };
 }
 

@@ -1,9 +1,11 @@
 import type { ParsedCheck } from '../check.ts';
+import { KopilkaError, formatRub } from '../errors.ts';
 import { effectiveLevel, type CompiledProgram } from '../program.ts';
 import { accrue } from './accrual.ts';
 import { lineDiscounts } from './discount.ts';
 import { isExcluded, lineTerms } from './modifiers.ts';
 import { completeEvaluation, type CustomerState, type Evaluation } from './outcome.ts';
+import { applyPromotions } from './promotions.ts';
 import { planRedeem } from './redeem.ts';
 import { evaluateTillPriced } from './till-priced.ts';
 
@@ -21,13 +23,18 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
   const eligible = lines.map((l) => customer !== null && !isExcluded(p, l));
   const amount = amounts.reduce((s, a) => s + a, 0);
 
-  const discounts = lineDiscounts(level.discount, amounts, eligible);
+  // Promotions first (anyone may get them unless they ask for a level or a new customer), then
+  // the level's discount on what is left.
+  const promo = applyPromotions(p, check, customer, customer === null ? null : level.code, lines.map((l) => !isExcluded(p, l)));
+  const afterPromo = promo === null ? amounts : amounts.map((a, i) => a - promo.discounts[i]!);
+  const levelDiscounts = lineDiscounts(level.discount, afterPromo, eligible);
+  const discounts = promo === null ? levelDiscounts : levelDiscounts.map((d, i) => d + promo.discounts[i]!);
   const afterDiscount = amounts.map((a, i) => a - discounts[i]!);
   const terms = lineTerms(p, check, customer === null ? null : level.code, level.maxRedeemBp);
   const redeem = planRedeem(
     check.redeem,
     afterDiscount,
-    terms.map((t, i) => (eligible[i] ? t.maxRedeemBp : 0)),
+    redeemShares(p, check, afterDiscount, terms.map((t, i) => (eligible[i] ? t.maxRedeemBp : 0))),
     customer?.available ?? 0,
     customer !== null,
   );
@@ -40,8 +47,23 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
     level,
     amount,
     discounts,
+    promotions: promo,
     redeemed: { total: redeem.redeemed, lines: redeem.lines, maxRedeem: redeem.maxRedeem },
     accrual,
     paid: base.reduce((s, b) => s + b, 0),
   });
+}
+
+/**
+ * The lines' bonus-payment shares, or none at all below the program's minimum check for paying
+ * with bonuses (counted after discounts). Asking for a number of bonuses there is refused with
+ * the minimum named; asking for the most allowed gets 0.
+ */
+function redeemShares(p: CompiledProgram, check: ParsedCheck, afterDiscount: readonly number[], shares: number[]): number[] {
+  const min = p.source.minCheckForRedeem;
+  if (min === 0 || afterDiscount.reduce((s, a) => s + a, 0) >= min) return shares;
+  if (typeof check.redeem === 'number' && check.redeem > 0) {
+    throw new KopilkaError('REDEEM_EXCEEDS_LIMIT', `Оплатить бонусами можно чек от ${formatRub(min)}`, { requested: check.redeem, maxRedeem: 0, cap: 0, minCheck: min });
+  }
+  return shares.map(() => 0);
 }

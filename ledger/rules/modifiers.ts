@@ -21,8 +21,11 @@ export function inMinutes(m: { from: number; to: number }, minute: number): bool
   return m.from < m.to ? minute >= m.from && minute < m.to : minute >= m.from || minute < m.to;
 }
 
+/** What a modifier or a promotion may ask of the check and its lines. */
+export type Conditions = Pick<CompiledModifier, 'minutes' | 'weekdays' | 'cashierIds' | 'storeIds' | 'levels' | 'paymentTypes' | 'productIds' | 'groupIds'>;
+
 /** The check-level conditions (hours, weekdays, cashier, store, level, payment types). */
-export function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode: string | null): boolean {
+export function checkMatches(m: Conditions, check: ParsedCheck, levelCode: string | null): boolean {
   if (m.minutes !== null && !inMinutes(m.minutes, check.localMinuteOfDay)) return false;
   if (m.weekdays !== null && !m.weekdays.has(check.localWeekday)) return false;
   if (m.cashierIds !== null && (check.cashierId == null || !m.cashierIds.has(check.cashierId))) return false;
@@ -37,7 +40,7 @@ export function checkMatches(m: CompiledModifier, check: ParsedCheck, levelCode:
 }
 
 /** The line-level conditions: productIds or groupIds (either list may name the line); none → every line. */
-export function lineMatches(m: CompiledModifier, line: CheckLine): boolean {
+export function lineMatches(m: Conditions, line: CheckLine): boolean {
   if (m.productIds === null && m.groupIds === null) return true;
   if (m.productIds !== null && m.productIds.has(line.productId)) return true;
   return m.groupIds !== null && line.groupId != null && m.groupIds.has(line.groupId);

@@ -3,6 +3,7 @@ import { formatPoints, formatRub } from '../errors.ts';
 import { accrualLotTimes } from '../lots.ts';
 import { effectiveLevel, type CompiledLevel, type CompiledProgram, type Gift } from '../program.ts';
 import { localDate } from '../time-zone.ts';
+import type { PromotionOutcome } from './promotions.ts';
 import { referralReward } from './referral.ts';
 
 // What follows once a check is priced, whoever priced it (Kopilka's rules or the till): the
@@ -47,6 +48,8 @@ export interface Priced {
   paid: number;
   /** Till-priced only: the bonus payment the till took that the customer's balance did not cover. */
   shortfall?: number;
+  /** What promotions gave (part of `discounts`), when the program has any or the check a coupon. */
+  promotions?: PromotionOutcome | null;
 }
 
 // Formatting a date through Intl costs more than the rest of a check's rules; checks of one
@@ -74,8 +77,10 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
 
   const activatesAt = accrualLotTimes(p.source, check.at).activatesAt;
   const shortfall = priced.shortfall ?? 0;
-  const messages: string[] = [];
-  if (discount > 0) messages.push(`Скидка ${formatRub(discount)} по уровню «${level.name}»`);
+  const promo = priced.promotions ?? null;
+  const messages: string[] = promo === null ? [] : [...promo.messages];
+  const levelDiscount = promo === null ? discount : discount - promo.discounts.reduce((s, d) => s + d, 0);
+  if (levelDiscount > 0) messages.push(`Скидка ${formatRub(levelDiscount)} по уровню «${level.name}»`);
   if (redeemed.total > 0) messages.push(`Списано ${formatPoints(redeemed.total)} бонусов`);
   if (shortfall > 0) messages.push(`Не хватило ${formatPoints(shortfall)} бонусов для оплаты, принятой кассой: чек передан на разбор`);
   if (accrual.total > 0) {
@@ -92,7 +97,10 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
 
   const n = check.lines.length;
   const lines: LineResult[] = new Array(n);
-  for (let i = 0; i < n; i++) lines[i] = { lineNo: check.lines[i]!.lineNo, discount: priced.discounts[i]!, redeemed: redeemed.lines[i]!, accrued: accrual.lines[i]! };
+  for (let i = 0; i < n; i++) {
+    lines[i] = { lineNo: check.lines[i]!.lineNo, discount: priced.discounts[i]!, redeemed: redeemed.lines[i]!, accrued: accrual.lines[i]! };
+    if (promo !== null && promo.byLine[i]!.length > 0) lines[i]!.promotions = promo.byLine[i]!;
+  }
   const totals: CheckTotals = {
     amount,
     discount,
