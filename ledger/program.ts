@@ -49,20 +49,20 @@ const levelSchema = z
   .strict();
 
 const hhmm = z.number().int().min(0).max(24);
+// What a modifier or a promotion may ask of a check (rules/modifiers.ts checkMatches, lineMatches).
+const conditions = {
+  productIds: z.array(code).max(10_000).optional(),
+  groupIds: z.array(code).max(10_000).optional(),
+  hours: z.object({ from: hhmm, to: hhmm }).strict().refine((h) => h.from !== h.to, 'часы «from» и «to» совпадают').optional(),
+  weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+  paymentTypes: z.array(code).min(1).optional(),
+  cashierIds: z.array(code).min(1).optional(),
+  storeIds: z.array(code).min(1).optional(),
+  levels: z.array(code).min(1).optional(),
+};
 const modifierSchema = z
   .object({
-    when: z
-      .object({
-        productIds: z.array(code).max(10_000).optional(),
-        groupIds: z.array(code).max(10_000).optional(),
-        hours: z.object({ from: hhmm, to: hhmm }).strict().refine((h) => h.from !== h.to, 'часы «from» и «to» совпадают').optional(),
-        weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
-        paymentTypes: z.array(code).min(1).optional(),
-        cashierIds: z.array(code).min(1).optional(),
-        storeIds: z.array(code).min(1).optional(),
-        levels: z.array(code).min(1).optional(),
-      })
-      .strict(),
+    when: z.object(conditions).strict(),
     accrualPercent: percent.optional(),
     accrualMultiplier: multiplier.optional(),
     maxRedeemPercent: percent.optional(),
@@ -86,19 +86,9 @@ const promotionSchema = z
     id: code,
     name: lineText(128).min(1),
     period: z.object({ from: isoDay, to: isoDay }).strict().refine((p) => p.from <= p.to, 'начало периода позже конца').optional(),
+    /** `newCustomers`: only a customer's first purchase. */
     when: z
-      .object({
-        productIds: z.array(code).max(10_000).optional(),
-        groupIds: z.array(code).max(10_000).optional(),
-        hours: z.object({ from: hhmm, to: hhmm }).strict().refine((h) => h.from !== h.to, 'часы «from» и «to» совпадают').optional(),
-        weekdays: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
-        paymentTypes: z.array(code).min(1).optional(),
-        cashierIds: z.array(code).min(1).optional(),
-        storeIds: z.array(code).min(1).optional(),
-        levels: z.array(code).min(1).optional(),
-        /** Only a customer's first purchase. */
-        newCustomers: z.boolean().optional(),
-      })
+      .object({ ...conditions, newCustomers: z.boolean().optional() })
       .strict()
       .default({}),
     /** Applies only with one of these coupon codes on the check (case does not matter). */
@@ -232,6 +222,9 @@ export interface CompiledLevel {
   welcomeBonus: Gift | null;
 }
 
+/** A modifier's or a promotion's conditions, compiled. */
+export type Conditions = Pick<CompiledModifier, 'productIds' | 'groupIds' | 'minutes' | 'weekdays' | 'paymentTypes' | 'cashierIds' | 'storeIds' | 'levels'>;
+
 export interface CompiledModifier {
   productIds: Set<string> | null;
   groupIds: Set<string> | null;
@@ -253,7 +246,7 @@ export type CompiledEffect =
   | { type: 'bySum'; steps: { from: number; bp: number }[] }
   | { type: 'bundle'; productIds: string[]; bp: number };
 
-export interface CompiledPromotion extends Omit<CompiledModifier, 'accrualBp' | 'multiplierMilli' | 'maxRedeemBp'> {
+export interface CompiledPromotion extends Conditions {
   id: string;
   name: string;
   period: { from: string; to: string } | null;
@@ -304,19 +297,25 @@ export function compileProgram(p: Program): CompiledProgram {
     excludedProducts: new Set(p.exclusions.productIds),
     excludedGroups: new Set(p.exclusions.groupIds),
     modifiers: p.modifiers.map((m) => ({
-      productIds: setOrNull(m.when.productIds),
-      groupIds: setOrNull(m.when.groupIds),
-      minutes: m.when.hours ? { from: m.when.hours.from * 60, to: m.when.hours.to * 60 } : null,
-      weekdays: m.when.weekdays ? new Set(m.when.weekdays) : null,
-      paymentTypes: setOrNull(m.when.paymentTypes),
-      cashierIds: setOrNull(m.when.cashierIds),
-      storeIds: setOrNull(m.when.storeIds),
-      levels: setOrNull(m.when.levels),
+      ...compileConditions(m.when),
       accrualBp: m.accrualPercent === undefined ? null : bp(m.accrualPercent),
       multiplierMilli: m.accrualMultiplier === undefined ? null : milli(m.accrualMultiplier),
       maxRedeemBp: m.maxRedeemPercent === undefined ? null : bp(m.maxRedeemPercent),
     })),
     promotions: p.promotions.map((x) => compilePromotion(x, compileSteps)).sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+  };
+}
+
+function compileConditions(w: Modifier['when']): Conditions {
+  return {
+    productIds: setOrNull(w.productIds),
+    groupIds: setOrNull(w.groupIds),
+    minutes: w.hours ? { from: w.hours.from * 60, to: w.hours.to * 60 } : null,
+    weekdays: w.weekdays ? new Set(w.weekdays) : null,
+    paymentTypes: setOrNull(w.paymentTypes),
+    cashierIds: setOrNull(w.cashierIds),
+    storeIds: setOrNull(w.storeIds),
+    levels: setOrNull(w.levels),
   };
 }
 
@@ -326,14 +325,7 @@ function compilePromotion(x: Promotion, compileSteps: (s: { from: number; percen
     id: x.id,
     name: x.name,
     period: x.period ?? null,
-    productIds: setOrNull(x.when.productIds),
-    groupIds: setOrNull(x.when.groupIds),
-    minutes: x.when.hours ? { from: x.when.hours.from * 60, to: x.when.hours.to * 60 } : null,
-    weekdays: x.when.weekdays ? new Set(x.when.weekdays) : null,
-    paymentTypes: setOrNull(x.when.paymentTypes),
-    cashierIds: setOrNull(x.when.cashierIds),
-    storeIds: setOrNull(x.when.storeIds),
-    levels: setOrNull(x.when.levels),
+    ...compileConditions(x.when),
     newCustomers: x.when.newCustomers === true,
     coupons: x.coupons === undefined ? null : new Set(x.coupons.map((c) => c.toUpperCase())),
     effect:

@@ -1,5 +1,5 @@
 import type { CheckLine, ParsedCheck } from '../check.ts';
-import type { CompiledModifier, CompiledProgram } from '../program.ts';
+import type { CompiledProgram, Conditions } from '../program.ts';
 
 // Which program modifiers touch which line, and what they make of it. A modifier applies when
 // all of its conditions hold. Product and group conditions look at the line (either list may
@@ -20,9 +20,6 @@ export interface LineTerms {
 export function inMinutes(m: { from: number; to: number }, minute: number): boolean {
   return m.from < m.to ? minute >= m.from && minute < m.to : minute >= m.from || minute < m.to;
 }
-
-/** What a modifier or a promotion may ask of the check and its lines. */
-export type Conditions = Pick<CompiledModifier, 'minutes' | 'weekdays' | 'cashierIds' | 'storeIds' | 'levels' | 'paymentTypes' | 'productIds' | 'groupIds'>;
 
 /** The check-level conditions (hours, weekdays, cashier, store, level, payment types). */
 export function checkMatches(m: Conditions, check: ParsedCheck, levelCode: string | null): boolean {
