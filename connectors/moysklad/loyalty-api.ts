@@ -119,6 +119,13 @@ function counterpartyRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         return { status: 200, body: { bonusProgram: { agentBonusBalance: wholePoints(s.balance.available) } } };
       },
     }),
+    ...codeRoutes(ctx),
+  ];
+}
+
+/** Confirmation codes by SMS: for a registration and for spending bonuses. */
+function codeRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+  return [
     route({
       // Registration with a confirmation code: we send the code, the till compares it.
       ...tillCall,

@@ -25,32 +25,6 @@ export function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
     }),
     route({
       method: 'POST',
-      path: '/v1/tenants/:id/admin-keys',
-      summary: 'Новый ключ администратора организации (токен оператора): владельцу, чья организация создана без него (Эвотор) или чей ключ утерян',
-      auth: 'operator',
-      bodyLimit: 1024,
-      output: tenantCreated,
-      handler: async ({ req }) => {
-        const id = req.params.id!;
-        if (!(await ledger.tenantExists(id))) throw new KopilkaError('NOT_FOUND', `Организация ${id} не найдена`, { field: 'id' });
-        return ok({ id, adminKey: await ctx.issueKey(id, 'admin', null, null) }, 201);
-      },
-    }),
-    route({
-      method: 'POST',
-      path: '/v1/customers/:id/grants',
-      summary: 'Начислить бонусы клиенту вне покупки (вручную с причиной, при импорте, по кампании); один раз на ключ',
-      auth: 'admin',
-      bodyLimit: 4 * 1024,
-      input: grantSchema,
-      inputCheckedBy: 'ledger',
-      handler: async ({ tenantId, req }) => {
-        const given = await ledger.grant(tenantId, req.params.id!, req.json());
-        return ok({ given, customer: await ledger.customer(tenantId, { id: req.params.id! }) }, given ? 201 : 200);
-      },
-    }),
-    route({
-      method: 'POST',
       path: '/v1/keys',
       summary: 'Выпустить ключ канала продаж (кассы, магазина, интеграции)',
       auth: 'admin',
@@ -81,6 +55,40 @@ export function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       handler: async ({ tenantId }) => ok(await ledger.program(tenantId)),
     }),
     ...reviewRoutes(ctx),
+    ...keyAndGrantRoutes(ctx),
+  ];
+}
+
+/** A new admin key from the operator; bonuses granted by hand. */
+function keyAndGrantRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
+  const { ledger } = ctx;
+  return [
+    route({
+      method: 'POST',
+      path: '/v1/tenants/:id/admin-keys',
+      summary: 'Новый ключ администратора организации (токен оператора): владельцу, чья организация создана без него (Эвотор) или чей ключ утерян',
+      auth: 'operator',
+      bodyLimit: 1024,
+      output: tenantCreated,
+      handler: async ({ req }) => {
+        const id = req.params.id!;
+        if (!(await ledger.tenantExists(id))) throw new KopilkaError('NOT_FOUND', `Организация ${id} не найдена`, { field: 'id' });
+        return ok({ id, adminKey: await ctx.issueKey(id, 'admin', null, null) }, 201);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/customers/:id/grants',
+      summary: 'Начислить бонусы клиенту вне покупки (вручную с причиной, при импорте, по кампании); один раз на ключ',
+      auth: 'admin',
+      bodyLimit: 4 * 1024,
+      input: grantSchema,
+      inputCheckedBy: 'ledger',
+      handler: async ({ tenantId, req }) => {
+        const given = await ledger.grant(tenantId, req.params.id!, req.json());
+        return ok({ given, customer: await ledger.customer(tenantId, { id: req.params.id! }) }, given ? 201 : 200);
+      },
+    }),
   ];
 }
 
