@@ -44,16 +44,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
   let received = 0;
   let draining = false;
   const requestTimeoutMs = hooks.requestTimeoutMs ?? 30_000;
-  // One sweep for all bodies in progress rather than a timer per request: cheap at thousands a second.
-  const bodies = new Set<BodyDeadline>();
-  const sweeper = setInterval(
-    () => {
-      const now = Date.now();
-      for (const b of bodies) if (b.at <= now) (bodies.delete(b), b.expire());
-    },
-    Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
-  );
-  sweeper.unref();
+  const { bodies, sweeper } = bodyDeadlines(requestTimeoutMs);
 
   app.any('/*', (res: HttpResponse, req: HttpRequest) => {
     const started = performance.now();
@@ -138,6 +129,20 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** One sweep for all bodies in progress rather than a timer per request: cheap at thousands a second. */
+function bodyDeadlines(requestTimeoutMs: number): { bodies: Set<BodyDeadline>; sweeper: NodeJS.Timeout } {
+  const bodies = new Set<BodyDeadline>();
+  const sweeper = setInterval(
+    () => {
+      const now = Date.now();
+      for (const b of bodies) if (b.at <= now) (bodies.delete(b), b.expire());
+    },
+    Math.max(50, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
+  );
+  sweeper.unref();
+  return { bodies, sweeper };
+}
 
 /** The body took too long (slowloris) or the client left: 408, and the connection is closed. */
 function timedOut(): Outcome {
