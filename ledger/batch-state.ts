@@ -36,6 +36,8 @@ interface StoredCheck<K extends 'sale' | 'refund', A> {
   originalId: string | null;
   customerId: string | null;
   storeId: string | null;
+  /** Who sold it (the check's cashierId); a refund keeps its sale's unless it names its own. */
+  cashierId: string | null;
   occurredAt: number;
   requestHash: string;
   request: unknown;

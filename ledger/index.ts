@@ -7,6 +7,11 @@ import { Ledger as Core, type Committed, type CustomerLookup, type PostingView, 
 import * as links from './links.ts';
 import * as apps from './apps.ts';
 import * as evotorUsers from './evotor-users.ts';
+import { salesReport, type SalesRow } from './sales-report.ts';
+import * as imports from './imports.ts';
+import { parseNewCustomer } from './customers.ts';
+import { parseGrant } from './grants.ts';
+import * as exportsOf from './exports.ts';
 import type { RefundResult } from './operations.ts';
 import type { Program } from './program.ts';
 import { commitClosedSale, isTillPriced, refundClosed, resolveReview } from './closed.ts';
@@ -15,6 +20,8 @@ import type { SecretBox } from './secrets.ts';
 import type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
 import type { EvotorUser } from './evotor-users.ts';
 import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
+import { searchCustomerIds } from './customer-search.ts';
+import * as webSessions from './web-sessions.ts';
 import type { WriterOptions, WriterStats } from './writer.ts';
 
 // The ledger's one face. Everything above the ledger (the gateway, every connector, billing)
@@ -33,8 +40,11 @@ export { normalizePhone, requirePhone } from './phone.ts';
 export type { Program } from './program.ts';
 export type { ReviewItem, ReviewRequest, ReviewStatus, StoredReviewItem } from './review.ts';
 export type { UsageCounts } from './usage.ts';
+export type { KeyView, WebRole, WebSession } from './web-sessions.ts';
 export type { AppInstall, AppStatus, InstallNotice } from './apps.ts';
 export type { EvotorUser, EvotorUserStatus } from './evotor-users.ts';
+export type { ImportCounts, ImportFile, ImportJob, ImportJobError } from './imports.ts';
+export type { BurnHistory, BurnRow, CheckExportRow, CustomerExportRow, LiabilityRow } from './exports.ts';
 export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
 export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
 export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
@@ -43,6 +53,7 @@ export { isStorageFailure } from './writer.ts';
 export { checkSchema } from './check.ts';
 export { newCustomerSchema } from './customers.ts';
 export { grantSchema, type GrantInput } from './grants.ts';
+export { salesQuerySchema, type SalesRow } from './sales-report.ts';
 export { programSchema } from './program.ts';
 export { refundRequestSchema } from './refunds.ts';
 
@@ -109,6 +120,26 @@ export interface Product {
   name: string | null;
   /** The product's other id in the same system (МойСклад's syncId), if it has one. */
   syncId?: string | null;
+}
+
+/** Who a campaign speaks to (Ledger.segment): every field optional, bounds inclusive. */
+export interface CustomerSegment {
+  levels?: string[];
+  /** Registration sources (the channel a customer came from). */
+  sources?: string[];
+  gender?: string;
+  nameContains?: string;
+  minPurchases?: number;
+  maxPurchases?: number;
+  /** Total revenue, kopecks. */
+  minSpent?: number;
+  maxSpent?: number;
+  minBalance?: number;
+  maxBalance?: number;
+  minDaysWithoutPurchase?: number;
+  maxDaysWithoutPurchase?: number;
+  minAge?: number;
+  maxAge?: number;
 }
 
 /** Answers kept in the front for a week: a till resending after a timeout gets the first one. */
@@ -352,6 +383,57 @@ export class Ledger {
     await recordSms(this.pool, tenantId, topic, phone, customerId);
   }
 
+  // ── reminders (communications/ reads these) ──
+
+  /** Every tenant's id, for sweeps that run per tenant. */
+  async tenantIds(): Promise<string[]> {
+    return (await this.pool.query<{ id: string }>('SELECT id FROM tenants ORDER BY created_at, id')).rows.map((r) => r.id);
+  }
+
+  /** Active bonuses that burn in [from, to), per customer: the points and the first burn time. */
+  async expiringBonuses(tenantId: string, from: Date, to: Date, limit = 10_000): Promise<{ customerId: string; points: number; expiresAt: string }[]> {
+    const r = await this.pool.query<{ customer_id: string; points: string; at: Date }>(
+      `SELECT customer_id, sum(remaining) AS points, min(expires_at) AS at FROM lots
+        WHERE tenant_id = $1 AND state = 'active' AND remaining > 0 AND expires_at >= $2 AND expires_at < $3
+        GROUP BY customer_id ORDER BY customer_id LIMIT $4`,
+      [tenantId, from.toISOString(), to.toISOString(), limit],
+    );
+    return r.rows.map((x) => ({ customerId: String(x.customer_id), points: Number(x.points), expiresAt: new Date(x.at).toISOString() }));
+  }
+
+  /**
+   * Customers of a segment (campaigns): every bound given is inclusive; money in kopecks, balance
+   * in points, days without purchases counted from now (never bought: always matches a minimum).
+   */
+  async segment(tenantId: string, s: CustomerSegment, limit = 100_000): Promise<string[]> {
+    const r = await this.pool.query<{ id: string }>(
+      `SELECT id FROM customers WHERE tenant_id = $1
+          AND ($2::text[] IS NULL OR level_code = ANY($2)) AND ($3::text[] IS NULL OR source = ANY($3))
+          AND ($4::text IS NULL OR gender = $4) AND ($5::text IS NULL OR name ILIKE '%' || $5 || '%')
+          AND ($6::int IS NULL OR purchases >= $6) AND ($7::int IS NULL OR purchases <= $7)
+          AND ($8::bigint IS NULL OR total_spent >= $8) AND ($9::bigint IS NULL OR total_spent <= $9)
+          AND ($10::bigint IS NULL OR available >= $10) AND ($11::bigint IS NULL OR available <= $11)
+          AND ($12::int IS NULL OR last_purchase_at IS NULL OR last_purchase_at <= now() - make_interval(days => $12))
+          AND ($13::int IS NULL OR last_purchase_at >= now() - make_interval(days => $13))
+          AND ($14::int IS NULL OR birth_date <= (now() - make_interval(years => $14))::date)
+          AND ($15::int IS NULL OR birth_date > (now() - make_interval(years => $15 + 1))::date)
+        ORDER BY id LIMIT $16`,
+      [
+        tenantId, s.levels ?? null, s.sources ?? null, s.gender ?? null, s.nameContains ?? null,
+        s.minPurchases ?? null, s.maxPurchases ?? null, s.minSpent ?? null, s.maxSpent ?? null,
+        s.minBalance ?? null, s.maxBalance ?? null, s.minDaysWithoutPurchase ?? null, s.maxDaysWithoutPurchase ?? null,
+        s.minAge ?? null, s.maxAge ?? null, limit,
+      ],
+    );
+    return r.rows.map((x) => String(x.id));
+  }
+
+  /** Customers whose birthday (month and day, "11-23") it is. */
+  async birthdaysOn(tenantId: string, monthDay: string): Promise<string[]> {
+    const r = await this.pool.query<{ id: string }>(`SELECT id FROM customers WHERE tenant_id = $1 AND to_char(birth_date, 'MM-DD') = $2 ORDER BY id`, [tenantId, monthDay]);
+    return r.rows.map((x) => String(x.id));
+  }
+
   // ── МойСклад solution installs (Vendor API) ──
 
   /** Records МойСклад's activation of the solution on an account (repeatable); its JSON API token is sealed. */
@@ -390,6 +472,81 @@ export class Ledger {
    */
   async grant(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
     return this.core.grant(tenantId, customerId, input);
+  }
+
+  // ── client-base imports and exports (reports/) ──
+
+  /** Keeps an uploaded client base once per (tenant, id); the id is the caller's hash of its bytes. */
+  async saveImportFile(tenantId: string, f: imports.ImportFile): Promise<void> {
+    await imports.saveImportFile(this.pool, tenantId, f);
+  }
+
+  async importFile(tenantId: string, id: string): Promise<imports.ImportFile | null> {
+    return imports.importFile(this.pool, tenantId, id);
+  }
+
+  async startImport(tenantId: string, job: { id: string; fileId: string; dryRun: boolean; mapping: Record<string, number>; total: number }): Promise<void> {
+    await imports.startImport(this.pool, tenantId, job);
+  }
+
+  /** An import's counts so far; with `end`, its outcome and bad rows. */
+  async updateImport(tenantId: string, id: string, counts: imports.ImportCounts, end?: imports.ImportEnd): Promise<void> {
+    await imports.updateImport(this.pool, tenantId, id, counts, end);
+  }
+
+  async importJob(tenantId: string, id: string): Promise<imports.ImportJob | null> {
+    return imports.importJob(this.pool, tenantId, id);
+  }
+
+  /**
+   * registerCustomer for a client-base import: the new id only, without reading the customer
+   * back (many in flight fill the writer's batches; the read after each was most of an import's
+   * time). Errors: INVALID_INPUT, PHONE_TAKEN, CARD_TAKEN, NOT_FOUND (tenant).
+   */
+  async registerCustomerId(tenantId: string, input: unknown): Promise<string> {
+    const o = await this.core.writer.submit({ kind: 'register', tenantId, customer: parseNewCustomer(input) });
+    if (!o.ok) throw o.error;
+    return o.value;
+  }
+
+  /**
+   * grant() to a customer the caller knows exists (just registered, or found by phone): no read
+   * first. False when this key was granted before — or when there is no such customer.
+   * Errors: INVALID_INPUT, BALANCE_LIMIT.
+   */
+  async grantKnown(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
+    const g = parseGrant(input);
+    const o = await this.core.writer.submit({ kind: 'gift', tenantId, customerId, lotKind: g.kind, gift: g.gift, occasion: g.occasion, reason: g.reason });
+    if (!o.ok) throw o.error;
+    return o.value;
+  }
+
+  /** Customers already holding these phones (E.164) and cards: phone/card → customer id. */
+  async existingCustomers(tenantId: string, phones: string[], cards: string[]): Promise<{ byPhone: Map<string, string>; byCard: Map<string, string> }> {
+    return imports.existingCustomers(this.pool, tenantId, phones, cards);
+  }
+
+  /** The client base in pages of keyset order (read-only; memory stays one page). */
+  exportCustomers(tenantId: string, o: { pageSize?: number } = {}): AsyncGenerator<exportsOf.CustomerExportRow[]> {
+    return exportsOf.customerPages(this.pool, tenantId, o);
+  }
+
+  /** Sales and returns in recording order, in pages (read-only), optionally within [from, to). */
+  exportChecks(tenantId: string, o: { from?: Date; to?: Date; pageSize?: number } = {}): AsyncGenerator<exportsOf.CheckExportRow[]> {
+    return exportsOf.checkPages(this.pool, tenantId, o);
+  }
+
+  /** Outstanding bonuses by store and accrual month, and their burn schedule, as of `at` (read-only). Errors: NOT_FOUND (tenant). */
+  async liability(tenantId: string, at: Date = new Date()): Promise<{ rows: exportsOf.LiabilityRow[]; burn: exportsOf.BurnRow[]; history: exportsOf.BurnHistory }> {
+    return exportsOf.liability(this.pool, tenantId, await this.timeZone(tenantId), at);
+  }
+
+  /**
+   * Sales for a period by day, week or month, optionally by store, cashier or channel, from the
+   * daily rollups (sales-report.ts). Errors: INVALID_INPUT.
+   */
+  async salesReport(tenantId: string, query: unknown): Promise<SalesRow[]> {
+    return salesReport(this.pool, tenantId, query);
   }
 
   // ── Эвотор cloud-app users ──
@@ -435,6 +592,38 @@ export class Ledger {
   /** The tenant of a live admin key, or null (signing in with an admin key from a partner form). */
   async tenantOfAdminKey(key: string): Promise<string | null> {
     return evotorUsers.tenantOfAdminKey(this.pool, key);
+  }
+
+  // ── web pages (web/): sessions, the customer list, the tenant's keys ──
+
+  /** Opens a page session for a key the gateway has checked; the token is returned once, only its hash is kept. */
+  async openWebSession(s: Parameters<typeof webSessions.openWebSession>[1]): Promise<string> {
+    return webSessions.openWebSession(this.pool, s);
+  }
+
+  /** The live session of a token; null when unknown, expired or its key is revoked. */
+  async webSession(token: string): Promise<webSessions.WebSession | null> {
+    return webSessions.webSession(this.pool, token);
+  }
+
+  async closeWebSession(token: string): Promise<void> {
+    await webSessions.closeWebSession(this.pool, token);
+  }
+
+  /** Customers whose phone (or its part), card or name matches `q`, newest first; all of them when q is empty. Errors: NOT_FOUND (tenant). */
+  async searchCustomers(tenantId: string, q: string, limit = 50): Promise<CustomerSummary[]> {
+    const ids = await searchCustomerIds(this.pool, tenantId, q, Math.min(Math.max(limit, 1), 200));
+    return Promise.all(ids.map((id) => this.core.customer(tenantId, { id })));
+  }
+
+  /** The tenant's keys (never their secrets). */
+  async tenantKeys(tenantId: string): Promise<webSessions.KeyView[]> {
+    return webSessions.tenantKeys(this.pool, tenantId);
+  }
+
+  /** Revokes a key (gateways stop accepting it within their key cache's 30 s; its page sessions end at once); false: no such live key. */
+  async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
+    return webSessions.revokeKey(this.pool, tenantId, keyId);
   }
 
   // ── time ──

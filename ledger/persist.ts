@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Lot, Posting } from './account.ts';
 import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
 import { iso } from './rows.ts';
+import { rollupCte, salesDaily } from './rollups.ts';
 
 // Persist: everything a batch changed, written in one statement (one CTE per table). A row that
 // another process wrote meanwhile is not overwritten: the counts tell, and the batch runs again.
@@ -39,7 +40,8 @@ export async function persist(client: pg.PoolClient, state: BatchState): Promise
   ${customerCtes(p, c)},
   ${checkCtes(p, c)},
   ${lotCtes(p, c)},
-  ${logCtes(p, c)}
+  ${logCtes(p, c)},
+  ${rollupCte(p, salesDaily(state, c.newChecks))}
 SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
        (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
        (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,
@@ -113,7 +115,7 @@ function checkCtes(p: Params, c: Changes): string {
   const q = c.qtyChecks;
   return `new_checks AS (
     INSERT INTO checks (tenant_id, id, channel, kind, external_id, original_id, customer_id, store_id, occurred_at, request_hash,
-                        request, result, amount, discount, redeemed, accrued, detail)
+                        request, result, amount, discount, redeemed, accrued, detail, cashier_id)
     SELECT * FROM unnest(${p.col(n, (x) => x.tenantId, 'text')}, ${p.col(n, (x) => x.id, 'bigint')},
       ${p.col(n, (x) => x.channel, 'text')}, ${p.col(n, (x) => x.kind, 'text')}, ${p.col(n, (x) => x.externalId, 'text')},
       ${p.col(n, (x) => x.originalId, 'bigint')}, ${p.col(n, (x) => x.customerId, 'bigint')},
@@ -121,7 +123,8 @@ function checkCtes(p: Params, c: Changes): string {
       ${p.col(n, (x) => x.requestHash, 'text')}, ${p.col(n, (x) => JSON.stringify(x.request), 'json')},
       ${p.col(n, (x) => x.result, 'json')}, ${p.col(n, (x) => x.amount, 'bigint')},
       ${p.col(n, (x) => x.discount, 'bigint')}, ${p.col(n, (x) => x.redeemed, 'bigint')},
-      ${p.col(n, (x) => x.accrued, 'bigint')}, ${p.col(n, (x) => JSON.stringify(x.detail), 'jsonb')})
+      ${p.col(n, (x) => x.accrued, 'bigint')}, ${p.col(n, (x) => JSON.stringify(x.detail), 'jsonb')},
+      ${p.col(n, (x) => x.cashierId, 'text')})
     ON CONFLICT DO NOTHING
     RETURNING 1),
   refunded_checks AS (

@@ -97,7 +97,7 @@ export function lotFromRow(r: LotDbRow): Lot {
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 /** A check row as the batch loads it: the answer both as stored text and as Postgres parsed it. */
-export const CHECK_COLUMNS = `c.tenant_id, c.id::text, c.channel, c.kind, c.external_id, c.original_id::text, c.customer_id::text, c.store_id,
+export const CHECK_COLUMNS = `c.tenant_id, c.id::text, c.channel, c.kind, c.external_id, c.original_id::text, c.customer_id::text, c.store_id, c.cashier_id,
   c.occurred_at, c.request_hash, c.result::text AS result, c.result AS answer, c.amount, c.discount, c.redeemed, c.accrued,
   c.detail, c.refunded_qty`;
 
@@ -110,6 +110,7 @@ interface CheckDbRowOf<K extends 'sale' | 'refund', A> {
   original_id: string | null;
   customer_id: string | null;
   store_id: string | null;
+  cashier_id: string | null;
   occurred_at: Date;
   request_hash: string;
   result: string;
@@ -135,6 +136,7 @@ export function checkFromRow(r: CheckDbRow): CheckEntry {
     originalId: r.original_id,
     customerId: r.customer_id,
     storeId: r.store_id,
+    cashierId: r.cashier_id,
     occurredAt: r.occurred_at.getTime(),
     requestHash: r.request_hash,
     request: null,

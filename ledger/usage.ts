@@ -37,7 +37,12 @@ export async function usageCounts(pool: pg.Pool, month: string, tenantId?: strin
                UNION
                SELECT DISTINCT c.channel FROM checks c, b WHERE c.tenant_id = t.id AND c.committed_at >= b.lo AND c.committed_at < b.hi) x) AS channels,
             (SELECT jsonb_object_agg(topic, n) FROM (
-               SELECT s.topic, count(*) AS n FROM sms_messages s, b WHERE s.tenant_id = t.id AND s.sent_at >= b.lo AND s.sent_at < b.hi GROUP BY s.topic) x) AS sms
+               SELECT topic, count(*) AS n FROM (
+                 SELECT s.topic FROM sms_messages s, b WHERE s.tenant_id = t.id AND s.sent_at >= b.lo AND s.sent_at < b.hi
+                 -- communications/ stores every message as a row (migration 010): SMS the provider accepted
+                 UNION ALL
+                 SELECT m.topic FROM messages m, b WHERE m.tenant_id = t.id AND m.channel = 'sms' AND m.status = 'sent' AND m.sent_at >= b.lo AND m.sent_at < b.hi) y
+               GROUP BY topic) x) AS sms
        FROM tenants t, b
       WHERE t.created_at < b.hi AND ($1::text IS NULL OR t.id = $1)
       ORDER BY t.created_at, t.id`,

@@ -113,6 +113,7 @@ function recordRefund(state: BatchState, op: RefundOp, sale: SaleEntry, refundId
     originalId: sale.id,
     customerId: sale.customerId,
     storeId: sale.storeId,
+    cashierId: sale.cashierId,
     occurredAt,
     requestHash: op.hash,
     request: { saleExternalId: op.saleExternalId, ...request },

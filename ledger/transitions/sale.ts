@@ -138,6 +138,7 @@ function recordSale(
     originalId: null,
     customerId: entry?.row.id ?? null,
     storeId: check.storeId ?? null,
+    cashierId: check.cashierId ?? null,
     occurredAt: check.at,
     requestHash: op.hash,
     request: stripDerived(check),
