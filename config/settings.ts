@@ -30,6 +30,11 @@ const schema = z.object({
   SMSRU_API_ID: z.string().min(8).optional(),
   SMSRU_URL: z.string().url().default('https://sms.ru'),
   SMS_FROM: z.string().max(11).optional(),
+  /** Where the other providers' APIs are (communications/): stand-ins in tests. */
+  SMSC_URL: z.string().url().default('https://smsc.ru'),
+  TELEGRAM_API_URL: z.string().url().default('https://api.telegram.org'),
+  /** Most messages a second per provider (SMS.ru, SMSC, SMTP, Telegram) the sending worker sends. */
+  MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   DEMO: z.enum(['0', '1']).optional(),

@@ -8,8 +8,8 @@ import { Ledger, loadSecretKey, SecretBox } from '../ledger/index.ts';
 import { createPool } from '../ledger/postgres.ts';
 import { reconcileCounters, startMetering } from '../billing/metering.ts';
 import { usageMonth } from '../billing/month.ts';
-import { messenger } from '../communications/notify.ts';
-import { SmsRu } from '../communications/sms.ts';
+import { startAutomaticMessages } from '../communications/automatic.ts';
+import { Communications } from '../communications/service.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { HOSTED } from './hosted.ts';
 import { hostRoute, type Guard } from './http/enforce.ts';
@@ -68,8 +68,10 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
   // Rows an earlier version wrote in plain text are sealed here, before any request reads them
   // (an SQL migration has no key).
   if (role === 'all') await ledger.sealLegacySecrets();
-  const router = routeTable(s, ledger, keys, front, publish, log);
+  const comms = await startCommunications(s, role, ledger, pool, publish, log);
+  const router = routeTable(s, ledger, keys, front, comms, log);
   const metering = startMetering(front, `${hostname()}-${process.pid}`, log);
+  const automatic = role === 'all' ? startAutomaticMessages(front, `${hostname()}-${process.pid}`, comms) : null;
   const timers = await startTimers(s, role, ledger, front, pool, log);
   const servers = await serve(s, role, router, apiApp(router, pool, front, metrics, log), metrics, log);
   const demo = role === 'all' && (embedded !== null || s.DEMO === '1') ? await ensureDemo(s.DATA_DIR, ledger, keys) : null;
@@ -90,6 +92,8 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
       await Promise.all(servers.map((x) => x.close(s.SHUTDOWN_TIMEOUT_MS)));
       await ledger!.close();
       await metering.stop();
+      await automatic?.stop();
+      await comms.stop();
       await front.close();
       await pool.end();
       await embedded?.stop();
@@ -135,13 +139,28 @@ function publisher(front: Front, metrics: Metrics, log: Log): (events: KopilkaEv
 }
 
 /** Every hosted connector's routes, held to their declarations (gateway/http/enforce.ts), and /openapi.json. */
-function routeTable(s: StartSettings, ledger: Ledger, keys: KeyStore, front: Front, publish: (events: KopilkaEvent[]) => void, log: Log): Router {
-  const sender = s.SMSRU_API_ID === undefined ? null : new SmsRu(s.SMSRU_API_ID, s.SMSRU_URL, s.SMS_FROM);
+/** Messages to customers (communications/): the main process sends the queue; POS processes only send codes. */
+function startCommunications(s: StartSettings, role: Role, ledger: Ledger, pool: pg.Pool, publish: (events: KopilkaEvent[]) => void, log: Log): Promise<Communications> {
+  const rate = s.MESSAGES_PER_SECOND;
+  return Communications.start({
+    ledger,
+    sql: pool,
+    publish,
+    log,
+    smsruUrl: s.SMSRU_URL,
+    smscUrl: s.SMSC_URL,
+    telegramUrl: s.TELEGRAM_API_URL,
+    ...(s.SMSRU_API_ID === undefined ? {} : { serviceSmsRu: { apiId: s.SMSRU_API_ID, ...(s.SMS_FROM === undefined ? {} : { from: s.SMS_FROM }) } }),
+    delivery: { work: role === 'all', ratePerSecond: { smsru: rate, smsc: rate, smtp: rate, telegram: rate } },
+  });
+}
+
+function routeTable(s: StartSettings, ledger: Ledger, keys: KeyStore, front: Front, comms: Communications, log: Log): Router {
   const auth: AuthDeps = { keys, front, rateLimitPerKey: s.RATE_LIMIT_PER_KEY, unknownKeyRate: s.UNKNOWN_KEY_RATE };
   const ctx: ConnectorContext = {
     ledger,
     settings: s,
-    messages: messenger(ledger, sender, publish),
+    messages: comms,
     log,
     unknownCredential: (address) => (address === undefined ? Promise.resolve() : limitUnknownKeys(auth, address)),
     issueKey: (tenantId, role, channel, storeId) => keys.create(tenantId, role, channel, storeId),

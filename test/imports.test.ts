@@ -138,10 +138,20 @@ describe('import rules', () => {
     expectNone('(d) billing reads the ledger through its face only', found);
   });
 
-  it('(f) communications/ imports only ledger/index.ts and itself', () => {
+  it('(g) reports/ and web/ (its server side) import only ledger/index.ts, connectors/kit/ and themselves', () => {
+    for (const folder of ['reports', 'web']) {
+      const found = violations(
+        (f) => under(f, folder) && !under(f, 'web/src') && !isTest(f),
+        (e) => (e.target !== null ? e.target === 'ledger/index.ts' || under(e.target, 'connectors/kit') || under(e.target, folder) : isBuiltin(e) || (isPackage(e) && !LEDGER_PACKAGES.has(packageOf(e)))),
+      );
+      expectNone(`(g) ${folder} reaches the ledger through its face only`, found);
+    }
+  });
+
+  it('(f) communications/ imports only ledger/index.ts, connectors/kit/ (its routes) and itself', () => {
     const found = violations(
       (f) => under(f, 'communications') && !isTest(f),
-      (e) => (e.target !== null ? e.target === 'ledger/index.ts' || under(e.target, 'communications') : isBuiltin(e) || (isPackage(e) && !LEDGER_PACKAGES.has(packageOf(e)))),
+      (e) => (e.target !== null ? e.target === 'ledger/index.ts' || under(e.target, 'connectors/kit') || under(e.target, 'communications') : isBuiltin(e) || (isPackage(e) && !LEDGER_PACKAGES.has(packageOf(e)))),
     );
     expectNone('(f) communications reach the ledger through its face only', found);
   });

@@ -10,9 +10,12 @@ export interface ConnectorLog {
   warn(obj: object, msg: string): void;
 }
 
-/** One SMS for a tenant: sent, recorded for billing, announced (communications/notify.ts). */
+/** What a connector or a page asks of communications/ (service.ts). */
 export interface Messages {
+  /** One SMS now (a confirmation code): sent, stored as a message row, counted for billing. */
   sms(tenantId: string, topic: string, phone: string, text: string, customerId: string | null): Promise<string>;
+  /** A customer's consent as given at registration (152-ФЗ; 38-ФЗ art. 18), kept as history. */
+  consent(tenantId: string, customerId: string, c: { kind: 'processing' | 'advertising'; granted: boolean; textVersion: string; channel: string; proof?: string }): Promise<void>;
 }
 
 export interface ConnectorContext {

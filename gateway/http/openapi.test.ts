@@ -17,7 +17,7 @@ const never = () => {
 const ctx: ConnectorContext = {
   ledger: new Proxy({}, { get: never }) as Ledger,
   settings: loadSettings({ OPERATOR_TOKEN: 'x'.repeat(32) }),
-  messages: { sms: never },
+  messages: { sms: never, consent: never },
   log: { info: () => {}, warn: () => {} },
   unknownCredential: never,
   issueKey: never,

@@ -1,0 +1,187 @@
+import { KopilkaError, zoneOffset, type KopilkaEvent, type Ledger } from '../ledger/index.ts';
+import { consentState, mayReceive, recordConsent, type ConsentInput } from './consent.ts';
+import { startDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
+import type { ChannelKind, Provider } from './providers/provider.ts';
+import { sweepReminders } from './reminders.ts';
+import { CHANNEL_OF, providerFor, rules, type ProviderEndpoints } from './settings.ts';
+import { countSince, finish, insertMessages, type NewMessage, type Sql, type StoredMessage } from './store.ts';
+import { localMidnight, quietUntil } from './templates.ts';
+
+// Communications as one object the gateway starts: the message store, durable delivery, the
+// tenant's providers and the rules every message passes (consent, daily cap, quiet hours). It is
+// also the connectors' `Messages` (confirmation codes by SMS).
+
+export type CommsLedger = Pick<
+  Ledger,
+  'connectorSettings' | 'saveConnectorSettings' | 'customer' | 'findCustomer' | 'timeZone' | 'tenantExists' | 'tenantIds' | 'expiringBonuses' | 'birthdaysOn' | 'segment' | 'grant'
+>;
+
+export interface CommunicationsOptions extends ProviderEndpoints {
+  ledger: CommsLedger;
+  sql: Sql;
+  publish(events: KopilkaEvent[]): void;
+  log: DeliveryOptions['log'];
+  delivery?: Omit<DeliveryOptions, 'sql' | 'provider' | 'onSent' | 'log'>;
+}
+
+/** A message someone wants sent; the rules decide whether, when and through what. */
+export interface Draft {
+  customerId: string | null;
+  topic: string;
+  advertising: boolean;
+  channel: ChannelKind;
+  address: string;
+  subject?: string;
+  text: string;
+  dedupeKey?: string;
+  /** Automatic messages count against the daily cap; ones the owner sends by hand do not. */
+  automatic: boolean;
+}
+
+const PROVIDER_TTL_MS = 30_000;
+const REMINDERS = 'kopilka-reminders';
+
+export class Communications {
+  private readonly providers = new Map<string, { at: number; p: Promise<Provider | null> }>();
+  private constructor(
+    readonly o: CommunicationsOptions,
+    private readonly delivery: Delivery,
+  ) {}
+
+  static async start(o: CommunicationsOptions): Promise<Communications> {
+    let self: Communications | null = null;
+    const delivery = await startDelivery({
+      ...o.delivery,
+      sql: o.sql,
+      log: o.log,
+      provider: (tenantId, name) => self!.provider(tenantId, CHANNEL_OF[name] ?? 'sms'),
+      onSent: (m) => {
+        if (m.channel === 'sms') o.publish([{ type: 'sms', tenantId: m.tenantId, customerId: m.customerId, data: { topic: m.topic, messageId: m.id }, at: new Date().toISOString() }]);
+      },
+    });
+    self = new Communications(o, delivery);
+    const comms = self;
+    if (o.delivery?.work !== false) {
+      await delivery.every(REMINDERS, '0 * * * *', async () => {
+        const n = await sweepReminders(comms);
+        if (n > 0) o.log.info({ messages: n }, 'messages: reminders queued');
+      });
+    }
+    return self;
+  }
+
+  async stop(graceful = true): Promise<void> {
+    await this.delivery.stop(graceful);
+  }
+
+  /** For tests: hand out the jobs of a dead worker now. */
+  async expireNow(): Promise<void> {
+    await this.delivery.expireNow();
+  }
+
+  /** The tenant's provider for a channel (cached briefly: settings are read per message). */
+  provider(tenantId: string, channel: ChannelKind): Promise<Provider | null> {
+    const key = `${tenantId}\u0000${channel}`;
+    const hit = this.providers.get(key);
+    if (hit !== undefined && Date.now() - hit.at < PROVIDER_TTL_MS) return hit.p;
+    const p = providerFor(this.o.ledger, this.o, tenantId, channel);
+    this.providers.set(key, { at: Date.now(), p });
+    return p;
+  }
+
+  /** The customer's Telegram chat, when the bot knows one. */
+  async telegramChat(tenantId: string, customerId: string): Promise<string | null> {
+    const r = await this.o.sql.query<{ telegram_chat_id: string | null }>('SELECT telegram_chat_id FROM customer_contacts WHERE tenant_id = $1 AND customer_id = $2', [tenantId, customerId]);
+    return r.rows[0]?.telegram_chat_id ?? null;
+  }
+
+  /** Settings changed: the next message reads them again. */
+  forgetProviders(tenantId: string): void {
+    for (const k of this.providers.keys()) if (k.startsWith(`${tenantId}\u0000`)) this.providers.delete(k);
+  }
+
+  /**
+   * Queues messages after the rules: without consent a message is kept as `skipped` with the
+   * reason; past the daily cap too; in quiet hours it waits for their end. Each message and its
+   * job are written in one transaction. Returns the rows (null: a dedupe key seen before).
+   */
+  async queue(tenantId: string, drafts: Draft[]): Promise<(StoredMessage | null)[]> {
+    const now = Date.now();
+    const r = await rules(this.o.ledger, tenantId);
+    const offset = zoneOffset(await this.o.ledger.timeZone(tenantId))(now) ;
+    const quiet = quietUntil(now, offset, r.quietHours);
+    const rows: NewMessage[] = [];
+    for (const d of drafts) {
+      const provider = await this.provider(tenantId, d.channel);
+      const refused = await this.refusal(tenantId, d, r.dailyCap, localMidnight(now, offset), provider);
+      rows.push({
+        tenantId,
+        customerId: d.customerId,
+        topic: d.topic,
+        advertising: d.advertising,
+        channel: d.channel,
+        provider: provider?.name ?? 'none',
+        address: d.address,
+        subject: d.subject ?? null,
+        body: d.text,
+        dedupeKey: d.dedupeKey ?? null,
+        // Quiet hours hold every queued message (codes go through sms(), never queued).
+        sendAfter: quiet ?? new Date(now),
+        ...(refused === null ? {} : { status: 'skipped' as const, error: refused }),
+      });
+    }
+    return this.insertAndEnqueue(rows);
+  }
+
+  /** Writes rows and the jobs of those queued in one transaction (a row never lacks its job). */
+  async insertAndEnqueue(rows: NewMessage[]): Promise<(StoredMessage | null)[]> {
+    const client = await this.o.sql.connect();
+    try {
+      await client.query('BEGIN');
+      const stored = await insertMessages(client, rows);
+      await this.delivery.enqueue(client, stored.filter((m): m is StoredMessage => m !== null && m.status === 'queued'));
+      await client.query('COMMIT');
+      return stored;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async refusal(tenantId: string, d: Draft, cap: number, dayStart: Date, provider: Provider | null): Promise<string | null> {
+    if (provider === null) return `канал ${d.channel} не настроен`;
+    if (d.customerId !== null) {
+      const ok = mayReceive(await consentState(this.o.sql, tenantId, d.customerId), d.advertising);
+      if (!ok.ok) return ok.reason;
+      if (d.automatic && cap > 0 && (await countSince(this.o.sql, tenantId, d.customerId, dayStart)) >= cap) return `дневной лимит сообщений покупателю (${cap}) исчерпан`;
+    }
+    return null;
+  }
+
+  /** A consent given on a registration path (the cashier workplace, self-registration). */
+  async consent(tenantId: string, customerId: string, c: ConsentInput): Promise<void> {
+    await recordConsent(this.o.sql, tenantId, customerId, c);
+  }
+
+  /**
+   * One SMS now, the caller waiting (a confirmation code the till compares): stored as a message
+   * row like any other, sent in this call, not queued — a code that comes late is no code.
+   * Errors: SMS_NOT_CONFIGURED, SMS_NOT_SENT.
+   */
+  async sms(tenantId: string, topic: string, phone: string, text: string, customerId: string | null): Promise<string> {
+    const provider = await this.provider(tenantId, 'sms');
+    if (provider === null) throw new KopilkaError('SMS_NOT_CONFIGURED', 'Отправка SMS не настроена в Копилке (SMSRU_API_ID или настройки SMS магазина): проведите операцию без кода', { topic });
+    // Written as `sending` at once: no job will ever pick it up, this call sends it.
+    const [m] = (await insertMessages(this.o.sql, [{ tenantId, customerId, topic, advertising: false, channel: 'sms', provider: provider.name, address: phone, body: text, status: 'sending' }])) as [StoredMessage];
+    const r = await provider.send({ seq: m.seq, address: phone, subject: null, body: text });
+    if (r.outcome !== 'accepted') {
+      await finish(this.o.sql, m.id, r.outcome === 'ambiguous' ? 'unknown' : 'failed', { error: r.reason });
+      throw new KopilkaError('SMS_NOT_SENT', `SMS на ${phone} не отправлено: ${r.reason}`, { provider: provider.name });
+    }
+    await finish(this.o.sql, m.id, 'sent', { providerId: r.providerId, cost: r.cost });
+    this.o.publish([{ type: 'sms', tenantId, customerId, data: { topic, providerId: r.providerId, messageId: m.id }, at: new Date().toISOString() }]);
+    return r.providerId;
+  }
+}

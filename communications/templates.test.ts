@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { localMidnight, quietUntil, render, templateSchema } from './templates.ts';
+
+// The pure rules of automatic messages: placeholders, quiet hours across midnight, the local day.
+
+const MSK = 180; // Europe/Moscow, minutes east of UTC
+const at = (iso: string) => Date.parse(iso);
+
+describe('templates and quiet hours', () => {
+  it('fills placeholders and drops the punctuation an empty name leaves', () => {
+    expect(render('{name}, начислено {points}. Баланс {balance} на {date}', { name: 'Анна', points: 50, balance: 120, date: '23.11.2026' })).toBe('Анна, начислено 50. Баланс 120 на 23.11.2026');
+    expect(render('{name}, ваш уровень «{level}»', { name: null, level: 'Золото' })).toBe('ваш уровень «Золото»');
+    expect(templateSchema.safeParse({ body: 'Привет {bonus}' }).success).toBe(false);
+    expect(templateSchema.safeParse({ body: 'Привет {name}' }).success).toBe(true);
+  });
+
+  it('quiet hours 21:00–09:00 in the tenant zone hold a message until 09:00 local, across midnight', () => {
+    const quiet = { from: '21:00', to: '09:00' };
+    // 22:30 МСК = 19:30Z → next morning 09:00 МСК = 06:00Z
+    expect(quietUntil(at('2026-11-23T19:30:00Z'), MSK, quiet)?.toISOString()).toBe('2026-11-24T06:00:00.000Z');
+    // 07:00 МСК = 04:00Z → same morning 09:00 МСК
+    expect(quietUntil(at('2026-11-24T04:00:00Z'), MSK, quiet)?.toISOString()).toBe('2026-11-24T06:00:00.000Z');
+    // 12:00 МСК: not quiet
+    expect(quietUntil(at('2026-11-24T09:00:00Z'), MSK, quiet)).toBeNull();
+    // a daytime window 13:00–14:00
+    expect(quietUntil(at('2026-11-24T10:30:00Z'), MSK, { from: '13:00', to: '14:00' })?.toISOString()).toBe('2026-11-24T11:00:00.000Z');
+    expect(quietUntil(at('2026-11-24T10:30:00Z'), MSK, null)).toBeNull();
+  });
+
+  it('the daily cap counts from local midnight', () => {
+    expect(localMidnight(at('2026-11-23T22:30:00Z'), MSK).toISOString()).toBe('2026-11-23T21:00:00.000Z');
+    expect(localMidnight(at('2026-11-23T20:30:00Z'), MSK).toISOString()).toBe('2026-11-22T21:00:00.000Z');
+  });
+});
