@@ -1,0 +1,162 @@
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import type { Connector, ConnectorContext } from '../connectors/kit/context.ts';
+import { route } from '../connectors/kit/route.ts';
+import { KopilkaError } from '../ledger/index.ts';
+import { exportCustomers, exportTransactions, type ExportFormat } from './export.ts';
+import { checkRows, dryRun, newImportId, openImport, preview, runImport, type Opened } from './import.ts';
+import { liabilityReport, liabilityXlsx } from './liability.ts';
+import { salesCsv, salesXlsx } from './sales.ts';
+import { mappingSchema } from './mapping.ts';
+
+// The HTTP face of imports and exports (admin key). An import is uploaded once (preview), checked
+// (dry run), then run in the background: its job is read while it runs.
+
+/** A client base of 100,000 rows with every column is ~15 MB as CSV; room for twice that. */
+export const IMPORT_BODY_LIMIT = 32 * 1024 * 1024;
+
+const importRequestSchema = z
+  .object({
+    fileId: z.string().regex(/^f[0-9a-f]{24}$/, 'идентификатор файла из ответа /v1/imports/preview'),
+    /** Field → header name or column number; omitted: the suggested mapping. */
+    mapping: mappingSchema.optional(),
+    dryRun: z.boolean().default(false),
+  })
+  .strict()
+  .meta({ title: 'импорт клиентской базы' });
+
+const FORMATS = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' } as const;
+
+export const reportsConnector: Connector = {
+  name: 'reports',
+  routes: (ctx) => [
+    route({
+      method: 'POST',
+      path: '/v1/imports/preview',
+      summary: 'Загрузка клиентской базы (CSV или XLSX): первые строки и предлагаемое сопоставление столбцов',
+      auth: 'admin',
+      bodyLimit: IMPORT_BODY_LIMIT,
+      handler: async ({ req, tenantId }) => ({
+        status: 200,
+        body: await preview(ctx.ledger, tenantId, req.body, req.headers['content-type'], req.query.name ?? null),
+      }),
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/imports',
+      summary: 'Проверка (dryRun) или импорт загруженной клиентской базы',
+      auth: 'admin',
+      input: importRequestSchema,
+      handler: async ({ input, tenantId }) => {
+        const opened = await openImport(ctx.ledger, tenantId, input.fileId, input.mapping);
+        if (input.dryRun) return { status: 200, body: await dryRun(ctx.ledger, tenantId, await checkRows(ctx.ledger, tenantId, opened)) };
+        const id = newImportId();
+        await ctx.ledger.startImport(tenantId, { id, fileId: opened.fileId, dryRun: false, mapping: opened.mapping, total: opened.table.rows.length });
+        // Runs past the answer (checking 100,000 rows alone takes seconds); the job row says how far it got.
+        void importInBackground(ctx, tenantId, id, opened);
+        return { status: 202, body: await ctx.ledger.importJob(tenantId, id) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/imports/:id',
+      summary: 'Ход импорта: счётчики и ошибочные строки',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const job = await ctx.ledger.importJob(tenantId, req.params.id ?? '');
+        if (job === null) throw new KopilkaError('NOT_FOUND', 'Импорт не найден');
+        return { status: 200, body: job };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/exports/customers',
+      summary: 'Выгрузка клиентской базы (CSV для Excel или XLSX)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => download(format(req.query.format), 'clients', (sink, f) => exportCustomers(ctx.ledger, tenantId, sink, f)),
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/exports/transactions',
+      summary: 'Выгрузка транзакций за период (CSV для Excel или XLSX)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const period = { from: day(req.query.from, 'from'), to: day(req.query.to, 'to') };
+        return download(format(req.query.format), 'transactions', (sink, f) => exportTransactions(ctx.ledger, tenantId, sink, f, period));
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/reports/sales',
+      summary: 'Продажи за период по дням, неделям или месяцам, по магазинам, кассирам или каналам (?from=&to=&period=&by=&storeId=&cashierId=&format=json|csv|xlsx)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const { format: f, ...query } = req.query;
+        const rows = await ctx.ledger.salesReport(tenantId, query);
+        if (f === undefined || f === 'json') return { status: 200, body: { rows } };
+        const name = `kopilka-sales-${query.from}-${query.to}`;
+        if (f === 'csv') return { status: 200, body: null, raw: salesCsv(rows), headers: { 'content-type': FORMATS.csv, 'content-disposition': `attachment; filename="${name}.csv"` } };
+        if (f === 'xlsx') return { status: 200, body: null, raw: await salesXlsx(rows), headers: { 'content-type': FORMATS.xlsx, 'content-disposition': `attachment; filename="${name}.xlsx"` } };
+        throw new KopilkaError('INVALID_INPUT', 'format — json, csv или xlsx', { field: 'format' });
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/reports/liability',
+      summary: 'Обязательства по бонусам: по магазинам и месяцам, с графиком сгорания (JSON или XLSX)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const r = await liabilityReport(ctx.ledger, tenantId);
+        if (req.query.format !== 'xlsx') return { status: 200, body: r };
+        const headers = { 'content-type': FORMATS.xlsx, 'content-disposition': `attachment; filename="kopilka-liability-${r.asOf.slice(0, 10)}.xlsx"` };
+        return { status: 200, body: null, raw: await liabilityXlsx(r), headers };
+      },
+    }),
+  ],
+};
+
+async function importInBackground(ctx: ConnectorContext, tenantId: string, id: string, opened: Opened): Promise<void> {
+  const counts = { total: opened.table.rows.length, processed: 0, created: 0, existing: 0, granted: 0, failed: 0 };
+  try {
+    const c = await runImport(ctx.ledger, tenantId, id, await checkRows(ctx.ledger, tenantId, opened));
+    ctx.log.info({ tenantId, importId: id, ...c }, 'import finished');
+  } catch (e) {
+    // Checking the rows failed (runImport itself never throws): the job says so.
+    ctx.log.warn({ tenantId, importId: id, err: (e as Error).message }, 'import failed');
+    await ctx.ledger.updateImport(tenantId, id, counts, { status: 'failed', errors: [], error: (e as Error).message }).catch(() => {});
+  }
+}
+
+function format(q: string | undefined): ExportFormat {
+  if (q === undefined || q === 'csv' || q === 'xlsx') return q ?? 'xlsx';
+  throw new KopilkaError('INVALID_INPUT', 'Формат выгрузки: csv или xlsx', { field: 'format' });
+}
+
+function day(q: string | undefined, field: string): Date | undefined {
+  if (q === undefined) return undefined;
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(q) ? new Date(`${q}T00:00:00Z`) : new Date(NaN);
+  if (Number.isNaN(t.getTime())) throw new KopilkaError('INVALID_INPUT', `Дата «${q}»: нужен формат ГГГГ-ММ-ДД`, { field });
+  return t;
+}
+
+/**
+ * The file as one body: the gateway's contract (ApiResponse.raw) has no streamed body yet, so the
+ * stream the export writes is gathered here. The export itself streams (export.ts); a streamed
+ * response is the gateway's change to make.
+ */
+async function download(f: ExportFormat, name: string, write: (sink: PassThrough, f: ExportFormat) => Promise<number>): Promise<{ status: number; body: null; raw: Buffer; headers: Record<string, string> }> {
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise((resolve) => sink.on('end', resolve));
+  await write(sink, f);
+  await done;
+  const stamp = new Date().toISOString().slice(0, 10);
+  return {
+    status: 200,
+    body: null,
+    raw: Buffer.concat(chunks),
+    headers: { 'content-type': FORMATS[f], 'content-disposition': `attachment; filename="kopilka-${name}-${stamp}.${f}"` },
+  };
+}
+
