@@ -68,6 +68,7 @@ async function primary(): Promise<void> {
     'Kopilka is running.',
     `  POS port (checks, customers):   http://127.0.0.1:${app.posPort}${settings.POS_PROCESSES > 1 ? ` (${settings.POS_PROCESSES} processes)` : ''}`,
     `  API port (admin, billing, SOAP): http://127.0.0.1:${app.apiPort}   health: /health   metrics: /metrics   API: /openapi.json`,
+    `  Pages: owner's cabinet http://127.0.0.1:${app.apiPort}/cabinet (admin key)   cashier workplace http://127.0.0.1:${app.apiPort}/cashier (a «cashier» key)`,
     `  Postgres: ${app.databaseLabel}`,
     `  Redis:    ${app.frontLabel}`,
   ];

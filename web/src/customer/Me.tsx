@@ -1,0 +1,127 @@
+import { Alert, Button, Card, Col, Form, Input, Progress, Row, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { api, ApiError } from '../api';
+import { dateTime, money, points, POSTING_KINDS, type Customer, type Posting } from '../format';
+
+// The customer's own cabinet, /me/<tenant>: signed in by phone and a code sent by SMS; balance
+// available and pending, level and the way to the next, purchases, history, and a personal
+// referral link with its QR code.
+
+interface Mine {
+  customer: Customer;
+  history: Posting[];
+  referralLink: string;
+  qrSvg: string;
+}
+
+export function Me({ tenantId }: { tenantId: string }) {
+  const [mine, setMine] = useState<Mine | null | 'out'>(null);
+  const load = useCallback(() => {
+    api<Mine>('GET', '/me').then(setMine, () => setMine('out'));
+  }, []);
+  useEffect(load, [load]);
+  if (mine === null) return <Spin style={{ display: 'block', marginTop: '20vh' }} size="large" />;
+  if (mine === 'out') return <MeSignIn tenantId={tenantId} onDone={load} />;
+  const c = mine.customer;
+  return (
+    <div style={{ maxWidth: 760, margin: '0 auto', padding: 16 }}>
+      <Typography.Title level={2}>{c.name ? `${c.name}, здравствуйте!` : 'Мои бонусы'}</Typography.Title>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} md={14}>
+          <Card extra={<Tag color="volcano">{c.level.name}</Tag>} title="Баланс">
+            <Row gutter={16}>
+              <Col span={12}>
+                <Statistic title="Можно потратить" value={points(c.balance.available)} />
+              </Col>
+              <Col span={12}>
+                <Statistic title="Скоро станут доступны" value={points(c.balance.pending)} />
+              </Col>
+            </Row>
+            {c.nextLevel && (
+              <div style={{ marginTop: 16 }}>
+                До уровня «{c.nextLevel.name}» — покупки ещё на {money(c.nextLevel.remaining)}
+                <Progress percent={Math.min(99, Math.round((c.totalSpent / (c.totalSpent + c.nextLevel.remaining)) * 100))} showInfo={false} />
+              </div>
+            )}
+            <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
+              Покупок: {c.purchases} на {money(c.totalSpent)} · последняя: {dateTime(c.lastPurchaseAt)}
+            </Typography.Paragraph>
+          </Card>
+        </Col>
+        <Col xs={24} md={10}>
+          <Card title="Пригласите друга">
+            <img alt="QR-код приглашения" src={`data:image/svg+xml;utf8,${encodeURIComponent(mine.qrSvg)}`} style={{ width: 160, height: 160, display: 'block', margin: '0 auto 8px' }} />
+            <Typography.Paragraph copyable={{ text: mine.referralLink }} style={{ wordBreak: 'break-all', fontSize: 12 }}>
+              {mine.referralLink}
+            </Typography.Paragraph>
+          </Card>
+        </Col>
+      </Row>
+      <Card title="История" style={{ marginTop: 16 }}>
+        <Table<Posting>
+          rowKey="id"
+          size="small"
+          dataSource={mine.history}
+          pagination={{ pageSize: 10 }}
+          columns={[
+            { title: 'Когда', dataIndex: 'at', render: (v) => dateTime(v) },
+            { title: 'Что', dataIndex: 'kind', render: (k) => POSTING_KINDS[k] ?? k },
+            { title: 'Баллы', dataIndex: 'change', align: 'right', render: (v: number) => `${v > 0 ? '+' : ''}${points(v)}` },
+          ]}
+        />
+      </Card>
+      <Button
+        style={{ marginTop: 16 }}
+        onClick={async () => {
+          await api('DELETE', '/session').catch(() => undefined);
+          setMine('out');
+        }}
+      >
+        Выйти
+      </Button>
+    </div>
+  );
+}
+
+function MeSignIn({ tenantId, onDone }: { tenantId: string; onDone: () => void }) {
+  const [form] = Form.useForm();
+  const [codeNote, setCodeNote] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (v: { phone: string; code?: string }) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api('POST', '/me/session', { tenantId, phone: v.phone, code: v.code || null });
+      onDone();
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      if (e.field === 'code' && codeNote === null) setCodeNote(e.fieldMessage);
+      else if (e.field === 'code' || e.field === 'phone') form.setFields([{ name: e.field, errors: [e.fieldMessage] }]);
+      else setError(e.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div style={{ maxWidth: 420, margin: '10vh auto', padding: 16 }}>
+      <Card>
+        <Typography.Title level={3}>Мои бонусы</Typography.Title>
+        <Form form={form} layout="vertical" onFinish={submit}>
+          <Form.Item name="phone" label="Телефон" rules={[{ required: true, message: 'Ваш телефон' }]}>
+            <Input size="large" inputMode="tel" placeholder="+7 999 123-45-67" />
+          </Form.Item>
+          {codeNote !== null && (
+            <Form.Item name="code" label="Код из SMS" extra={codeNote} rules={[{ required: true, message: 'Введите код из SMS' }]}>
+              <Input size="large" inputMode="numeric" maxLength={6} autoFocus />
+            </Form.Item>
+          )}
+          {error && <Alert type="error" showIcon message={error} style={{ marginBottom: 16 }} />}
+          <Button type="primary" htmlType="submit" size="large" block loading={busy}>
+            {codeNote === null ? 'Получить код' : 'Войти'}
+          </Button>
+        </Form>
+      </Card>
+    </div>
+  );
+}
