@@ -240,6 +240,20 @@ describe.each([
     expect((await call(s.api, 'POST', '/v1/tenants/t_nope/admin-keys', OPERATOR, {})).status).toBe(404);
   });
 
+  it('issues coupons for a promotion, as JSON or a CSV to print; a sale with one gets its discount once', async () => {
+    const program = (await call(s.api, 'GET', '/v1/program', other.admin)).body;
+    const promo = { id: 'flyer', name: 'Листовка', issuedCoupons: true, effect: { type: 'percent', percent: 10 } };
+    expect((await call(s.api, 'PUT', '/v1/program', other.admin, { ...program, promotions: [promo] })).status).toBe(200);
+    const issued = await call(s.api, 'POST', '/v1/promotions/flyer/coupons', other.admin, { count: 2, uses: 1 });
+    expect([issued.status, issued.body.codes.length]).toEqual([201, 2]);
+    const csv = await fetch(`${s.api}/v1/promotions/flyer/coupons?format=csv`, { method: 'POST', headers: { authorization: `Bearer ${other.admin}`, 'content-type': 'application/json' }, body: JSON.stringify({ count: 3 }) });
+    expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(4);
+    expect((await call(s.api, 'POST', '/v1/promotions/none/coupons', other.admin, { count: 1 })).status).toBe(404);
+    const body = (id: string) => ({ externalId: id, occurredAt: new Date().toISOString(), customer: { phone: '+79990008001' }, coupon: issued.body.codes[0], lines: [{ lineNo: 1, productId: 'p', quantity: 1000, price: 10_000, amount: 10_000 }] });
+    expect((await call(s.pos, 'POST', '/v1/checks', other.cashier, body('cp-1'))).body.totals.discount).toBe(1_000);
+    expect((await call(s.pos, 'POST', '/v1/checks', other.cashier, body('cp-2'))).body.messages[0]).toMatch(/уже использован/);
+  });
+
   it('records a check the till has closed as the till priced it, and keeps what it cannot apply for review', async () => {
     const phone = '+79160000077';
     await call(s.pos, 'POST', '/v1/customers', cashier, { phone });

@@ -1,3 +1,4 @@
+import type { CouponEntry, CouponUse } from './coupons.ts';
 import { openAccount, settle, spendable, type Account, type Lot, type Spend } from './account.ts';
 import type { CheckResult, ParsedCheck } from './check.ts';
 import type { CustomerRow } from './customers.ts';
@@ -91,6 +92,11 @@ export class BatchState {
   /** Gift occasions already given (loaded) or given in this batch, and the rows to store. */
   readonly givenGifts = new Set<string>();
   readonly newGiftLog: GiftLogRow[] = [];
+  /** Issued coupons the batch's sales name (locked), the uses of sales it refunds, and what changes. */
+  readonly coupons = new Map<string, CouponEntry>();
+  readonly couponUses = new Map<string, CouponUse>();
+  readonly newCouponUses: CouponUse[] = [];
+  readonly returnedCouponUses: CouponUse[] = [];
   /** Evaluations made before the batch was applied (in worker threads), with the state they assumed. */
   readonly preEvaluated = new Map<LedgerOp, { ev: PreEvaluation; assumed: string }>();
 

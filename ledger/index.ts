@@ -8,6 +8,8 @@ import * as links from './links.ts';
 import * as apps from './apps.ts';
 import * as evotorUsers from './evotor-users.ts';
 import { salesReport, type SalesRow } from './sales-report.ts';
+import { issueCoupons } from './coupons.ts';
+import { customerReport, lostCustomers, type CustomerReport, type LostCustomer } from './customer-reports.ts';
 import * as imports from './imports.ts';
 import { parseNewCustomer } from './customers.ts';
 import { parseGrant } from './grants.ts';
@@ -54,6 +56,8 @@ export { checkSchema } from './check.ts';
 export { newCustomerSchema } from './customers.ts';
 export { grantSchema, type GrantInput } from './grants.ts';
 export { salesQuerySchema, type SalesRow } from './sales-report.ts';
+export { issueSchema } from './coupons.ts';
+export { customerReportQuerySchema, lostQuerySchema, type CustomerReport, type CustomerTotals, type LostCustomer, type SourceRow } from './customer-reports.ts';
 export { programSchema } from './program.ts';
 export { refundRequestSchema } from './refunds.ts';
 
@@ -178,6 +182,11 @@ export class Ledger {
   /** Whether a tenant exists. */
   async tenantExists(tenantId: string): Promise<boolean> {
     return (await this.pool.query('SELECT 1 FROM tenants WHERE id = $1', [tenantId])).rowCount !== 0;
+  }
+
+  /** The tenant's name as the operator created it (shown to customers: the feedback page); null: no such tenant. */
+  async tenantName(tenantId: string): Promise<string | null> {
+    return (await this.pool.query<{ name: string }>('SELECT name FROM tenants WHERE id = $1', [tenantId])).rows[0]?.name ?? null;
   }
 
   /** Errors: INVALID_INPUT, NOT_FOUND. */
@@ -542,11 +551,37 @@ export class Ledger {
   }
 
   /**
+   * Issues coupon codes for a promotion declared with `issuedCoupons: true` (coupons.ts): uses per
+   * code, a limit per customer, an end date (the program's zone). Errors: INVALID_INPUT, NOT_FOUND.
+   */
+  async issueCoupons(tenantId: string, promotionId: string, input: unknown): Promise<{ batch: string; codes: string[] }> {
+    const program = await this.program(tenantId);
+    const promo = program.promotions.find((x) => x.id === promotionId);
+    if (promo === undefined) throw new KopilkaError('NOT_FOUND', `В программе нет акции «${promotionId}»`, { field: 'promotionId' });
+    if (promo.issuedCoupons !== true) throw new KopilkaError('INVALID_INPUT', `Акция «${promotionId}» не по выпущенным купонам: задайте в ней issuedCoupons: true`, { field: 'promotionId' });
+    return issueCoupons(this.pool, tenantId, promotionId, input, program.timezone);
+  }
+
+  /**
    * Sales for a period by day, week or month, optionally by store, cashier or channel, from the
    * daily rollups (sales-report.ts). Errors: INVALID_INPUT.
    */
   async salesReport(tenantId: string, query: unknown): Promise<SalesRow[]> {
     return salesReport(this.pool, tenantId, query);
+  }
+
+  /**
+   * Customers in total, by number of purchases, lost (no purchase for `lostDays`), revenue per
+   * customer and attraction by registration source, from the customers' running figures
+   * (customer-reports.ts). Errors: INVALID_INPUT.
+   */
+  async customerReport(tenantId: string, query: unknown): Promise<CustomerReport> {
+    return customerReport(this.pool, tenantId, await this.timeZone(tenantId), query);
+  }
+
+  /** A page of customers with no purchase for `days` days, the most recently lost first. Errors: INVALID_INPUT. */
+  async lostCustomers(tenantId: string, query: unknown): Promise<{ days: number; items: LostCustomer[]; next: string | null }> {
+    return lostCustomers(this.pool, tenantId, await this.timeZone(tenantId), query);
   }
 
   // ── Эвотор cloud-app users ──

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Lot, Posting } from './account.ts';
 import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
 import { iso } from './rows.ts';
+import { couponCtes } from './coupons.ts';
 import { rollupCte, salesDaily } from './rollups.ts';
 
 // Persist: everything a batch changed, written in one statement (one CTE per table). A row that
@@ -41,7 +42,8 @@ export async function persist(client: pg.PoolClient, state: BatchState): Promise
   ${checkCtes(p, c)},
   ${lotCtes(p, c)},
   ${logCtes(p, c)},
-  ${rollupCte(p, salesDaily(state, c.newChecks))}
+  ${rollupCte(p, salesDaily(state, c.newChecks))},
+  ${couponCtes(p, state)}
 SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
        (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
        (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { BatchState, type CustomerEntry } from './batch-state.ts';
+import { loadCoupons } from './coupons.ts';
 import type { GiftOp, LedgerOp } from './operations.ts';
 import { CHECK_COLUMNS, checkFromRow, CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CheckDbRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
 
@@ -15,6 +16,7 @@ export async function prefetch(client: pg.PoolClient, state: BatchState, ops: re
   await loadCustomers(client, state, ops);
   await loadSpends(client, state);
   await loadGiftLog(client, state, ops);
+  await loadCoupons(client, state, ops);
 }
 
 /** The checks the operations name: a sale's own id (a replay?), a refund's own id and its sale. */

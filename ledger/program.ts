@@ -93,6 +93,8 @@ const promotionSchema = z
       .default({}),
     /** Applies only with one of these coupon codes on the check (case does not matter). */
     coupons: z.array(code).min(1).max(10_000).optional(),
+    /** Applies only with a code issued for it (POST /v1/promotions/:id/coupons): limited uses, spent once. */
+    issuedCoupons: z.boolean().optional(),
     effect: z.discriminatedUnion('type', [
       z.object({ type: z.literal('percent'), percent }).strict(),
       z.object({ type: z.literal('byQuantity'), steps: quantitySteps }).strict(),
@@ -253,6 +255,8 @@ export interface CompiledPromotion extends Conditions {
   newCustomers: boolean;
   /** Upper-cased codes; null: no coupon needed. */
   coupons: Set<string> | null;
+  /** Needs a code issued for it, checked against storage by the ledger (coupons.ts). */
+  issued: boolean;
   effect: CompiledEffect;
   stacking: 'combinable' | 'best' | 'exclusive';
   priority: number;
@@ -328,6 +332,7 @@ function compilePromotion(x: Promotion, compileSteps: (s: { from: number; percen
     ...compileConditions(x.when),
     newCustomers: x.when.newCustomers === true,
     coupons: x.coupons === undefined ? null : new Set(x.coupons.map((c) => c.toUpperCase())),
+    issued: x.issuedCoupons === true,
     effect:
       e.type === 'percent'
         ? { type: 'percent', bp: bp(e.percent) }

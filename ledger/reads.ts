@@ -1,3 +1,4 @@
+import { couponVerdict } from './coupons.ts';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { balanceAt, type Lot } from './account.ts';
@@ -160,7 +161,9 @@ export class Reads {
     const program = await this.program(tenantId);
     checkAge(program, check, this.now());
     const state = check.customer == null ? null : await this.pricedAs(tenantId, check.customer, check.at);
-    const ev = evaluateCheck(program, check, state);
+    // An issued coupon is checked, not reserved: the sale's own batch spends it, or says why not.
+    const coupon = await couponVerdict(this.pool, tenantId, check, state === null ? null : state.id);
+    const ev = evaluateCheck(program, check, state, coupon);
     return {
       externalId: check.externalId,
       status: 'calculated',

@@ -1,4 +1,4 @@
-import { grantSchema, KopilkaError, type ReviewAction } from '../../ledger/index.ts';
+import { grantSchema, issueSchema, KopilkaError, type ReviewAction } from '../../ledger/index.ts';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../kit/route.ts';
 import { keyBody, keyCreated, programBody, resolveBody, reviewCountsAnswer, reviewItem, reviewList, tenantBody, tenantCreated } from './schemas.ts';
@@ -59,10 +59,24 @@ export function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
   ];
 }
 
-/** A new admin key from the operator; bonuses granted by hand. */
+/** A new admin key from the operator; bonuses granted by hand; coupons issued for a promotion. */
 function keyAndGrantRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
   const { ledger } = ctx;
   return [
+    route({
+      method: 'POST',
+      path: '/v1/promotions/:id/coupons',
+      summary: 'Выпустить купоны для акции с issuedCoupons: коды, число использований, лимит на клиента, срок (?format=csv — списком для печати)',
+      auth: 'admin',
+      bodyLimit: 4 * 1024,
+      input: issueSchema,
+      inputCheckedBy: 'ledger',
+      handler: async ({ tenantId, req }) => {
+        const issued = await ledger.issueCoupons(tenantId, req.params.id!, req.json());
+        if (req.query.format !== 'csv') return ok(issued, 201);
+        return { status: 201, body: null, raw: `\ufeffКод купона\r\n${issued.codes.join('\r\n')}\r\n`, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="coupons.csv"` } };
+      },
+    }),
     route({
       method: 'POST',
       path: '/v1/tenants/:id/admin-keys',

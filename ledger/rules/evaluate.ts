@@ -5,7 +5,7 @@ import { accrue } from './accrual.ts';
 import { lineDiscounts } from './discount.ts';
 import { isExcluded, lineTerms } from './modifiers.ts';
 import { completeEvaluation, type CustomerState, type Evaluation } from './outcome.ts';
-import { applyPromotions } from './promotions.ts';
+import { applyPromotions, type IssuedCoupon } from './promotions.ts';
 import { planRedeem } from './redeem.ts';
 import { evaluateTillPriced } from './till-priced.ts';
 
@@ -14,8 +14,10 @@ import { evaluateTillPriced } from './till-priced.ts';
 // A check the till has closed (`pricedBy: "till"`) is taken as the till priced it (till-priced.ts).
 
 export type { CustomerState, Evaluation } from './outcome.ts';
+export type { IssuedCoupon } from './promotions.ts';
 
-export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null): Evaluation {
+/** `issued`: what storage says of the check's coupon when it is a code issued for a promotion. */
+export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null, issued: IssuedCoupon | null = null): Evaluation {
   if (check.pricedBy === 'till') return evaluateTillPriced(p, check, customer);
   const lines = check.lines;
   const level = customer === null ? p.levels[0]! : effectiveLevel(p, customer.totalSpent, customer.assignedLevel);
@@ -25,7 +27,7 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
 
   // Promotions first (anyone may get them unless they ask for a level or a new customer), then
   // the level's discount on what is left.
-  const promo = applyPromotions(p, check, customer, customer === null ? null : level.code, lines.map((l) => !isExcluded(p, l)));
+  const promo = applyPromotions(p, check, customer, customer === null ? null : level.code, lines.map((l) => !isExcluded(p, l)), issued);
   const afterPromo = promo === null ? amounts : amounts.map((a, i) => a - promo.discounts[i]!);
   const levelDiscounts = lineDiscounts(level.discount, afterPromo, eligible);
   const discounts = promo === null ? levelDiscounts : levelDiscounts.map((d, i) => d + promo.discounts[i]!);

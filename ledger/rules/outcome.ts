@@ -35,6 +35,8 @@ export interface Evaluation {
   referral: { referrerId: string; points: number } | null;
   activatesAt: number;
   messages: string[];
+  /** An issued coupon the check used (one use is spent when it is recorded), or null. */
+  couponUsed: string | null;
 }
 
 /** A priced check: per line what it was discounted, paid with bonuses and accrued. */
@@ -111,5 +113,5 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
     maxRedeem: redeemed.maxRedeem,
   };
   if (priced.shortfall !== undefined) totals.shortfall = priced.shortfall;
-  return { level, levelAfter, purchaseAmount, lines, totals, gifts, referral, activatesAt, messages };
+  return { level, levelAfter, purchaseAmount, lines, totals, gifts, referral, activatesAt, messages, couponUsed: promo?.couponUsed ?? null };
 }

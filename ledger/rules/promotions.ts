@@ -22,15 +22,31 @@ export interface PromotionOutcome {
   /** Per line: which promotion gave what (in the order they applied). */
   byLine: { id: string; discount: number }[][];
   messages: string[];
+  /** The issued coupon that gave something (the ledger spends one use of it), or null. */
+  couponUsed: string | null;
 }
 
+/**
+ * What storage says of a code issued for a promotion (ledger/coupons.ts): it unlocks that
+ * promotion, or it is refused with a reason the cashier can read (used up, expired…).
+ */
+export type IssuedCoupon = { code: string; promotionId: string } | { code: string; refusal: string };
+
 /** Null when the program has no promotions and the check no coupon: nothing to do. */
-export function applyPromotions(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null, levelCode: string | null, allowed: readonly boolean[]): PromotionOutcome | null {
+export function applyPromotions(
+  p: CompiledProgram,
+  check: ParsedCheck,
+  customer: CustomerState | null,
+  levelCode: string | null,
+  allowed: readonly boolean[],
+  issued: IssuedCoupon | null = null,
+): PromotionOutcome | null {
   const coupon = check.coupon == null || check.coupon === '' ? null : check.coupon.toUpperCase();
   if (p.promotions.length === 0 && coupon === null) return null;
   const lines = check.lines;
-  const active = p.promotions.filter((x) => applies(x, check, customer, levelCode, coupon));
-  const out: PromotionOutcome = { discounts: lines.map(() => 0), byLine: lines.map(() => []), messages: [] };
+  const unlocked = issued !== null && 'promotionId' in issued ? issued.promotionId : null;
+  const active = p.promotions.filter((x) => applies(x, check, customer, levelCode, coupon, unlocked));
+  const out: PromotionOutcome = { discounts: lines.map(() => 0), byLine: lines.map(() => []), messages: [], couponUsed: null };
   const remaining = lines.map((l) => l.amount);
   const take = (x: CompiledPromotion, cut: number[]) => {
     cut.forEach((d, i) => {
@@ -47,7 +63,8 @@ export function applyPromotions(p: CompiledProgram, check: ParsedCheck, customer
     takeBest(active.filter((x) => x.stacking === 'best'), lines, remaining, allowed, take);
     for (const x of active) if (x.stacking === 'combinable') take(x, cuts(x, lines, remaining, allowed));
   }
-  out.messages = messagesFor(p, out, coupon);
+  if (unlocked !== null && out.byLine.some((l) => l.some((g) => g.id === unlocked))) out.couponUsed = coupon;
+  out.messages = messagesFor(p, out, coupon, issued);
   return out;
 }
 
@@ -66,7 +83,8 @@ function takeBest(best: CompiledPromotion[], lines: readonly CheckLine[], remain
   best.forEach((x, j) => take(x, chosen[j]!));
 }
 
-function applies(x: CompiledPromotion, check: ParsedCheck, customer: CustomerState | null, levelCode: string | null, coupon: string | null): boolean {
+function applies(x: CompiledPromotion, check: ParsedCheck, customer: CustomerState | null, levelCode: string | null, coupon: string | null, unlocked: string | null): boolean {
+  if (x.issued && x.id !== unlocked) return false;
   if (x.period !== null && (check.localDay < x.period.from || check.localDay > x.period.to)) return false;
   if (x.newCustomers && (customer === null || customer.purchases > 0)) return false;
   if (x.coupons !== null && (coupon === null || !x.coupons.has(coupon))) return false;
@@ -100,12 +118,14 @@ function effectBp(e: CompiledEffect, lines: readonly CheckLine[], remaining: rea
   }
 }
 
-function messagesFor(p: CompiledProgram, out: PromotionOutcome, coupon: string | null): string[] {
+function messagesFor(p: CompiledProgram, out: PromotionOutcome, coupon: string | null, issued: IssuedCoupon | null): string[] {
   const given = new Map<string, number>();
   for (const l of out.byLine) for (const g of l) given.set(g.id, (given.get(g.id) ?? 0) + g.discount);
   const messages = p.promotions.filter((x) => given.has(x.id)).map((x) => `Акция «${x.name}»: скидка ${formatRub(given.get(x.id)!)}`);
-  if (coupon !== null && !p.promotions.some((x) => x.coupons?.has(coupon) && given.has(x.id))) {
-    const known = p.promotions.some((x) => x.coupons?.has(coupon));
+  if (coupon === null || out.couponUsed !== null || p.promotions.some((x) => x.coupons?.has(coupon) && given.has(x.id))) return messages;
+  if (issued !== null && 'refusal' in issued) messages.push(`Купон «${coupon}» ${issued.refusal}: чек проведён без него`);
+  else {
+    const known = issued !== null || p.promotions.some((x) => x.coupons?.has(coupon));
     messages.push(known ? `Купон «${coupon}» не действует для этого чека: чек проведён без него` : `Купон «${coupon}» не найден: чек проведён без него`);
   }
   return messages;

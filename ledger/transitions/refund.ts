@@ -1,3 +1,4 @@
+import { giveCouponBack } from '../coupons.ts';
 import { giveBack, holding, takeBack, type Spend } from '../account.ts';
 import { BatchState, type CustomerEntry, type SaleEntry } from '../batch-state.ts';
 import { KopilkaError, formatPoints } from '../errors.ts';
@@ -49,6 +50,8 @@ export function applyRefund(state: BatchState, op: RefundOp): Outcome<Answer<Ref
     messages: side.messages,
   });
   recordRefund(state, op, sale, refundId, occurredAt, plan, answer);
+  // The whole sale back: so is the coupon use it spent.
+  if (plan.complete) giveCouponBack(state, tenantId, sale.id);
   return { ok: true, value: answer, replay: false };
 }
 

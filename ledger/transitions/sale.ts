@@ -7,6 +7,7 @@ import { accrualLotTimes, customerBurnAt } from '../lots.ts';
 import { answerOf, type Answer, type Outcome, type SaleOp } from '../operations.ts';
 import type { CompiledProgram } from '../program.ts';
 import { evaluateCheck, type CustomerState, type Evaluation } from '../rules/evaluate.ts';
+import { issuedCoupon, spendCoupon } from '../coupons.ts';
 import { giftLot } from './gift.ts';
 import { registerCustomer } from './registration.ts';
 import { replayOrConflict } from './replay.ts';
@@ -23,8 +24,10 @@ export function applySale(state: BatchState, op: SaleOp): Outcome<Answer<CheckRe
   checkAge(program, check, state.now);
   const buyer = findBuyer(state, tenantId, check);
   let entry = buyer.entry;
+  // A new phone is a customer too (registered with the sale), with no uses yet: ''.
+  const coupon = issuedCoupon(state, tenantId, check, entry?.row.id ?? (check.customer != null ? '' : null));
   // Rules first: a refused check must leave nothing behind, not even a registration.
-  const ev = evaluationFor(state, op, program, buyer.cs);
+  const ev = coupon === null ? evaluationFor(state, op, program, buyer.cs) : evaluateCheck(program, check, buyer.cs, coupon);
   checkPayments(check, ev.totals, channel);
   if (check.customer != null) ensureSaleFits(entry, entry === undefined ? null : state.account(entry), ev);
   if (entry === undefined && check.customer != null && 'phone' in check.customer) {
@@ -47,6 +50,7 @@ export function applySale(state: BatchState, op: SaleOp): Outcome<Answer<CheckRe
   };
   const answer = answerOf(result);
   recordSale(state, op, checkId, entry, ev, referral, answer);
+  if (ev.couponUsed !== null) spendCoupon(state, tenantId, ev.couponUsed, checkId, entry?.row.id ?? null);
   return { ok: true, value: answer, replay: false };
 }
 
@@ -171,7 +175,7 @@ function recordSale(
     checkId,
     externalId: check.externalId,
     amount: ev.totals.amount,
-    data: { storeId: check.storeId ?? null },
+    data: { storeId: check.storeId ?? null, cashierId: check.cashierId ?? null, occurredAt: check.occurredAt },
     at: new Date(state.now).toISOString(),
   });
 }
