@@ -1,5 +1,6 @@
 import { isKopilkaError, isStorageFailure, type KopilkaEvent } from '../ledger/index.ts';
 import type { Communications, Draft } from './service.ts';
+import { askForFeedback } from './feedback.ts';
 import { rules } from './settings.ts';
 import type { SqlClient } from './store.ts';
 import { AUTOMATIC_EVENTS, DEFAULT_TEMPLATES, render, type AutomaticEvent } from './templates.ts';
@@ -60,6 +61,7 @@ const isAutomatic = (t: string): t is AutomaticEvent => (AUTOMATIC_EVENTS as rea
 
 /** One event → at most one message to its customer, through the first channel that can reach them. */
 export async function onEvent(comms: Communications, e: KopilkaEvent): Promise<StoredOrNothing> {
+  if (e.type === 'checkCommitted') return askForFeedback(comms, e);
   if (!isAutomatic(e.type) || !e.customerId) return null;
   const key = `event:${e.type}:${e.customerId}:${e.checkId ?? ''}:${e.at}:${e.points ?? ''}`;
   return speak(comms, e.tenantId, e.customerId, e.type, { points: e.points === undefined ? null : Math.abs(e.points), at: e.at }, key);
@@ -114,7 +116,7 @@ interface Reachable {
 }
 
 /** The first channel in the tenant's order that is set up and that the customer has an address for. */
-async function reach(comms: Communications, tenantId: string, c: Reachable): Promise<{ channel: Draft['channel']; address: string } | null> {
+export async function reach(comms: Communications, tenantId: string, c: Reachable): Promise<{ channel: Draft['channel']; address: string } | null> {
   const order = (await rules(comms.o.ledger, tenantId)).channels;
   for (const channel of order) {
     const address = channel === 'sms' ? c.phone : channel === 'email' ? c.email : await comms.telegramChat(tenantId, c.id);

@@ -4,6 +4,7 @@ import type { Connector, ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiResponse } from '../connectors/kit/route.ts';
 import { campaignSchema, preview, previewSchema, send } from './campaigns.ts';
 import { saveTelegramChat, saveTemplate, templates } from './automatic.ts';
+import { feedbackRoutes } from './feedback-routes.ts';
 import { consentCsv, consentHistory, consentSchema, inForce, recordConsent } from './consent.ts';
 import { Communications } from './service.ts';
 import { emailSettingsSchema, rules, rulesSchema, smsSettingsSchema, SYSTEMS, telegramSettingsSchema } from './settings.ts';
@@ -193,5 +194,6 @@ export const communicationsConnector: Connector = {
         return ok({ customerId: customer.id, chatId: input.chatId });
       },
     }),
+    ...feedbackRoutes(ctx),
   ],
 };

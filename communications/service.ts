@@ -13,7 +13,7 @@ import { localMidnight, quietUntil } from './templates.ts';
 
 export type CommsLedger = Pick<
   Ledger,
-  'connectorSettings' | 'saveConnectorSettings' | 'customer' | 'findCustomer' | 'timeZone' | 'tenantExists' | 'tenantIds' | 'expiringBonuses' | 'birthdaysOn' | 'segment' | 'grant'
+  'connectorSettings' | 'saveConnectorSettings' | 'customer' | 'findCustomer' | 'timeZone' | 'tenantExists' | 'tenantIds' | 'expiringBonuses' | 'birthdaysOn' | 'segment' | 'grant' | 'tenantName'
 >;
 
 export interface CommunicationsOptions extends ProviderEndpoints {
@@ -21,6 +21,8 @@ export interface CommunicationsOptions extends ProviderEndpoints {
   sql: Sql;
   publish(events: KopilkaEvent[]): void;
   log: DeliveryOptions['log'];
+  /** Where the service's pages are reached from outside (PUBLIC_URL): links in messages (feedback). */
+  publicUrl?: string;
   delivery?: Omit<DeliveryOptions, 'sql' | 'provider' | 'onSent' | 'log'>;
 }
 
@@ -36,6 +38,8 @@ export interface Draft {
   dedupeKey?: string;
   /** Automatic messages count against the daily cap; ones the owner sends by hand do not. */
   automatic: boolean;
+  /** Not sent before this time (a feedback request some hours after the purchase); quiet hours apply then. */
+  notBefore?: Date;
 }
 
 const PROVIDER_TTL_MS = 30_000;
@@ -109,9 +113,10 @@ export class Communications {
     const now = Date.now();
     const r = await rules(this.o.ledger, tenantId);
     const offset = zoneOffset(await this.o.ledger.timeZone(tenantId))(now) ;
-    const quiet = quietUntil(now, offset, r.quietHours);
     const rows: NewMessage[] = [];
     for (const d of drafts) {
+      const at = Math.max(now, d.notBefore?.getTime() ?? now);
+      const quiet = quietUntil(at, offset, r.quietHours);
       const provider = await this.provider(tenantId, d.channel);
       const refused = await this.refusal(tenantId, d, r.dailyCap, localMidnight(now, offset), provider);
       rows.push({
@@ -126,7 +131,7 @@ export class Communications {
         body: d.text,
         dedupeKey: d.dedupeKey ?? null,
         // Quiet hours hold every queued message (codes go through sms(), never queued).
-        sendAfter: quiet ?? new Date(now),
+        sendAfter: quiet ?? new Date(at),
         ...(refused === null ? {} : { status: 'skipped' as const, error: refused }),
       });
     }

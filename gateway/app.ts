@@ -150,6 +150,7 @@ function startCommunications(s: StartSettings, role: Role, ledger: Ledger, pool:
     smsruUrl: s.SMSRU_URL,
     smscUrl: s.SMSC_URL,
     telegramUrl: s.TELEGRAM_API_URL,
+    ...(s.PUBLIC_URL === undefined ? {} : { publicUrl: s.PUBLIC_URL }),
     ...(s.SMSRU_API_ID === undefined ? {} : { serviceSmsRu: { apiId: s.SMSRU_API_ID, ...(s.SMS_FROM === undefined ? {} : { from: s.SMS_FROM }) } }),
     delivery: { work: role === 'all', ratePerSecond: { smsru: rate, smsc: rate, smtp: rate, telegram: rate } },
   });
