@@ -7,6 +7,7 @@ import { exportCustomers, exportTransactions, type ExportFormat } from './export
 import { checkRows, dryRun, newImportId, openImport, preview, runImport, type Opened } from './import.ts';
 import { liabilityReport, liabilityXlsx } from './liability.ts';
 import { salesCsv, salesXlsx } from './sales.ts';
+import { customersXlsx } from './customers.ts';
 import { mappingSchema } from './mapping.ts';
 
 // The HTTP face of imports and exports (admin key). An import is uploaded once (preview), checked
@@ -99,6 +100,27 @@ export const reportsConnector: Connector = {
         if (f === 'xlsx') return { status: 200, body: null, raw: await salesXlsx(rows), headers: { 'content-type': FORMATS.xlsx, 'content-disposition': `attachment; filename="${name}.xlsx"` } };
         throw new KopilkaError('INVALID_INPUT', 'format — json, csv или xlsx', { field: 'format' });
       },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/reports/customers',
+      summary: 'Клиенты: всего, по числу покупок, потерянные, выручка на клиента, привлечение по источникам (?lostDays=90&from=&to=&format=json|xlsx)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const { format: f, ...query } = req.query;
+        const r = await ctx.ledger.customerReport(tenantId, query);
+        if (f === undefined || f === 'json') return { status: 200, body: r };
+        if (f !== 'xlsx') throw new KopilkaError('INVALID_INPUT', 'format — json или xlsx', { field: 'format' });
+        const lost = await ctx.ledger.lostCustomers(tenantId, { days: r.lostDays, limit: 1000 });
+        return { status: 200, body: null, raw: await customersXlsx(r, lost.items), headers: { 'content-type': FORMATS.xlsx, 'content-disposition': 'attachment; filename="kopilka-customers.xlsx"' } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: '/v1/reports/customers/lost',
+      summary: 'Потерянные клиенты: нет покупок N дней, страницами (?days=90&limit=100&after=<next>)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => ({ status: 200, body: await ctx.ledger.lostCustomers(tenantId, req.query) }),
     }),
     route({
       method: 'GET',
