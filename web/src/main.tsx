@@ -6,6 +6,7 @@ import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Cabinet } from './cabinet/Cabinet';
 import { Cashier } from './cashier/Cashier';
+import { Feedback } from './customer/Feedback';
 import { Join } from './customer/Join';
 import { Me } from './customer/Me';
 import { Home } from './Home';
@@ -29,6 +30,8 @@ function App() {
   const path = usePath();
   if (path.startsWith('/cabinet')) return <Cabinet path={path} />;
   if (path.startsWith('/cashier')) return <Cashier />;
+  const feedback = /^\/feedback\/([^/]+)/.exec(path);
+  if (feedback) return <Feedback token={decodeURIComponent(feedback[1]!)} />;
   const tenant = /^\/(me|join)\/([^/]+)/.exec(path);
   if (tenant?.[1] === 'me') return <Me tenantId={decodeURIComponent(tenant[2]!)} />;
   if (tenant?.[1] === 'join') return <Join tenantId={decodeURIComponent(tenant[2]!)} />;

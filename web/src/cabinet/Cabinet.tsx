@@ -5,9 +5,11 @@ import { navigate } from '../nav';
 import { SignIn } from '../SignIn';
 import { CustomerCard } from './CustomerCard';
 import { Customers } from './Customers';
+import { Feedback } from './Feedback';
 import { Keys } from './Keys';
 import { ProgramEditor } from './ProgramEditor';
 import { Review } from './Review';
+import { Reports } from './Reports';
 import { Usage } from './Usage';
 
 // The owner's cabinet: signed in with the admin key; a menu of sections, each its own address.
@@ -16,8 +18,10 @@ const SECTIONS = [
   { key: 'program', label: 'Программа' },
   { key: 'customers', label: 'Клиенты' },
   { key: 'review', label: 'Очередь разбора' },
+  { key: 'feedback', label: 'Отзывы' },
   { key: 'keys', label: 'Каналы и ключи' },
   { key: 'usage', label: 'Потребление' },
+  { key: 'reports', label: 'Отчёты' },
 ];
 
 export function Cabinet({ path }: { path: string }) {
@@ -54,8 +58,10 @@ export function Cabinet({ path }: { path: string }) {
           {section === 'program' && <ProgramEditor />}
           {section === 'customers' && (parts[2] ? <CustomerCard id={parts[2]} /> : <Customers />)}
           {section === 'review' && <Review />}
+          {section === 'feedback' && <Feedback />}
           {section === 'keys' && <Keys />}
           {section === 'usage' && <Usage />}
+          {section === 'reports' && <Reports />}
         </Layout.Content>
       </Layout>
     </Layout>
