@@ -27,12 +27,16 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'same-origin',
 };
 
-// Read once per process: the files do not change under a running service.
-const cache = new Map<string, Buffer | null>();
+// Read once per process: the files do not change under a running service. Only files that exist
+// are kept: a caller asking for endless made-up names must not grow this map.
+const cache = new Map<string, Buffer>();
 
 async function distFile(name: string): Promise<Buffer | null> {
-  if (!cache.has(name)) cache.set(name, await readFile(DIST + name).catch(() => null));
-  return cache.get(name)!;
+  const known = cache.get(name);
+  if (known !== undefined) return known;
+  const read = await readFile(DIST + name).catch(() => null);
+  if (read !== null) cache.set(name, read);
+  return read;
 }
 
 async function indexPage(): Promise<ApiResponse> {
