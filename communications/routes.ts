@@ -5,6 +5,7 @@ import { route, type ApiResponse } from '../connectors/kit/route.ts';
 import { campaignSchema, preview, previewSchema, send } from './campaigns.ts';
 import { saveTelegramChat, saveTemplate, templates } from './automatic.ts';
 import { feedbackRoutes } from './feedback-routes.ts';
+import { chainsRoutes } from './chains-routes.ts';
 import { consentCsv, consentHistory, consentSchema, inForce, recordConsent } from './consent.ts';
 import { Communications } from './service.ts';
 import { emailSettingsSchema, rules, rulesSchema, smsSettingsSchema, SYSTEMS, telegramSettingsSchema } from './settings.ts';
@@ -195,5 +196,6 @@ export const communicationsConnector: Connector = {
       },
     }),
     ...feedbackRoutes(ctx),
+    ...chainsRoutes(ctx),
   ],
 };

@@ -3,6 +3,7 @@ import { consentState, mayReceive, recordConsent, type ConsentInput } from './co
 import { startDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import type { ChannelKind, Provider } from './providers/provider.ts';
 import { sweepReminders } from './reminders.ts';
+import { sweepChains } from './chains.ts';
 import { CHANNEL_OF, providerFor, rules, type ProviderEndpoints } from './settings.ts';
 import { countSince, finish, insertMessages, type NewMessage, type Sql, type StoredMessage } from './store.ts';
 import { localMidnight, quietUntil } from './templates.ts';
@@ -69,6 +70,8 @@ export class Communications {
       await delivery.every(REMINDERS, '0 * * * *', async () => {
         const n = await sweepReminders(comms);
         if (n > 0) o.log.info({ messages: n }, 'messages: reminders queued');
+        const chains = await sweepChains(comms);
+        if (chains.enrolled + chains.left + chains.steps > 0) o.log.info(chains, 'messages: reactivation chains swept');
       });
     }
     return self;
