@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestService, tenantWithChannel, type TestService } from '../test/service.ts';
+import { call, startTestService, tenantWithChannel, type TestService, until } from '../test/service.ts';
 import { smscStandIn, type StandIn } from './standins.ts';
 
 // A reactivation chain end to end through a running gateway and the SMSC stand-in: two sleeping
@@ -22,15 +22,6 @@ afterAll(async () => {
   await smsc?.close();
 });
 
-async function until<T>(what: () => Promise<T | null | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const DAY = 86_400_000;
 

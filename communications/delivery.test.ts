@@ -1,3 +1,4 @@
+import { until } from '../test/service.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,13 +38,6 @@ async function tenant(sms: 'smsc' | 'smsru' | null, rules: object = { quietHours
 
 const sms = (i: number, extra: Partial<Draft> = {}): Draft => ({ customerId: null, topic: 'test', advertising: false, channel: 'sms', address: `+7999${String(1000000 + i)}`, text: `Сообщение ${i}`, automatic: false, ...extra });
 
-async function until(what: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await what())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const open = async (tenantId: string) => Number((await db.pool.query(`SELECT count(*) AS n FROM messages WHERE tenant_id = $1 AND status IN ('queued', 'sending')`, [tenantId])).rows[0].n);
 const dupes = (s: StandIn) => s.received.length - new Set(s.received.map((r) => `${r.to}|${r.text}`)).size;
@@ -68,7 +62,7 @@ describe('durable delivery (pg-boss in the same Postgres)', () => {
       const before = smsc.received.length;
       const rows = await comms.queue(t, Array.from({ length: 20 }, (_, i) => sms(i)));
       expect(rows.every((r) => r?.status === 'queued')).toBe(true);
-      await until(async () => (await open(t)) === 0);
+      await until(async () => (await open(t)) === 0, 30_000);
       const sent = await listMessages(db.pool, t, { status: 'sent' });
       expect(sent).toHaveLength(20);
       expect(sent.every((m) => m.cost === 140 && m.provider === 'smsc' && m.providerId === String(m.seq))).toBe(true);
@@ -91,7 +85,7 @@ describe('durable delivery (pg-boss in the same Postgres)', () => {
       env: { ...process.env, DB: db.url, KEY: KEY.toString('base64'), SMSC: smsc.url, SMSRU: smsru.url },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
-    await until(async () => smsc.received.length - fromA >= 20 && smsru.received.length - fromB >= 5);
+    await until(async () => smsc.received.length - fromA >= 20 && smsru.received.length - fromB >= 5, 30_000);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     const halfSent = Number((await db.pool.query(`SELECT count(*) AS n FROM messages WHERE status = 'sending'`)).rows[0].n);
@@ -145,7 +139,7 @@ describe('channels', () => {
         { customerId: null, topic: 'test', advertising: false, channel: 'telegram', address: '123456789', text: 'Привет из бота', automatic: false },
         { customerId: null, topic: 'test', advertising: false, channel: 'email', address: 'ivan@example.ru', subject: 'Бонусы', text: 'Привет по почте', automatic: false },
       ]);
-      await until(async () => (await open(t)) === 0);
+      await until(async () => (await open(t)) === 0, 30_000);
       const sent = await listMessages(db.pool, t, { status: 'sent' });
       expect(sent.map((m) => m.channel).sort()).toEqual(['email', 'telegram']);
       expect(tg.received.at(-1)).toMatchObject({ to: '123456789', text: 'Привет из бота' });

@@ -5,9 +5,9 @@ import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../con
 import { answerReview, FEEDBACK_SYSTEM, feedbackPage, feedbackSettings, feedbackSettingsSchema, instants, leaveReview, listReviews, npsReport, reviewSchema } from './feedback.ts';
 import { Communications } from './service.ts';
 
-// Feedback's routes: the owner's API (admin key, /v1/feedback…), the same for the cabinet's page
-// (/web/api/reviews…, the owner's session cookie) and the customer's public page
-// (/web/api/feedback/<token>, the token is the credential).
+// Feedback's routes: the owner's API (admin key, /v1/feedback…) and the customer's public page
+// (/web/api/feedback/<token>, the token is the credential). The cabinet's page calls the same
+// operations through web/reviews-api.ts, behind the pages' own session check.
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 const day = z.iso.date({ message: 'дата ГГГГ-ММ-ДД' });
@@ -25,25 +25,8 @@ function comms(ctx: ConnectorContext): Communications {
   throw new KopilkaError('NOT_FOUND', 'Сообщения покупателям не запущены в этой Копилке');
 }
 
-/**
- * The cabinet's owner behind the session cookie (the rules of web/session.ts, which this folder
- * may not import: the HttpOnly cookie, the X-Kopilka-Web header on changes, an admin session).
- */
-async function owner(ctx: ConnectorContext, req: ApiRequest): Promise<string> {
-  if (req.method !== 'GET' && req.headers['x-kopilka-web'] !== '1') throw new KopilkaError('UNAUTHORIZED', 'Запрос не со страниц Копилки: нет заголовка X-Kopilka-Web');
-  const token = /(?:^|;\s*)kp_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-  if (token === undefined) throw new KopilkaError('UNAUTHORIZED', 'Войдите: сессия не начата');
-  const s = await ctx.ledger.webSession(token);
-  if (s === null) {
-    await ctx.unknownCredential(req.remoteAddress);
-    throw new KopilkaError('UNAUTHORIZED', 'Сессия истекла или ключ отозван: войдите снова');
-  }
-  if (s.role !== 'admin') throw new KopilkaError('UNAUTHORIZED', 'Нужен вход владельца (ключ администратора)');
-  return s.tenantId;
-}
-
-/** The owner's operations, each declared twice: for the admin key and for the cabinet's session. */
-function ownerOps(ctx: ConnectorContext) {
+/** The owner's operations, each declared twice: for the admin key here and for the cabinet's session (web/reviews-api.ts). */
+export function ownerOps(ctx: ConnectorContext) {
   return {
     list: async (tenantId: string, req: ApiRequest) => {
       const q = parseInput(listQuery, req.query, 'отзывы');
@@ -103,31 +86,6 @@ function adminRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
   ];
 }
 
-function cabinetRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
-  const op = ownerOps(ctx);
-  return [
-    route({ method: 'GET', path: '/web/api/reviews', summary: 'Кабинет: отзывы (from, to, storeId)', auth: 'public', handler: async ({ req }) => op.list(await owner(ctx, req), req) }),
-    route({ method: 'GET', path: '/web/api/reviews/nps', summary: 'Кабинет: NPS по магазинам за период', auth: 'public', handler: async ({ req }) => op.nps(await owner(ctx, req), req) }),
-    route({ method: 'GET', path: '/web/api/reviews/settings', summary: 'Кабинет: настройки просьбы об отзыве', auth: 'public', handler: async ({ req }) => op.settings(await owner(ctx, req)) }),
-    route({
-      method: 'PUT',
-      path: '/web/api/reviews/settings',
-      summary: 'Кабинет: включить просьбу об отзыве, задержка',
-      auth: 'public',
-      bodyLimit: 1024,
-      handler: async ({ req }) => op.save(await owner(ctx, req), req.json()),
-    }),
-    route({
-      method: 'POST',
-      path: '/web/api/reviews/:id/answer',
-      summary: 'Кабинет: ответить на отзыв',
-      auth: 'public',
-      bodyLimit: 8 * 1024,
-      handler: async ({ req }) => op.answer(await owner(ctx, req), req, req.json()),
-    }),
-  ];
-}
-
 /**
  * The customer's page. The token in the link is the credential: every call counts as an attempt
  * with an unknown credential from its address (the gateway's limit on guessed keys), so tokens
@@ -164,5 +122,5 @@ function publicRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 }
 
 export function feedbackRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
-  return [...adminRoutes(ctx), ...cabinetRoutes(ctx), ...publicRoutes(ctx)];
+  return [...adminRoutes(ctx), ...publicRoutes(ctx)];
 }

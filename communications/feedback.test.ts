@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestService, tenantWithChannel, type TestService } from '../test/service.ts';
+import { call, startTestService, tenantWithChannel, type TestService, until } from '../test/service.ts';
 import { npsOf } from './feedback.ts';
 import { smsRuStandIn, type StandIn } from './standins.ts';
 
@@ -19,15 +19,6 @@ afterAll(async () => {
   await smsru?.close();
 });
 
-async function until<T>(what: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** The public page's API as the browser calls it (no key; the token is in the path). */
 const page = (method: string, token: string, body?: unknown) => call(s.api, method, `/web/api/feedback/${token}`, null, body);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestService, tenantWithChannel, type TestService } from '../test/service.ts';
+import { call, startTestService, tenantWithChannel, type TestService, until } from '../test/service.ts';
 import { smscStandIn, type StandIn } from './standins.ts';
 
 // The owner's API end to end through a running gateway: an SMSC account set per tenant, a
@@ -18,15 +18,6 @@ afterAll(async () => {
   await smsc?.close();
 });
 
-async function until<T>(what: () => Promise<T | null | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await what();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('communications API (admin key)', () => {
   it('a sale sends the accrual SMS through the tenant\'s SMSC with its template; log, usage and consent follow', async () => {

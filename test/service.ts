@@ -87,3 +87,14 @@ export async function tenantWithChannel(s: TestService, name: string, channel: s
   const key = (await call(s.api, 'POST', '/v1/keys', t.body.adminKey, { channel, ...(storeId ? { storeId } : {}) })).body.key as string;
   return { tenantId: t.body.id, admin: t.body.adminKey, key };
 }
+
+/** Polls `what` until it gives a truthy value (background work: webhooks, imports, deliveries); throws after `ms`. */
+export async function until<T>(what: () => Promise<T | null | undefined | false>, ms = 20_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`not there after ${ms / 1000} s`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

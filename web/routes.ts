@@ -5,6 +5,7 @@ import { route, type RouteSpec } from '../connectors/kit/route.ts';
 import { assetRoutes } from './assets.ts';
 import { cabinetRoutes } from './cabinet-api.ts';
 import { reportRoutes } from './reports-api.ts';
+import { reviewRoutes } from './reviews-api.ts';
 import { cashierRoutes } from './cashier-api.ts';
 import { customerRoutes } from './customer-api.ts';
 import { checkSameOrigin, cookieOf, SESSION_TTL_S, sessionCookie, signedIn } from './session.ts';
@@ -66,5 +67,5 @@ function sessionRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 
 export const web: Connector = {
   name: 'web',
-  routes: (ctx) => [...sessionRoutes(ctx), ...cabinetRoutes(ctx), ...reportRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
+  routes: (ctx) => [...sessionRoutes(ctx), ...cabinetRoutes(ctx), ...reportRoutes(ctx), ...reviewRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
 };

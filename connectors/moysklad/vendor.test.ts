@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../config/settings.ts';
 import { startKopilka } from '../../gateway/app.ts';
-import { call, OPERATOR, SIMPLE_PROGRAM, startTestService, type TestService } from '../../test/service.ts';
+import { call, OPERATOR, SIMPLE_PROGRAM, startTestService, type TestService, until } from '../../test/service.ts';
 import { nowMoscow, startMoySkladStandIn, type StandIn } from './standin.ts';
 import { moyskladJwt, startVendorStandIn, type VendorStandIn } from './vendor-standin.ts';
 import { AppsApi } from './vendor/apps-api.ts';
@@ -67,15 +67,6 @@ const TWO_LEVELS = {
 /** The tenant linked by its admin key (the second link). */
 let chain: { tenantId: string; admin: string };
 
-/** Polls `probe` until it gives a value (5 s at most): the import and webhooks run in the background. */
-async function until<T>(probe: () => Promise<T | null>): Promise<T> {
-  for (let i = 0; i < 50; i++) {
-    const v = await probe();
-    if (v !== null) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('not there after 5 s');
-}
 
 const recalc = () => ({ ...fx('loyalty/retaildemand-recalc.request.json'), moment: nowMoscow() });
 

@@ -1,8 +1,11 @@
-import { Alert, Button, Card, Col, Descriptions, Form, Input, Progress, Row, Spin, Statistic, Table, Tag, message } from 'antd';
+import { Alert, Button, Card, Col, Descriptions, Form, Input, Row, Spin, Table, Tag, message } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, newId } from '../api';
 import { dateTime, money, parseHundredths, points, POSTING_KINDS, type Customer, type Posting } from '../format';
+import { Balance, type BalanceWords } from '../Balance';
 import { navigate } from '../nav';
+
+const OWNER_WORDS: BalanceWords = { available: 'Доступно баллов', pending: 'Ожидают активации', toNext: (l) => `До уровня «${l}» осталось купить на`, top: 'Высший уровень программы.' };
 
 // A customer's card: balance, level and the way to the next one, the history of postings, and
 // bonuses granted by hand with a reason (kept in the history and the audit).
@@ -16,7 +19,6 @@ export function CustomerCard({ id }: { id: string }) {
   if (error) return <Alert type="error" message={error} />;
   if (data === null) return <Spin />;
   const c = data.customer;
-  const next = c.nextLevel;
   return (
     <>
       <Button type="link" onClick={() => navigate('/cabinet/customers')} style={{ padding: 0, marginBottom: 8 }}>
@@ -25,22 +27,7 @@ export function CustomerCard({ id }: { id: string }) {
       <Row gutter={[16, 16]}>
         <Col xs={24} lg={14}>
           <Card title={c.name || c.phone || `Клиент ${c.id}`} extra={<Tag color="volcano">{c.level.name}</Tag>}>
-            <Row gutter={16}>
-              <Col span={12}>
-                <Statistic title="Доступно баллов" value={points(c.balance.available)} />
-              </Col>
-              <Col span={12}>
-                <Statistic title="Ожидают активации" value={points(c.balance.pending)} />
-              </Col>
-            </Row>
-            {next ? (
-              <div style={{ marginTop: 16 }}>
-                До уровня «{next.name}» осталось купить на {money(next.remaining)}
-                <Progress percent={Math.min(99, Math.round((c.totalSpent / (c.totalSpent + next.remaining)) * 100))} showInfo={false} />
-              </div>
-            ) : (
-              <p style={{ marginTop: 16 }}>Высший уровень программы.</p>
-            )}
+            <Balance c={c} words={OWNER_WORDS} />
             <Descriptions column={{ xs: 1, sm: 2, md: 2, lg: 2, xl: 2, xxl: 2 }} size="small" style={{ marginTop: 16 }}>
               <Descriptions.Item label="Телефон">{c.phone ?? '—'}</Descriptions.Item>
               <Descriptions.Item label="Карта">{c.cardNumber ?? '—'}</Descriptions.Item>

@@ -1,7 +1,10 @@
-import { Alert, Button, Card, Col, Form, Input, Progress, Row, Spin, Statistic, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, Row, Spin, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
+import { Balance, type BalanceWords } from '../Balance';
 import { dateTime, money, points, POSTING_KINDS, type Customer, type Posting } from '../format';
+
+const CUSTOMER_WORDS: BalanceWords = { available: 'Можно потратить', pending: 'Скоро станут доступны', toNext: (l) => `До уровня «${l}» — покупки ещё на`, top: null };
 
 // The customer's own cabinet, /me/<tenant>: signed in by phone and a code sent by SMS; balance
 // available and pending, level and the way to the next, purchases, history, and a personal
@@ -29,20 +32,7 @@ export function Me({ tenantId }: { tenantId: string }) {
       <Row gutter={[16, 16]}>
         <Col xs={24} md={14}>
           <Card extra={<Tag color="volcano">{c.level.name}</Tag>} title="Баланс">
-            <Row gutter={16}>
-              <Col span={12}>
-                <Statistic title="Можно потратить" value={points(c.balance.available)} />
-              </Col>
-              <Col span={12}>
-                <Statistic title="Скоро станут доступны" value={points(c.balance.pending)} />
-              </Col>
-            </Row>
-            {c.nextLevel && (
-              <div style={{ marginTop: 16 }}>
-                До уровня «{c.nextLevel.name}» — покупки ещё на {money(c.nextLevel.remaining)}
-                <Progress percent={Math.min(99, Math.round((c.totalSpent / (c.totalSpent + c.nextLevel.remaining)) * 100))} showInfo={false} />
-              </div>
-            )}
+            <Balance c={c} words={CUSTOMER_WORDS} />
             <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
               Покупок: {c.purchases} на {money(c.totalSpent)} · последняя: {dateTime(c.lastPurchaseAt)}
             </Typography.Paragraph>
