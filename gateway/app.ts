@@ -8,6 +8,7 @@ import { Ledger, loadSecretKey, SecretBox } from '../ledger/index.ts';
 import { createPool } from '../ledger/postgres.ts';
 import { reconcileCounters, startMetering } from '../billing/metering.ts';
 import { usageMonth } from '../billing/month.ts';
+import { PRICES } from '../billing/prices.ts';
 import { startAutomaticMessages } from '../communications/automatic.ts';
 import { Communications } from '../communications/service.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
@@ -151,6 +152,7 @@ function startCommunications(s: StartSettings, role: Role, ledger: Ledger, pool:
     smscUrl: s.SMSC_URL,
     telegramUrl: s.TELEGRAM_API_URL,
     ...(s.PUBLIC_URL === undefined ? {} : { publicUrl: s.PUBLIC_URL }),
+    serviceSmsPrice: PRICES.sms,
     ...(s.SMSRU_API_ID === undefined ? {} : { serviceSmsRu: { apiId: s.SMSRU_API_ID, ...(s.SMS_FROM === undefined ? {} : { from: s.SMS_FROM }) } }),
     delivery: { work: role === 'all', ratePerSecond: { smsru: rate, smsc: rate, smtp: rate, telegram: rate } },
   });

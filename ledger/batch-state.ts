@@ -1,4 +1,7 @@
 import type { CouponEntry, CouponUse } from './coupons.ts';
+import { BudgetBook } from './budgets.ts';
+import { GiftcardBook } from './giftcards.ts';
+import type { PromotionDay } from './promotion-rollups.ts';
 import { openAccount, settle, spendable, type Account, type Lot, type Spend } from './account.ts';
 import type { CheckResult, ParsedCheck } from './check.ts';
 import type { CustomerRow } from './customers.ts';
@@ -97,6 +100,10 @@ export class BatchState {
   readonly couponUses = new Map<string, CouponUse>();
   readonly newCouponUses: CouponUse[] = [];
   readonly returnedCouponUses: CouponUse[] = [];
+  /** Gift certificates and promotion budgets the batch touches (locked), and the promotions' daily rows. */
+  readonly giftcards = new GiftcardBook();
+  readonly budgets = new BudgetBook();
+  readonly promotionDays: PromotionDay[] = [];
   /** Evaluations made before the batch was applied (in worker threads), with the state they assumed. */
   readonly preEvaluated = new Map<LedgerOp, { ev: PreEvaluation; assumed: string }>();
 
@@ -188,6 +195,7 @@ export function customerState(entry: CustomerEntry, available: number, pending: 
     pending,
     referrerId: r.referrerId,
     registeredAt: r.registeredAt,
+    boosts: r.boosts,
   };
 }
 
@@ -204,7 +212,7 @@ export function newcomerState(registeredAt: number): CustomerState {
 
 /** What an evaluation depends on in the customer's state: a pre-evaluation is used only if it still holds. */
 export function assumedState(cs: CustomerState | null): string {
-  return cs === null ? '-' : `${cs.id}/${cs.available}/${cs.pending}/${cs.totalSpent}/${cs.purchases}/${cs.assignedLevel}/${cs.referrerId}`;
+  return cs === null ? '-' : `${cs.id}/${cs.available}/${cs.pending}/${cs.totalSpent}/${cs.purchases}/${cs.assignedLevel}/${cs.referrerId}/${(cs.boosts ?? []).map((b) => `${b.key}:${b.to}`).join(',')}`;
 }
 
 export function findCustomer(state: BatchState, tenantId: string, ref: NonNullable<ParsedCheck['customer']>): CustomerEntry | undefined {

@@ -43,6 +43,8 @@ export type CheckLine = z.infer<typeof checkLineSchema>;
 export const paymentSchema = z.object({
   type: idText(32),
   amount: kopecks,
+  /** A gift certificate's code (`type: "giftcard"`): Kopilka's certificate to pay from (giftcards.ts). */
+  code: plainText(64).nullish(),
 });
 export type Payment = z.infer<typeof paymentSchema>;
 
@@ -182,7 +184,7 @@ export interface LineResult {
   redeemed: number;
   accrued: number;
   /** The promotions that discounted this line and by how much (part of `discount`); absent when none. */
-  promotions?: { id: string; discount: number }[];
+  promotions?: { id: string; discount: number; bonus?: number }[];
 }
 
 export interface CheckTotals {
@@ -206,4 +208,20 @@ export interface CheckResult {
   totals: CheckTotals;
   lines: LineResult[];
   messages: string[];
+  /** The check's gift-certificate payments (giftcards.ts): the balance before, what was (or would be) taken. */
+  giftcards?: GiftcardPayment[];
+}
+
+export interface GiftcardPayment {
+  code: string;
+  /** Asked to pay from it, kopecks. */
+  amount: number;
+  /** What it may pay now (0 when it cannot be used), kopecks. */
+  usable: number;
+  /** Taken (commit only); a till-closed check may have asked for more (`overdraft`). */
+  taken?: number;
+  overdraft?: number;
+  /** The balance after this check (commit) or now (calculate). */
+  balance: number;
+  status: 'active' | 'unknown' | 'issued' | 'used' | 'expired' | 'blocked';
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { z } from 'zod';
 import type { CheckTotals, ParsedCheck } from './check.ts';
 import { formatPoints, isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
+import { noteGiftcardOverdraft } from './giftcards.ts';
 import { refundRequestSchema } from './refunds.ts';
 import { markResolved, openReviewItem, queueForReview, recordedAnswer, type ReviewRequest, type StoredReviewItem } from './review.ts';
 import { freeText, idText, parseInput } from './validation.ts';
@@ -70,6 +71,7 @@ export async function commitClosedSale(pool: pg.Pool, tenantId: string, channel:
     return queueOrThrow(pool, tenantId, channel, check.externalId, request, document, e);
   }
   await noteShortfall(pool, tenantId, channel, check.externalId, request, document, (w.answer as { totals: CheckTotals } | undefined)?.totals);
+  await noteGiftcardOverdraft(pool, tenantId, channel, check.externalId, request, document, w.answer);
   return { status: 'recorded', ...w };
 }
 

@@ -44,9 +44,10 @@ describe('issued coupons', () => {
     expect(codes).toHaveLength(3);
     expect(codes[0]).toMatch(/^W-[A-HJ-NP-Z2-9]{10}$/);
     const code = codes[0]!;
-    // calculate checks it without spending it.
-    expect((await a.calculate(t, sale(code.toLowerCase()))).lines[0]!.promotions).toEqual([{ id: 'welcome', discount: 10_000 }]);
-    const first = await a.commit(t, 'api', sale(code));
+    // calculate checks it (and holds it for this check) without spending it.
+    const priced = sale(code);
+    expect((await a.calculate(t, { ...priced, coupon: code.toLowerCase() })).lines[0]!.promotions).toEqual([{ id: 'welcome', discount: 10_000 }]);
+    const first = await a.commit(t, 'api', priced);
     expect(first.answer.totals.discount).toBe(10_000);
     const second = await a.commit(t, 'api', sale(code));
     expect(second.answer.totals.discount).toBe(0);
@@ -81,5 +82,30 @@ describe('issued coupons', () => {
     expect((await a.commit(t, 'api', sale(code, '+79160000502'))).answer.totals.discount).toBe(10_000);
     const anonymous = { ...sale(code), customer: null };
     expect((await a.commit(t, 'api', anonymous)).answer.messages).toContain(`Купон «${code}» действует только с картой или телефоном клиента: чек проведён без него`);
+  });
+
+  it('calculate holds the last use for its check until the commit; others see it held; an abandoned hold runs out', async () => {
+    const t = (await a.createTenant('Пекарня', 'month', program)).id;
+    const { codes } = await issueCoupons(db.pool, t, 'welcome', { count: 1, uses: 1 }, 'Europe/Moscow');
+    const code = codes[0]!;
+    const held = `Купон «${code}» отложен для другого чека (не дольше 15 минут): чек проведён без него`;
+    const mine = { ...sale(code, '+79160000601'), externalId: 'hold-a' };
+    const theirs = { ...sale(code, '+79160000602'), externalId: 'hold-b' };
+    expect((await a.calculate(t, mine)).totals.discount).toBe(10_000);
+    const other = await b.calculate(t, theirs);
+    expect([other.totals.discount, other.messages]).toEqual([0, expect.arrayContaining([held])]);
+    expect((await a.calculate(t, mine)).totals.discount).toBe(10_000); // its own hold, renewed
+    expect((await b.commit(t, 'api', theirs)).answer.messages).toContain(held); // no calculate: still not its use
+    expect((await a.commit(t, 'api', mine)).answer.totals.discount).toBe(10_000);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM coupon_holds WHERE tenant_id = $1', [t])).rows[0].n).toBe(0);
+
+    const two = (await issueCoupons(db.pool, t, 'welcome', { count: 1, uses: 1 }, 'Europe/Moscow')).codes[0]!;
+    // Two tills pricing the last use at once: one holds it.
+    const [x, y] = await Promise.all([a.calculate(t, { ...sale(two, '+79160000603'), externalId: 'race-x' }), b.calculate(t, { ...sale(two, '+79160000604'), externalId: 'race-y' })]);
+    expect([x.totals.discount, y.totals.discount].sort((p, q) => p - q)).toEqual([0, 10_000]);
+    // The holder walks away: after the hold runs out the code is free again.
+    await db.pool.query(`UPDATE coupon_holds SET expires_at = now() - interval '1 second' WHERE tenant_id = $1`, [t]);
+    expect((await a.commit(t, 'api', { ...sale(two, '+79160000605'), externalId: 'late' })).answer.totals.discount).toBe(10_000);
+    await expectLedgerInvariants(db.pool);
   });
 });

@@ -12,6 +12,11 @@ import { idText, isoDateText, parseInput } from './validation.ts';
 // with its uses, a limit per customer and an end. The rules only learn whether a code unlocks its
 // promotion (rules/promotions.ts); spending a use is the ledger's: the coupon row is locked when
 // the batch loads it, the use is written with the sale, and a full refund gives it back.
+// Between a check's calculate and its commit the use is held for it (coupon_holds): uses held by
+// other checks are not there to take, so the till that priced the last use is the one to spend it.
+
+/** How long calculate keeps a limited coupon's use for its check. */
+export const HOLD_MINUTES = 15;
 
 export interface CouponEntry {
   tenantId: string;
@@ -22,6 +27,10 @@ export interface CouponEntry {
   validTo: number | null;
   /** Uses not returned, per customer id, as loaded plus this batch's. */
   usedBy: Map<string, number>;
+  /** Checks (external ids) holding a use now; a sale that spends its use drops its hold. */
+  holds: string[];
+  /** Holds this batch's sales spent (deleted with the batch). */
+  released: string[];
   dirty: boolean;
 }
 
@@ -39,10 +48,11 @@ export async function loadCoupons(client: pg.PoolClient, state: BatchState, ops:
   const t: string[] = [], c: string[] = [];
   for (const op of ops) if (op.kind === 'sale' && op.check.coupon) (t.push(op.tenantId), c.push(op.check.coupon.toUpperCase()));
   if (t.length > 0) {
-    const r = await client.query<{ tenant_id: string; code: string; promotion_id: string; uses_left: number | null; per_customer: number | null; valid_to: Date | null; used: { c: string; n: number }[] }>(
+    const r = await client.query<{ tenant_id: string; code: string; promotion_id: string; uses_left: number | null; per_customer: number | null; valid_to: Date | null; used: { c: string; n: number }[]; holds: string[] }>(
       `SELECT k.tenant_id, k.code, k.promotion_id, k.uses_left, k.per_customer, k.valid_to,
               COALESCE((SELECT json_agg(json_build_object('c', u.customer_id::text, 'n', u.n)) FROM
-                 (SELECT customer_id, count(*)::int AS n FROM coupon_uses u WHERE u.tenant_id = k.tenant_id AND u.code = k.code AND NOT u.returned AND u.customer_id IS NOT NULL GROUP BY customer_id) u), '[]') AS used
+                 (SELECT customer_id, count(*)::int AS n FROM coupon_uses u WHERE u.tenant_id = k.tenant_id AND u.code = k.code AND NOT u.returned AND u.customer_id IS NOT NULL GROUP BY customer_id) u), '[]') AS used,
+              COALESCE((SELECT json_agg(h.external_id) FROM coupon_holds h WHERE h.tenant_id = k.tenant_id AND h.code = k.code AND h.expires_at > now()), '[]') AS holds
          FROM coupons k JOIN unnest($1::text[], $2::text[]) AS q(t, c) ON k.tenant_id = q.t AND k.code = q.c
         ORDER BY k.tenant_id, k.code
           FOR UPDATE OF k`,
@@ -57,6 +67,8 @@ export async function loadCoupons(client: pg.PoolClient, state: BatchState, ops:
         perCustomer: x.per_customer,
         validTo: x.valid_to === null ? null : x.valid_to.getTime(),
         usedBy: new Map(x.used.map((u) => [u.c, u.n])),
+        holds: x.holds,
+        released: [],
         dirty: false,
       });
     }
@@ -88,7 +100,7 @@ async function loadUsesOfRefundedSales(client: pg.PoolClient, state: BatchState,
     [k.map((x) => x[0]), k.map((x) => x[1])],
   );
   for (const x of c.rows) {
-    state.coupons.set(key(x.tenant_id, x.code), { tenantId: x.tenant_id, code: x.code, promotionId: x.promotion_id, usesLeft: x.uses_left, perCustomer: x.per_customer, validTo: x.valid_to?.getTime() ?? null, usedBy: new Map(), dirty: false });
+    state.coupons.set(key(x.tenant_id, x.code), { tenantId: x.tenant_id, code: x.code, promotionId: x.promotion_id, usesLeft: x.uses_left, perCustomer: x.per_customer, validTo: x.valid_to?.getTime() ?? null, usedBy: new Map(), holds: [], released: [], dirty: false });
   }
 }
 
@@ -96,13 +108,23 @@ async function loadUsesOfRefundedSales(client: pg.PoolClient, state: BatchState,
 export function issuedCoupon(state: BatchState, tenantId: string, check: ParsedCheck, customerId: string | null): IssuedCoupon | null {
   if (!check.coupon) return null;
   const c = state.coupons.get(key(tenantId, check.coupon.toUpperCase()));
-  return c === undefined ? null : verdict(c, check.at, customerId);
+  return c === undefined ? null : verdict(c, check.at, customerId, heldByOthers(c.holds, check.externalId));
 }
 
-/** The rules of a code, at a time, for a customer (null: anonymous; '': a new phone, registered with the sale). */
-export function verdict(c: Pick<CouponEntry, 'code' | 'promotionId' | 'usesLeft' | 'perCustomer' | 'validTo' | 'usedBy'>, at: number, customerId: string | null): IssuedCoupon {
+function heldByOthers(holds: readonly string[], externalId: string): number {
+  let n = 0;
+  for (const h of holds) if (h !== externalId) n++;
+  return n;
+}
+
+/**
+ * The rules of a code, at a time, for a customer (null: anonymous; '': a new phone, registered
+ * with the sale); `held`: uses other checks hold between their calculate and commit.
+ */
+export function verdict(c: Pick<CouponEntry, 'code' | 'promotionId' | 'usesLeft' | 'perCustomer' | 'validTo' | 'usedBy'>, at: number, customerId: string | null, held = 0): IssuedCoupon {
   if (c.validTo !== null && at > c.validTo) return { code: c.code, refusal: 'истёк' };
   if (c.usesLeft !== null && c.usesLeft <= 0) return { code: c.code, refusal: 'уже использован' };
+  if (c.usesLeft !== null && c.usesLeft - held <= 0) return { code: c.code, refusal: `отложен для другого чека (не дольше ${HOLD_MINUTES} минут)` };
   if (c.perCustomer !== null) {
     if (customerId === null) return { code: c.code, refusal: 'действует только с картой или телефоном клиента' };
     if ((c.usedBy.get(customerId) ?? 0) >= c.perCustomer) return { code: c.code, refusal: 'уже использован этим клиентом' };
@@ -110,10 +132,14 @@ export function verdict(c: Pick<CouponEntry, 'code' | 'promotionId' | 'usesLeft'
   return { code: c.code, promotionId: c.promotionId };
 }
 
-/** A recorded sale spent one use of its coupon. */
-export function spendCoupon(state: BatchState, tenantId: string, code: string, checkId: string, customerId: string | null): void {
+/** A recorded sale spent one use of its coupon (and the hold its calculate placed, if any). */
+export function spendCoupon(state: BatchState, tenantId: string, code: string, checkId: string, customerId: string | null, externalId?: string): void {
   const c = state.coupons.get(key(tenantId, code))!;
   if (c.usesLeft !== null) c.usesLeft -= 1;
+  if (externalId !== undefined && c.holds.includes(externalId)) {
+    c.holds = c.holds.filter((h) => h !== externalId);
+    c.released.push(externalId);
+  }
   if (customerId !== null) c.usedBy.set(customerId, (c.usedBy.get(customerId) ?? 0) + 1);
   c.dirty = true;
   state.newCouponUses.push({ tenantId, checkId, code, customerId });
@@ -172,19 +198,61 @@ export async function issueCoupons(pool: pg.Pool, tenantId: string, promotionId:
   return { batch, codes: r.rows.map((x: { code: string }) => x.code) };
 }
 
-/** The verdict on a check's coupon for calculate (no lock: the sale's own batch decides). */
-export async function couponVerdict(pool: pg.Pool, tenantId: string, check: ParsedCheck, customerId: string | null): Promise<IssuedCoupon | null> {
+/**
+ * Calculate with a coupon: its verdict (uses other checks hold are not there to take), then, if the
+ * priced check uses a limited code, a hold on one use for this check. Two tills pricing the last
+ * use at once: the coupon row's lock lets one hold it; the other is priced again without it.
+ */
+export async function withCouponHold<E extends { couponUsed: string | null }>(pool: pg.Pool, tenantId: string, check: ParsedCheck, customerId: string | null, price: (c: IssuedCoupon | null) => E): Promise<E> {
+  const coupon = await couponVerdict(pool, tenantId, check, customerId);
+  const priced = price(coupon);
+  if (priced.couponUsed === null || coupon === null || !('promotionId' in coupon)) return priced;
+  if (await holdCoupon(pool, tenantId, priced.couponUsed, check.externalId)) return priced;
+  return price({ code: coupon.code, refusal: `отложен для другого чека (не дольше ${HOLD_MINUTES} минут)` });
+}
+
+/** The verdict on a check's coupon for calculate (no lock: the hold, then the sale's own batch decides). */
+async function couponVerdict(pool: pg.Pool, tenantId: string, check: ParsedCheck, customerId: string | null): Promise<IssuedCoupon | null> {
   if (!check.coupon) return null;
-  const r = await pool.query<{ code: string; promotion_id: string; uses_left: number | null; per_customer: number | null; valid_to: Date | null; n: number }>(
+  const r = await pool.query<{ code: string; promotion_id: string; uses_left: number | null; per_customer: number | null; valid_to: Date | null; n: number; held: number }>(
     `SELECT k.code, k.promotion_id, k.uses_left, k.per_customer, k.valid_to,
-            (SELECT count(*)::int FROM coupon_uses u WHERE u.tenant_id = k.tenant_id AND u.code = k.code AND u.customer_id = $3 AND NOT u.returned) AS n
+            (SELECT count(*)::int FROM coupon_uses u WHERE u.tenant_id = k.tenant_id AND u.code = k.code AND u.customer_id = $3 AND NOT u.returned) AS n,
+            (SELECT count(*)::int FROM coupon_holds h WHERE h.tenant_id = k.tenant_id AND h.code = k.code AND h.external_id <> $4 AND h.expires_at > now()) AS held
        FROM coupons k WHERE k.tenant_id = $1 AND k.code = $2`,
-    [tenantId, check.coupon.toUpperCase(), customerId !== null && /^\d+$/.test(customerId) ? customerId : null],
+    [tenantId, check.coupon.toUpperCase(), customerId !== null && /^\d+$/.test(customerId) ? customerId : null, check.externalId],
   );
   const x = r.rows[0];
   if (x === undefined) return null;
   const usedBy = new Map(customerId === null ? [] : [[customerId, x.n]]);
-  return verdict({ code: x.code, promotionId: x.promotion_id, usesLeft: x.uses_left, perCustomer: x.per_customer, validTo: x.valid_to?.getTime() ?? null, usedBy }, check.at, customerId);
+  return verdict({ code: x.code, promotionId: x.promotion_id, usesLeft: x.uses_left, perCustomer: x.per_customer, validTo: x.valid_to?.getTime() ?? null, usedBy }, check.at, customerId, x.held);
+}
+
+/** Holds one use of a limited code for the check (renewing its own hold); false when none is free. */
+async function holdCoupon(pool: pg.Pool, tenantId: string, code: string, externalId: string): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const k = await client.query<{ uses_left: number | null }>('SELECT uses_left FROM coupons WHERE tenant_id = $1 AND code = $2 FOR UPDATE', [tenantId, code]);
+    const usesLeft = k.rows[0]?.uses_left;
+    if (usesLeft === undefined || usesLeft === null) return (await client.query('COMMIT'), true); // unlimited: nothing to hold
+    const h = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM coupon_holds WHERE tenant_id = $1 AND code = $2 AND external_id <> $3 AND expires_at > now()',
+      [tenantId, code, externalId],
+    );
+    if (usesLeft - h.rows[0]!.n <= 0) return (await client.query('ROLLBACK'), false);
+    await client.query(
+      `INSERT INTO coupon_holds (tenant_id, code, external_id, expires_at) VALUES ($1, $2, $3, now() + make_interval(mins => $4))
+       ON CONFLICT (tenant_id, code, external_id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+      [tenantId, code, externalId, HOLD_MINUTES],
+    );
+    await client.query('COMMIT');
+    return true;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  } finally {
+    client.release();
+  }
 }
 
 // ── persisting a batch's coupon changes (persist.ts) ──
@@ -197,6 +265,7 @@ export function couponCtes(p: Cols, state: BatchState): string {
   const changed = [...state.coupons.values()].filter((c) => c.dirty);
   const uses = state.newCouponUses;
   const back = state.returnedCouponUses;
+  const released = changed.flatMap((c) => c.released.map((externalId) => ({ tenantId: c.tenantId, code: c.code, externalId })));
   return `coupon_left AS (
     UPDATE coupons k SET uses_left = u.uses
       FROM unnest(${p.col(changed, (c) => c.tenantId, 'text')}, ${p.col(changed, (c) => c.code, 'text')}, ${p.col(changed, (c) => c.usesLeft, 'int')}) AS u(t, c, uses)
@@ -205,6 +274,11 @@ export function couponCtes(p: Cols, state: BatchState): string {
   coupon_uses_new AS (
     INSERT INTO coupon_uses (tenant_id, check_id, code, customer_id)
     SELECT * FROM unnest(${p.col(uses, (u) => u.tenantId, 'text')}, ${p.col(uses, (u) => u.checkId, 'bigint')}, ${p.col(uses, (u) => u.code, 'text')}, ${p.col(uses, (u) => u.customerId, 'bigint')})
+    RETURNING 1),
+  coupon_holds_spent AS (
+    DELETE FROM coupon_holds h
+     USING unnest(${p.col(released, (r) => r.tenantId, 'text')}, ${p.col(released, (r) => r.code, 'text')}, ${p.col(released, (r) => r.externalId, 'text')}) AS r(t, c, e)
+     WHERE h.tenant_id = r.t AND h.code = r.c AND h.external_id = r.e
     RETURNING 1),
   coupon_uses_back AS (
     UPDATE coupon_uses x SET returned = true

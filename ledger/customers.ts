@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_TOTAL_SPENT } from './account.ts';
+import { boostView, currentBoosts, type Boost, type BoostView } from './boosts.ts';
 import { requirePhone } from './phone.ts';
 import { effectiveLevel, type CompiledProgram } from './program.ts';
 import { phoneText } from './check.ts';
@@ -75,6 +76,8 @@ export interface CustomerRow {
   pending: number;
   debt: number;
   registeredAt: number;
+  /** Personal temporary offers (boosts.ts), as stored. */
+  boosts: Boost[];
 }
 
 export interface CustomerSummary {
@@ -96,9 +99,11 @@ export interface CustomerSummary {
   /** A level the business assigned by hand (the level shown is the higher of it and the earned one). */
   assignedLevel: string | null;
   referrerId: string | null;
+  /** Personal offers not yet ended at the time of the read (running or to come). */
+  boosts: BoostView[];
 }
 
-export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { available: number; pending: number }): CustomerSummary {
+export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { available: number; pending: number }, now = Date.now()): CustomerSummary {
   const level = effectiveLevel(p, c.totalSpent, c.assignedLevel);
   const next = p.levels.find((l) => l.rank > level.rank);
   return {
@@ -119,5 +124,6 @@ export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { a
     registeredAt: new Date(c.registeredAt).toISOString(),
     assignedLevel: c.assignedLevel,
     referrerId: c.referrerId,
+    boosts: currentBoosts(c.boosts, now).map(boostView),
   };
 }

@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'SMS_NOT_SENT'
   | 'SMS_NOT_CONFIGURED'
   | 'INTERNAL'
-  | 'BALANCE_LIMIT';
+  | 'BALANCE_LIMIT'
+  | 'BOOST_LIMIT'
+  | 'GIFTCARD_REFUSED';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID_INPUT: 400,
@@ -50,6 +52,8 @@ const STATUS: Record<ErrorCode, number> = {
   SMS_NOT_CONFIGURED: 422,
   INTERNAL: 500,
   BALANCE_LIMIT: 422,
+  BOOST_LIMIT: 422,
+  GIFTCARD_REFUSED: 422,
 };
 
 export class KopilkaError extends Error {

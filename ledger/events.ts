@@ -11,7 +11,16 @@ export type EventType =
   | 'customerRegistered'
   | 'gift'
   | 'expired'
-  | 'sms';
+  | 'boost'
+  | 'sms'
+  /** The owner changed a customer's data or card in the cabinet (no money moved): caches drop the summary. */
+  | 'customerUpdated'
+  /** Pending bonuses became spendable (the sweeper's settle), once per customer and batch; `points` the sum. */
+  | 'activated'
+  /** A referred friend's purchase rewarded the referrer (customerId: the referrer; checkId: the friend's check); `points`. */
+  | 'referralAccrued'
+  /** A customer's personal data was erased on request (ledger/anonymise.ts): caches drop the summary. */
+  | 'customerAnonymised';
 
 export interface KopilkaEvent {
   id?: string;

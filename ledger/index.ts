@@ -9,11 +9,17 @@ import * as apps from './apps.ts';
 import * as evotorUsers from './evotor-users.ts';
 import { salesReport, type SalesRow } from './sales-report.ts';
 import { issueCoupons } from './coupons.ts';
+import * as giftcards from './giftcard-admin.ts';
+import { promotionsReport } from './promotions-report.ts';
 import { customerReport, lostCustomers, type CustomerReport, type LostCustomer } from './customer-reports.ts';
 import * as imports from './imports.ts';
 import { parseNewCustomer } from './customers.ts';
 import { parseGrant } from './grants.ts';
+import { boostView, type BoostView } from './boosts.ts';
 import * as exportsOf from './exports.ts';
+import * as replay from './replay.ts';
+import * as exportCounts from './export-counts.ts';
+import { messageCosts, type MessageCostRow } from './message-costs.ts';
 import type { RefundResult } from './operations.ts';
 import type { Program } from './program.ts';
 import { commitClosedSale, isTillPriced, refundClosed, resolveReview } from './closed.ts';
@@ -24,6 +30,10 @@ import type { EvotorUser } from './evotor-users.ts';
 import { recordSms, usageCounts, type UsageCounts } from './usage.ts';
 import { searchCustomerIds } from './customer-search.ts';
 import * as webSessions from './web-sessions.ts';
+import { anonymiseCustomer, type AnonymiseElsewhere, type AnonymiseResult } from './anonymise.ts';
+import * as webLogins from './web-logins.ts';
+import * as care from './customer-care.ts';
+import { checkDetail, listChecks, type CheckDetailView, type CheckRow } from './check-list.ts';
 import type { WriterOptions, WriterStats } from './writer.ts';
 
 // The ledger's one face. Everything above the ledger (the gateway, every connector, billing)
@@ -38,6 +48,7 @@ export { isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
 export type { KopilkaEvent } from './events.ts';
 export type { CustomerLookup, PostingView, SummaryCache } from './ledger.ts';
 export type { RefundResult } from './operations.ts';
+export type { CheckDetailView, CheckLineView, CheckRow } from './check-list.ts';
 export { normalizePhone, requirePhone } from './phone.ts';
 export type { Program } from './program.ts';
 export type { ReviewItem, ReviewRequest, ReviewStatus, StoredReviewItem } from './review.ts';
@@ -48,15 +59,32 @@ export type { EvotorUser, EvotorUserStatus } from './evotor-users.ts';
 export type { ImportCounts, ImportFile, ImportJob, ImportJobError } from './imports.ts';
 export type { BurnHistory, BurnRow, CheckExportRow, CustomerExportRow, LiabilityRow } from './exports.ts';
 export { loadSecretKey, parseSecretKey, SecretBox, secretHash } from './secrets.ts';
-export { localIso, zoneOffset, type ZoneOffset } from './time-zone.ts';
+export { localDate, localIso, zonedMidnight, zoneOffset, type ZoneOffset } from './time-zone.ts';
+export type { ReplayCheckRow, ReplayJob, ReplayStart } from './replay.ts';
+export { messageCostsQuerySchema, type MessageCostRow } from './message-costs.ts';
+// The pure pieces a what-if replay re-prices checks with (reports/replay*.ts): the rules and the
+// account arithmetic the writer itself uses, with no storage behind them.
+export { compileProgram, effectiveLevel, parseProgram, type CompiledProgram } from './program.ts';
+export { parseCheck, type ParsedCheck } from './check.ts';
+export { evaluateCheck, type CustomerState, type Evaluation } from './rules/evaluate.ts';
+export { credit, giveBack, openAccount, settle, spend, spendable, takeBack, type Account, type Lot, type Spend } from './account.ts';
+export { accrualLotTimes, customerBurnAt, giftLotTimes } from './lots.ts';
+export { planRefund, proportionalTakeBack, type SaleLine } from './refunds.ts';
+export { remainingSpends } from './transitions/refund.ts';
+export { accrualLotsOf } from './transitions/accrual-lots.ts';
 export { freeText, idText, isCalendarDate, parseInput, plainText, unsafeTextReason } from './validation.ts';
 export { isStorageFailure } from './writer.ts';
 // The bodies of the native API: declared by its routes, checked by the gateway, in /openapi.json.
 export { checkSchema } from './check.ts';
 export { newCustomerSchema } from './customers.ts';
 export { grantSchema, type GrantInput } from './grants.ts';
+export { anonymiseSchema, type AnonymiseElsewhere, type AnonymiseResult, type AnonymiseTx, type ErasedPerson } from './anonymise.ts';
+export { boostSchema, type BoostInput, type BoostView } from './boosts.ts';
 export { salesQuerySchema, type SalesRow } from './sales-report.ts';
 export { issueSchema } from './coupons.ts';
+export { giftcardActivateSchema, giftcardIssueSchema, type GiftcardHistory, type GiftcardView } from './giftcard-admin.ts';
+export { promotionsQuerySchema, type PromotionRow } from './promotions-report.ts';
+export type { GiftcardPayment } from './check.ts';
 export { customerReportQuerySchema, lostQuerySchema, type CustomerReport, type CustomerTotals, type LostCustomer, type SourceRow } from './customer-reports.ts';
 export { programSchema } from './program.ts';
 export { refundRequestSchema } from './refunds.ts';
@@ -157,9 +185,14 @@ export class Ledger {
     private readonly answers: AnswerCache | null,
   ) {}
 
+  /** Tells the rest of the system about changes made outside the writer (a customer edited in the cabinet): caches drop them. */
+  private publish: (events: KopilkaEvent[]) => void = () => {};
+
   static async open(o: LedgerOptions): Promise<Ledger> {
     const core = await Core.open(o);
-    return new Ledger(core, o.pool, o.secrets, o.answers ?? null);
+    const l = new Ledger(core, o.pool, o.secrets, o.answers ?? null);
+    if (o.onEvents) l.publish = o.onEvents;
+    return l;
   }
 
   /** Finishes the writes in flight, then stops the writer. */
@@ -226,6 +259,18 @@ export class Ledger {
     }
   }
 
+  /**
+   * Erases a customer's personal data on their request (anonymise.ts), in one transaction with
+   * `alsoIn` (the caller's own tables); their bonuses are written off, checks and postings stay.
+   * Once: a repeat returns the first result and changes nothing. Cached summaries are dropped.
+   * Errors: INVALID_INPUT (reason), CUSTOMER_NOT_FOUND.
+   */
+  async anonymiseCustomer(tenantId: string, customerId: string, input: unknown, alsoIn?: AnonymiseElsewhere): Promise<AnonymiseResult> {
+    const r = await anonymiseCustomer(this.pool, tenantId, customerId, input, Date.now(), alsoIn);
+    if (r.fresh) this.publish([{ type: 'customerAnonymised', tenantId, customerId, at: r.result.anonymisedAt }]);
+    return r.result;
+  }
+
   /** Postings, newest first. Errors: CUSTOMER_NOT_FOUND, INVALID_INPUT (before). */
   async transactions(tenantId: string, customerId: string, o: { limit?: number; before?: string } = {}): Promise<PostingView[]> {
     return this.core.transactions(tenantId, customerId, o);
@@ -248,10 +293,11 @@ export class Ledger {
    * never refused for a business reason: what cannot be applied is queued for review.
    * Errors: INVALID_INPUT, IDEMPOTENCY_CONFLICT, CUSTOMER_NOT_FOUND, CHECK_TOO_OLD,
    * CHECK_IN_FUTURE, REDEEM_EXCEEDS_LIMIT, NOT_ENOUGH_BONUSES, REDEEM_WITHOUT_CUSTOMER,
-   * BALANCE_LIMIT, NOT_FOUND (tenant) — for till-priced checks only INVALID_INPUT and NOT_FOUND:
+   * BALANCE_LIMIT, GIFTCARD_REFUSED (a certificate payment it cannot cover), NOT_FOUND (tenant) — for till-priced checks only INVALID_INPUT and NOT_FOUND:
    * CUSTOMER_NOT_FOUND, IDEMPOTENCY_CONFLICT, CHECK_TOO_OLD, CHECK_IN_FUTURE and BALANCE_LIMIT
    * queue it (Queued; a resend gets the same item), and a bonus payment the balance does not cover
    * is recorded clamped (`totals.shortfall`) and queued as BONUS_SHORTFALL (Recorded).
+   * A certificate payment beyond what the certificate holds is taken as far as it goes and queued as GIFTCARD_OVERDRAFT (Recorded).
    */
   async commit(tenantId: string, channel: string, input: unknown, o: CommitOptions = {}): Promise<SaleOutcome> {
     const prepared = this.core.prepareSale(input);
@@ -416,7 +462,7 @@ export class Ledger {
    */
   async segment(tenantId: string, s: CustomerSegment, limit = 100_000): Promise<string[]> {
     const r = await this.pool.query<{ id: string }>(
-      `SELECT id FROM customers WHERE tenant_id = $1
+      `SELECT id FROM customers WHERE tenant_id = $1 AND anonymised_at IS NULL
           AND ($2::text[] IS NULL OR level_code = ANY($2)) AND ($3::text[] IS NULL OR source = ANY($3))
           AND ($4::text IS NULL OR gender = $4) AND ($5::text IS NULL OR name ILIKE '%' || $5 || '%')
           AND ($6::int IS NULL OR purchases >= $6) AND ($7::int IS NULL OR purchases <= $7)
@@ -437,10 +483,29 @@ export class Ledger {
     return r.rows.map((x) => String(x.id));
   }
 
+  /** Phones and e-mails of many customers at once (a campaign's audience); unknown ids are left out. */
+  async contacts(tenantId: string, ids: readonly string[]): Promise<Map<string, { phone: string | null; email: string | null }>> {
+    const r = await this.pool.query<{ id: string; phone: string | null; email: string | null }>(
+      'SELECT id::text, phone, email FROM customers WHERE tenant_id = $1 AND id = ANY($2::bigint[])',
+      [tenantId, ids],
+    );
+    return new Map(r.rows.map((x) => [x.id, { phone: x.phone, email: x.email }]));
+  }
+
   /** Customers whose birthday (month and day, "11-23") it is. */
   async birthdaysOn(tenantId: string, monthDay: string): Promise<string[]> {
     const r = await this.pool.query<{ id: string }>(`SELECT id FROM customers WHERE tenant_id = $1 AND to_char(birth_date, 'MM-DD') = $2 ORDER BY id`, [tenantId, monthDay]);
     return r.rows.map((x) => String(x.id));
+  }
+
+  /** Relatives whose birthday (month and day, "11-23") it is: the customer, the relative's name and place in their list. */
+  async relativeBirthdaysOn(tenantId: string, monthDay: string): Promise<{ customerId: string; relative: string; index: number }[]> {
+    const r = await this.pool.query<{ id: string; name: string; n: string }>(
+      `SELECT c.id, r.value->>'name' AS name, r.n FROM customers c, jsonb_array_elements(c.relatives) WITH ORDINALITY r(value, n)
+        WHERE c.tenant_id = $1 AND c.relatives <> '[]' AND substr(r.value->>'birthDate', 6, 5) = $2 ORDER BY c.id, r.n`,
+      [tenantId, monthDay],
+    );
+    return r.rows.map((x) => ({ customerId: String(x.id), relative: x.name, index: Number(x.n) - 1 }));
   }
 
   // ── МойСклад solution installs (Vendor API) ──
@@ -481,6 +546,21 @@ export class Ledger {
    */
   async grant(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
     return this.core.grant(tenantId, customerId, input);
+  }
+
+  /**
+   * A personal, temporary offer (boosts.ts): an extra discount on what is left of a check, or a
+   * bonus multiplier, for `days`; once per key — `given` false and the first one back after that.
+   * Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND, BOOST_LIMIT.
+   */
+  async grantBoost(tenantId: string, customerId: string, input: unknown): Promise<{ given: boolean; boost: BoostView }> {
+    const out = await this.core.grantBoost(tenantId, customerId, input);
+    return { given: out.given, boost: boostView(out.boost) };
+  }
+
+  /** Ends a running personal offer now; false when none runs under the key. Errors: CUSTOMER_NOT_FOUND. */
+  async endBoost(tenantId: string, customerId: string, key: string): Promise<boolean> {
+    return this.core.endBoost(tenantId, customerId, key);
   }
 
   // ── client-base imports and exports (reports/) ──
@@ -550,6 +630,50 @@ export class Ledger {
     return exportsOf.liability(this.pool, tenantId, await this.timeZone(tenantId), at);
   }
 
+  // ── what-if replays (reports/replay*.ts): read-only, but for the replay's own job row ──
+
+  /** Checks committed in [from, to), in the order the ledger applied them, in keyset pages. */
+  replayChecks(tenantId: string, from: Date, to: Date, pageSize?: number): AsyncGenerator<replay.ReplayCheckRow[]> {
+    return replay.replayCheckPages(this.pool, tenantId, from, to, pageSize);
+  }
+
+  /** Sales and refunds committed in [from, to) (a replay's or an export's total). */
+  async countChecks(tenantId: string, from?: Date, to?: Date): Promise<number> {
+    return exportCounts.countChecks(this.pool, tenantId, from, to);
+  }
+
+  /** The client base's size (an export's total). */
+  async countCustomers(tenantId: string): Promise<number> {
+    return exportCounts.countCustomers(this.pool, tenantId);
+  }
+
+  /** Customers as they stood at `at` (purchase figures, buckets, lots holding points then). */
+  async replayStarts(tenantId: string, customerIds: readonly string[], at: Date): Promise<replay.ReplayStart[]> {
+    return replay.replayStarts(this.pool, tenantId, customerIds, at);
+  }
+
+  /** Lots credited in [from, to) outside checks (grants, imports, dated gifts). */
+  async replayOutsideLots(tenantId: string, from: Date, to: Date): Promise<{ createdAt: number; lot: replay.ReplayStart['lots'][number] }[]> {
+    return replay.replayOutsideLots(this.pool, tenantId, from, to);
+  }
+
+  /** Bonuses held (pending + available) before `at`: the tenant's total and these customers' each. */
+  async holdingsAt(tenantId: string, at: Date, customerIds: readonly string[]): Promise<{ total: number; byCustomer: Map<string, number> }> {
+    return replay.holdingsAt(this.pool, tenantId, at, customerIds);
+  }
+
+  async startReplayJob(tenantId: string, id: string, params: unknown, total: number): Promise<void> {
+    await replay.startReplayJob(this.pool, tenantId, id, params, total);
+  }
+
+  async updateReplayJob(tenantId: string, id: string, processed: number, end?: { status: 'done' | 'failed'; result?: unknown; error?: string }): Promise<void> {
+    await replay.updateReplayJob(this.pool, tenantId, id, processed, end);
+  }
+
+  async replayJob(tenantId: string, id: string): Promise<replay.ReplayJob | null> {
+    return replay.replayJob(this.pool, tenantId, id);
+  }
+
   /**
    * Issues coupon codes for a promotion declared with `issuedCoupons: true` (coupons.ts): uses per
    * code, a limit per customer, an end date (the program's zone). Errors: INVALID_INPUT, NOT_FOUND.
@@ -560,6 +684,38 @@ export class Ledger {
     if (promo === undefined) throw new KopilkaError('NOT_FOUND', `В программе нет акции «${promotionId}»`, { field: 'promotionId' });
     if (promo.issuedCoupons !== true) throw new KopilkaError('INVALID_INPUT', `Акция «${promotionId}» не по выпущенным купонам: задайте в ней issuedCoupons: true`, { field: 'promotionId' });
     return issueCoupons(this.pool, tenantId, promotionId, input, program.timezone);
+  }
+
+  // ── gift certificates (giftcard-admin.ts; spent as a check's payment, giftcards.ts) ──
+
+  /** Issues a batch of certificate codes of one nominal and validity. Errors: INVALID_INPUT. */
+  async issueGiftcards(tenantId: string, input: unknown): Promise<{ batch: string; codes: string[]; nominal: number }> {
+    return giftcards.issueGiftcards(this.pool, tenantId, input, await this.timeZone(tenantId));
+  }
+
+  /** Certificates by status (as of now) or code prefix. Errors: INVALID_INPUT. */
+  async giftcards(tenantId: string, query: unknown): Promise<giftcards.GiftcardView[]> {
+    return giftcards.listGiftcards(this.pool, tenantId, query, Date.now());
+  }
+
+  /** A certificate's balance and the checks it paid. Errors: NOT_FOUND. */
+  async giftcard(tenantId: string, code: string): Promise<giftcards.GiftcardHistory> {
+    return giftcards.giftcard(this.pool, tenantId, code, Date.now());
+  }
+
+  /** A certificate as it stands now (a till's look-up), or null when there is none. */
+  async giftcardNow(tenantId: string, code: string): Promise<giftcards.GiftcardView | null> {
+    return giftcards.giftcardNow(this.pool, tenantId, code, Date.now());
+  }
+
+  /** A till sells a certificate (once; a retry from the same channel answers the same). Errors: INVALID_INPUT, NOT_FOUND, GIFTCARD_REFUSED. */
+  async activateGiftcard(tenantId: string, code: string, channel: string, input: unknown): Promise<{ giftcard: giftcards.GiftcardView; replay: boolean }> {
+    return giftcards.activateGiftcard(this.pool, tenantId, code, channel, input, Date.now());
+  }
+
+  /** Per promotion for a period: checks, discount, revenue, average check with and without it (promotions-report.ts). Errors: INVALID_INPUT. */
+  async promotionsReport(tenantId: string, query: unknown): ReturnType<typeof promotionsReport> {
+    return promotionsReport(this.pool, tenantId, await this.core.program(tenantId), query);
   }
 
   /**
@@ -577,6 +733,14 @@ export class Ledger {
    */
   async customerReport(tenantId: string, query: unknown): Promise<CustomerReport> {
     return customerReport(this.pool, tenantId, await this.timeZone(tenantId), query);
+  }
+
+  /**
+   * Messages sent and failed, with their cost, and SMS recorded without one, for a period by
+   * topic, channel or month (message-costs.ts). Errors: INVALID_INPUT.
+   */
+  async messageCosts(tenantId: string, query: unknown): Promise<{ by: string; rows: MessageCostRow[] }> {
+    return messageCosts(this.pool, tenantId, await this.timeZone(tenantId), query);
   }
 
   /** A page of customers with no purchase for `days` days, the most recently lost first. Errors: INVALID_INPUT. */
@@ -659,6 +823,72 @@ export class Ledger {
   /** Revokes a key (gateways stop accepting it within their key cache's 30 s; its page sessions end at once); false: no such live key. */
   async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
     return webSessions.revokeKey(this.pool, tenantId, keyId);
+  }
+
+  // ── the cabinet: the owner's login, customers by hand, checks (web-logins.ts, customer-care.ts, check-list.ts) ──
+
+  async webLogin(tenantId: string): Promise<webLogins.LoginInfo | null> {
+    return webLogins.webLogin(this.pool, tenantId);
+  }
+
+  /** Sets the owner's login and password; sessions opened by the old password end. Errors: INVALID_INPUT (login taken). */
+  async setWebLogin(tenantId: string, login: string, password: string): Promise<webLogins.LoginInfo> {
+    return webLogins.setWebLogin(this.pool, tenantId, login, password);
+  }
+
+  /** An admin page session for a right login and password; null otherwise (the caller counts the failure). */
+  async openLoginSession(login: string, password: string, ttlSeconds: number): Promise<{ tenantId: string; token: string } | null> {
+    const tenantId = await webLogins.checkWebLogin(this.pool, login, password);
+    return tenantId === null ? null : { tenantId, token: await webLogins.openLoginSession(this.pool, tenantId, ttlSeconds) };
+  }
+
+  /** Customers by filter (customer-care.ts customerFilterSchema), newest first, a page at a time. Errors: INVALID_INPUT. */
+  async filterCustomers(tenantId: string, filter: unknown): Promise<{ items: CustomerSummary[]; next: string | null }> {
+    const page = await care.filteredCustomerIds(this.pool, tenantId, filter);
+    return { items: await Promise.all(page.ids.map((id) => this.core.customer(tenantId, { id }))), next: page.next };
+  }
+
+  async customerSources(tenantId: string): Promise<string[]> {
+    return care.customerSources(this.pool, tenantId);
+  }
+
+  /** Comment and source (not in the summary). Errors: CUSTOMER_NOT_FOUND. */
+  async customerExtras(tenantId: string, customerId: string): Promise<{ comment: string | null; source: string | null }> {
+    return care.customerExtras(this.pool, tenantId, customerId);
+  }
+
+  /** Name, gender, birth date, e-mail, comment. Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND. */
+  async editCustomer(tenantId: string, customerId: string, input: unknown): Promise<CustomerSummary> {
+    await care.editCustomer(this.pool, tenantId, customerId, input);
+    this.publish([{ type: 'customerUpdated', tenantId, customerId, at: new Date().toISOString() }]);
+    return this.core.customer(tenantId, { id: customerId });
+  }
+
+  /** Assigns a level by hand (null: the earned one). Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND. */
+  async assignLevel(tenantId: string, customerId: string, level: string | null): Promise<CustomerSummary> {
+    const program = await this.core.programs.get(this.pool, tenantId);
+    if (program === undefined) throw new KopilkaError('NOT_FOUND', 'Организация не найдена');
+    const { before, after } = await care.assignLevel(this.pool, program, tenantId, customerId, level);
+    const at = new Date().toISOString();
+    this.publish([before === after ? { type: 'customerUpdated', tenantId, customerId, at } : { type: 'levelChanged', tenantId, customerId, at, data: { from: before, to: after, by: 'hand' } }]);
+    return this.core.customer(tenantId, { id: customerId });
+  }
+
+  /** A new card number; the old one stops finding the customer. Errors: INVALID_INPUT, CARD_TAKEN, CUSTOMER_NOT_FOUND. */
+  async reissueCard(tenantId: string, customerId: string, input: unknown): Promise<CustomerSummary> {
+    await care.reissueCard(this.pool, tenantId, customerId, input);
+    this.publish([{ type: 'customerUpdated', tenantId, customerId, at: new Date().toISOString() }]);
+    return this.core.customer(tenantId, { id: customerId });
+  }
+
+  /** Checks, newest recorded first, by period (days in the program's zone), store, customer, kind; keyset pages. Errors: INVALID_INPUT, NOT_FOUND. */
+  async checks(tenantId: string, filter: unknown): Promise<{ items: CheckRow[]; next: string | null }> {
+    return listChecks(this.pool, tenantId, await this.timeZone(tenantId), filter);
+  }
+
+  /** A check with its lines, what each gave, how much came back, and its returns (or its sale). Errors: CHECK_NOT_FOUND. */
+  async check(tenantId: string, id: string): Promise<CheckDetailView> {
+    return checkDetail(this.pool, tenantId, id);
   }
 
   // ── time ──

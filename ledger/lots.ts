@@ -17,6 +17,16 @@ export function accrualLotTimes(program: Program, accruedAt: number): LotTimes {
   return { activatesAt, expiresAt: programExpiry(program.expiry, program.timezone, accruedAt, activatesAt) };
 }
 
+/**
+ * An accrual under a modifier's own terms (activationDays, lifetimeDays): what it does not name
+ * comes from the program. A lifetime burns the lot that many days after accrual in any expiry mode.
+ */
+export function ruleLotTimes(program: Program, accruedAt: number, t: { activationDays: number | null; lifetimeDays: number | null }): LotTimes {
+  const activatesAt = accruedAt + (t.activationDays ?? program.activationDays) * DAY_MS;
+  const expiresAt = t.lifetimeDays !== null ? accruedAt + t.lifetimeDays * DAY_MS : programExpiry(program.expiry, program.timezone, accruedAt, activatesAt);
+  return { activatesAt, expiresAt };
+}
+
 /** Gifts carry their own life (ttlDays); without one they burn as the program's accruals do. */
 export function giftLotTimes(program: Program, gift: Gift, givenAt: number): LotTimes {
   const activatesAt = givenAt + gift.activationDays * DAY_MS;

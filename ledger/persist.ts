@@ -4,6 +4,9 @@ import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from
 import { iso } from './rows.ts';
 import { couponCtes } from './coupons.ts';
 import { rollupCte, salesDaily } from './rollups.ts';
+import { budgetCte } from './budgets.ts';
+import { giftcardCtes } from './giftcards.ts';
+import { promotionDaily, promotionRollupCte } from './promotion-rollups.ts';
 
 // Persist: everything a batch changed, written in one statement (one CTE per table). A row that
 // another process wrote meanwhile is not overwritten: the counts tell, and the batch runs again.
@@ -43,7 +46,10 @@ export async function persist(client: pg.PoolClient, state: BatchState): Promise
   ${lotCtes(p, c)},
   ${logCtes(p, c)},
   ${rollupCte(p, salesDaily(state, c.newChecks))},
-  ${couponCtes(p, state)}
+  ${couponCtes(p, state)},
+  ${giftcardCtes(p, state.giftcards)},
+  ${budgetCte(p, state.budgets)},
+  ${promotionRollupCte(p, promotionDaily(state.promotionDays))}
 SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
        (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
        (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { BatchState, type CustomerEntry } from './batch-state.ts';
 import { loadCoupons } from './coupons.ts';
+import { loadBudgets } from './budgets.ts';
+import { loadGiftcards } from './giftcards.ts';
 import type { GiftOp, LedgerOp } from './operations.ts';
 import { CHECK_COLUMNS, checkFromRow, CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CheckDbRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
 
@@ -17,6 +19,8 @@ export async function prefetch(client: pg.PoolClient, state: BatchState, ops: re
   await loadSpends(client, state);
   await loadGiftLog(client, state, ops);
   await loadCoupons(client, state, ops);
+  await loadGiftcards(client, state.giftcards, ops, (op) => (op.kind === 'refund' ? state.findSale(op.tenantId, op.channel, op.saleExternalId)?.id : undefined));
+  await loadBudgets(client, state.budgets, state.programs, ops);
 }
 
 /** The checks the operations name: a sale's own id (a replay?), a refund's own id and its sale. */

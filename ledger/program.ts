@@ -66,12 +66,20 @@ const modifierSchema = z
     accrualPercent: percent.optional(),
     accrualMultiplier: multiplier.optional(),
     maxRedeemPercent: percent.optional(),
+    /** Bonuses for these lines become spendable after this many days (instead of the program's activationDays). */
+    activationDays: days.optional(),
+    /** …and burn this many days after accrual, whatever the program's expiry mode for its other bonuses. */
+    lifetimeDays: days.min(1).optional(),
   })
   .strict()
   .refine(
-    (m) => m.accrualPercent !== undefined || m.accrualMultiplier !== undefined || m.maxRedeemPercent !== undefined,
-    'модификатор ничего не меняет: нужен accrualPercent, accrualMultiplier или maxRedeemPercent',
-  );
+    (m) => [m.accrualPercent, m.accrualMultiplier, m.maxRedeemPercent, m.activationDays, m.lifetimeDays].some((x) => x !== undefined),
+    'модификатор ничего не меняет: нужен accrualPercent, accrualMultiplier, maxRedeemPercent, activationDays или lifetimeDays',
+  )
+  .refine((m) => m.lifetimeDays === undefined || m.activationDays === undefined || m.lifetimeDays > m.activationDays, {
+    path: ['lifetimeDays'],
+    message: 'бонусы сгорят раньше, чем станут доступны: lifetimeDays должен быть больше activationDays',
+  });
 
 // Promotions (rules/promotions.ts): a discount for a period, hours, stores, audience, goods, or a
 // coupon, stacked by a declared rule. Quantities are in thousandths, like a check's lines.
@@ -100,9 +108,19 @@ const promotionSchema = z
       z.object({ type: z.literal('byQuantity'), steps: quantitySteps }).strict(),
       z.object({ type: z.literal('bySum'), steps: progressiveSteps }).strict(),
       z.object({ type: z.literal('bundle'), productIds: z.array(code).min(2).max(20), percent }).strict(),
+      /** A product given free: up to `quantity` (thousandths) of it on the check costs nothing. */
+      z.object({ type: z.literal('gift'), productId: code, quantity: z.number().int().min(1).max(1_000_000).default(1000) }).strict(),
+      /** Bonuses on top of the accrual (hundredths), for a customer's check. */
+      z.object({ type: z.literal('bonus'), points: points.min(1).max(100_000_000) }).strict(),
     ]),
     stacking: z.enum(['combinable', 'best', 'exclusive']).default('combinable'),
     priority: z.number().int().min(-1000).max(1000).default(0),
+    /** Stops applying once it has given this much discount (kopecks) or to this many checks (budgets.ts). */
+    budget: z
+      .object({ discount: z.number().int().min(1).max(1e15).optional(), uses: z.number().int().min(1).max(1e9).optional() })
+      .strict()
+      .refine((b) => b.discount !== undefined || b.uses !== undefined, 'бюджет акции: discount (копейки) или uses (чеков)')
+      .optional(),
   })
   .strict();
 
@@ -240,13 +258,17 @@ export interface CompiledModifier {
   accrualBp: number | null;
   multiplierMilli: number | null;
   maxRedeemBp: number | null;
+  activationDays: number | null;
+  lifetimeDays: number | null;
 }
 
 export type CompiledEffect =
   | { type: 'percent'; bp: number }
   | { type: 'byQuantity'; steps: { from: number; bp: number }[] }
   | { type: 'bySum'; steps: { from: number; bp: number }[] }
-  | { type: 'bundle'; productIds: string[]; bp: number };
+  | { type: 'bundle'; productIds: string[]; bp: number }
+  | { type: 'gift'; productId: string; quantity: number }
+  | { type: 'bonus'; points: number };
 
 export interface CompiledPromotion extends Conditions {
   id: string;
@@ -260,6 +282,8 @@ export interface CompiledPromotion extends Conditions {
   effect: CompiledEffect;
   stacking: 'combinable' | 'best' | 'exclusive';
   priority: number;
+  /** Limits on what it may give in all (budgets.ts); null: none. */
+  budget: { discount: number | null; uses: number | null } | null;
 }
 
 export interface CompiledProgram {
@@ -305,6 +329,8 @@ export function compileProgram(p: Program): CompiledProgram {
       accrualBp: m.accrualPercent === undefined ? null : bp(m.accrualPercent),
       multiplierMilli: m.accrualMultiplier === undefined ? null : milli(m.accrualMultiplier),
       maxRedeemBp: m.maxRedeemPercent === undefined ? null : bp(m.maxRedeemPercent),
+      activationDays: m.activationDays ?? null,
+      lifetimeDays: m.lifetimeDays ?? null,
     })),
     promotions: p.promotions.map((x) => compilePromotion(x, compileSteps)).sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
   };
@@ -340,9 +366,12 @@ function compilePromotion(x: Promotion, compileSteps: (s: { from: number; percen
           ? { type: 'bySum', steps: compileSteps(e.steps) }
           : e.type === 'byQuantity'
             ? { type: 'byQuantity', steps: e.steps.map((s) => ({ from: s.from, bp: bp(s.percent) })) }
-            : { type: 'bundle', productIds: e.productIds, bp: bp(e.percent) },
+            : e.type === 'bundle'
+              ? { type: 'bundle', productIds: e.productIds, bp: bp(e.percent) }
+              : e,
     stacking: x.stacking,
     priority: x.priority,
+    budget: x.budget === undefined ? null : { discount: x.budget.discount ?? null, uses: x.budget.uses ?? null },
   };
 }
 

@@ -1,9 +1,12 @@
-import { couponVerdict } from './coupons.ts';
+import { budgetsSpent, withinBudgets } from './budgets.ts';
+import { giftcardMessage, giftcardsForCalculate } from './giftcards.ts';
+import { withCouponHold } from './coupons.ts';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import { balanceAt, type Lot } from './account.ts';
 import { newcomerState } from './batch-state.ts';
 import { parseCheck, type CheckResult } from './check.ts';
+import { boostFromView } from './boosts.ts';
 import { customerSummary, type CustomerRow, type CustomerSummary } from './customers.ts';
 import { isKopilkaError, KopilkaError } from './errors.ts';
 import { checkAge } from './limits.ts';
@@ -79,8 +82,10 @@ export class Reads {
       consider(l.expiresAt);
     }
     if (found.lots.length > 0) consider(burnAt);
+    // A personal offer that starts or ends changes the summary too.
+    for (const b of found.row.boosts) (consider(b.from), consider(b.to));
     const balance = balanceAt({ debt: found.row.debt, burnAt }, found.lots, now);
-    return { summary: customerSummary(program, found.row, balance), changesAt };
+    return { summary: customerSummary(program, found.row, balance, now), changesAt };
   }
 
   /**
@@ -93,7 +98,7 @@ export class Reads {
     let generation: number | null = null;
     if (id !== undefined && this.summaries !== null) {
       const hit = await this.summaries.getCustomer(tenantId, id);
-      if (hit.json !== null) return JSON.parse(hit.json) as CustomerSummary;
+      if (hit.json !== null) return this.stillTheirs(tenantId, by, refKey, JSON.parse(hit.json) as CustomerSummary);
       generation = hit.generation;
     }
     const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
@@ -103,7 +108,17 @@ export class Reads {
       const ttl = view.changesAt === null ? 30 : Math.min(30, Math.floor((view.changesAt - this.now()) / 1000));
       if (ttl >= 1) await this.summaries.setCustomer(tenantId, view.summary.id, JSON.stringify(view.summary), generation, ttl);
     }
-    return view.summary;
+    return id === undefined ? view.summary : this.stillTheirs(tenantId, by, refKey, view.summary);
+  }
+
+  /**
+   * A phone or card remembered for an id can leave that customer (anonymised on request, a card
+   * reissued): then the remembered id is dropped and the lookup starts again by the reference.
+   */
+  private async stillTheirs(tenantId: string, by: CustomerLookup, refKey: string | null, s: CustomerSummary): Promise<CustomerSummary> {
+    if (refKey === null || ('phone' in by ? s.phone === requirePhone(by.phone) : 'cardNumber' in by && s.cardNumber === by.cardNumber)) return s;
+    this.idByRef.delete(refKey);
+    return this.customer(tenantId, by);
   }
 
   private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<{ row: CustomerRow; lots: Lot[] } | null> {
@@ -155,15 +170,19 @@ export class Reads {
     }));
   }
 
-  /** Prices a check: discount, accrual, the most bonuses it may take. Records nothing. */
+  /** Prices a check: discount, accrual, the most bonuses it may take. Records nothing but a coupon's hold. */
   async calculate(tenantId: string, input: unknown): Promise<CheckResult> {
     const check = parseCheck(input);
     const program = await this.program(tenantId);
     checkAge(program, check, this.now());
     const state = check.customer == null ? null : await this.pricedAs(tenantId, check.customer, check.at);
-    // An issued coupon is checked, not reserved: the sale's own batch spends it, or says why not.
-    const coupon = await couponVerdict(this.pool, tenantId, check, state === null ? null : state.id);
-    const ev = evaluateCheck(program, check, state, coupon);
+    // A limited issued coupon's use is held for this check until its commit (or HOLD_MINUTES).
+    const spent = await budgetsSpent(this.pool, tenantId, program, check);
+    const ev = await withCouponHold(this.pool, tenantId, check, state === null ? null : state.id, (coupon) =>
+      withinBudgets(program, evaluateCheck(program, check, state, coupon), spent, (p) => evaluateCheck(p, check, state, coupon)),
+    );
+    // Certificates are checked, not reserved: the sale's batch takes what they hold then.
+    const giftcards = await giftcardsForCalculate(this.pool, tenantId, check);
     return {
       externalId: check.externalId,
       status: 'calculated',
@@ -173,7 +192,8 @@ export class Reads {
           : { id: state.id, level: { code: ev.level.code, name: ev.level.name }, balance: { available: state.available, pending: state.pending } },
       totals: ev.totals,
       lines: ev.lines,
-      messages: ev.messages,
+      messages: giftcards.length === 0 ? ev.messages : [...ev.messages, ...giftcards.map(giftcardMessage).filter((m) => m !== null)],
+      ...(giftcards.length > 0 ? { giftcards } : {}),
     };
   }
 
@@ -193,6 +213,7 @@ export class Reads {
       pending: found.balance.pending,
       referrerId: found.referrerId,
       registeredAt: Date.parse(found.registeredAt),
+      boosts: found.boosts.map(boostFromView),
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { Lot } from './account.ts';
+import type { Boost } from './boosts.ts';
 import type { CheckDetail, CheckEntry } from './batch-state.ts';
 import type { CheckResult } from './check.ts';
 import type { CustomerRow } from './customers.ts';
@@ -9,7 +10,7 @@ import type { RefundResult } from './operations.ts';
 
 export const CUSTOMER_COLUMNS = `tenant_id, id::text, phone, card_number, name, gender, to_char(birth_date, 'YYYY-MM-DD') AS birth_date,
   email, address, comment, relatives, referral_code, referrer_id::text, source, assigned_level, level_code,
-  total_spent, purchases, last_purchase_at, available, pending, debt, registered_at`;
+  total_spent, purchases, last_purchase_at, available, pending, debt, registered_at, boosts`;
 
 export interface CustomerDbRow {
   tenant_id: string;
@@ -35,6 +36,7 @@ export interface CustomerDbRow {
   pending: string;
   debt: string;
   registered_at: Date;
+  boosts: Boost[];
 }
 
 export function customerFromRow(r: CustomerDbRow): CustomerRow {
@@ -62,6 +64,7 @@ export function customerFromRow(r: CustomerDbRow): CustomerRow {
     pending: Number(r.pending),
     debt: Number(r.debt),
     registeredAt: r.registered_at.getTime(),
+    boosts: r.boosts,
   };
 }
 

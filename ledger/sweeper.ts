@@ -105,7 +105,7 @@ async function inactivityGifts(pool: pg.Pool, tenantId: string, gift: Gift & { d
   const r = await pool.query<{ id: string; occasion: string }>(
     `SELECT c.id::text, 'inactivity:' || (extract(epoch FROM COALESCE(c.last_purchase_at, c.registered_at)) * 1000)::bigint AS occasion
        FROM customers c
-      WHERE c.tenant_id = $1 AND COALESCE(c.last_purchase_at, c.registered_at) <= $2
+      WHERE c.tenant_id = $1 AND COALESCE(c.last_purchase_at, c.registered_at) <= $2 AND c.anonymised_at IS NULL
         AND NOT EXISTS (SELECT 1 FROM gift_log l WHERE l.tenant_id = c.tenant_id AND l.customer_id = c.id
                          AND l.occasion = 'inactivity:' || (extract(epoch FROM COALESCE(c.last_purchase_at, c.registered_at)) * 1000)::bigint)
       LIMIT $3`,

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ZodType } from 'zod';
 import type { Channel, KopilkaError } from '../../ledger/index.ts';
 
@@ -40,6 +41,11 @@ export interface ApiResponse {
   body: unknown;
   /** Body already serialised (a stored answer replayed byte for byte, XML, a CSV or XLSX file). */
   raw?: string | Buffer;
+  /**
+   * A body sent as it is produced (a large export): the API port streams it, so memory holds one
+   * chunk, not the file; a server that cannot stream gathers it first. Replaces `raw` and `body`.
+   */
+  stream?: Readable;
   /** content-type among them replaces application/json. */
   headers?: Record<string, string>;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiRequest, type RouteSpec } from '../kit/route.ts';
-import { KopilkaError, normalizePhone, type CustomerSummary } from '../../ledger/index.ts';
+import { KopilkaError, normalizePhone, type CustomerSummary, type GiftcardView } from '../../ledger/index.ts';
 import { customerOf, guidsOf, registerCounterparty, sendCode } from './customers.ts';
 import { moyskladErrors, NO_TOKEN, TOKEN_HEADER } from './errors.ts';
 import {
@@ -217,15 +217,39 @@ function saleRoutes(ctx: ConnectorContext, hosts: ApiHost[]): RouteSpec<any>[] {
       ...tillCall,
       method: 'GET',
       path: `${LOYALTY_BASE}/giftcard`,
-      summary: 'Подарочный сертификат (Копилка их не ведёт: всегда INVALID)',
+      summary: 'Подарочный сертификат Копилки: статус, остаток и срок (в копейках)',
       handler: async ({ req, tenantId }) => {
-        // The documented «не доступен … по любой причине» (LOY _giftcard.md), not an error: the
-        // till says the certificate cannot be used. `id` is required as a GUID: one per number.
+        // LOY _giftcard.md: `id` is required as a GUID (one per number); a certificate Kopilka does
+        // not know, or has not sold, is the documented «не доступен … по любой причине» (INVALID).
         const name = req.query.name ?? '';
-        return { status: 200, body: { name, id: kopilkaGuid(tenantId, 'giftcard', name), status: 'INVALID' } };
+        const card = name === '' ? null : await ctx.ledger.giftcardNow(tenantId, name);
+        return { status: 200, body: giftcardAnswer(name, kopilkaGuid(tenantId, 'giftcard', name), card) };
       },
     }),
   ];
+}
+
+/** A certificate in the Loyalty API's form: balances in kopecks (integers, as the docs' table says), the end in UTC. */
+function giftcardAnswer(name: string, id: string, card: GiftcardView | null): Record<string, unknown> {
+  const status =
+    card === null || card.status === 'issued' || card.status === 'blocked'
+      ? 'INVALID'
+      : card.status === 'expired'
+        ? 'EXPIRED'
+        : card.status === 'used' || card.balance === 0
+          ? 'REDEEMED'
+          : card.balance < card.nominal
+            ? 'PARTIALLY_REDEEMED'
+            : 'CAN_BE_USED';
+  if (card === null || status === 'INVALID') return { name, id, status };
+  return {
+    name,
+    id,
+    status,
+    ...(card.validTo === null ? {} : { expireDate: card.validTo.slice(0, 19).replace('T', ' ') }),
+    currentBalance: card.balance,
+    initialBalance: card.nominal,
+  };
 }
 
 /**

@@ -201,7 +201,8 @@ export function paymentsOf(s: SaleRequest): CheckInput['payments'] {
   // Gift-card sums come in kopecks, unlike the rest of the document (PROTOCOL.md §1.6).
   (s.giftCards ?? []).forEach((g, i) => {
     const k = toMinor(g.paymentSum, 0, `giftCards.${i}.paymentSum`);
-    if (k > 0) out.push({ type: 'giftcard', amount: k });
+    // `name` is the certificate's number (PROTOCOL.md (7)): the code Kopilka debits.
+    if (k > 0) out.push({ type: 'giftcard', amount: k, code: g.name });
   });
   return out;
 }

@@ -1,4 +1,4 @@
-import { grantSchema, issueSchema, KopilkaError, type ReviewAction } from '../../ledger/index.ts';
+import { boostSchema, grantSchema, issueSchema, KopilkaError, type ReviewAction } from '../../ledger/index.ts';
 import type { ConnectorContext } from '../kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../kit/route.ts';
 import { keyBody, keyCreated, programBody, resolveBody, reviewCountsAnswer, reviewItem, reviewList, tenantBody, tenantCreated } from './schemas.ts';
@@ -101,6 +101,30 @@ function keyAndGrantRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       handler: async ({ tenantId, req }) => {
         const given = await ledger.grant(tenantId, req.params.id!, req.json());
         return ok({ given, customer: await ledger.customer(tenantId, { id: req.params.id! }) }, given ? 201 : 200);
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/v1/customers/:id/boosts',
+      summary: 'Персональное предложение клиенту на срок: скидка (percent) или повышенное начисление (multiplier); один раз на ключ',
+      auth: 'admin',
+      bodyLimit: 4 * 1024,
+      input: boostSchema,
+      inputCheckedBy: 'ledger',
+      handler: async ({ tenantId, req }) => {
+        const out = await ledger.grantBoost(tenantId, req.params.id!, req.json());
+        return ok(out, out.given ? 201 : 200);
+      },
+    }),
+    route({
+      method: 'DELETE',
+      path: '/v1/customers/:id/boosts/:key',
+      summary: 'Завершить персональное предложение клиента сейчас',
+      auth: 'admin',
+      handler: async ({ tenantId, req }) => {
+        const ended = await ledger.endBoost(tenantId, req.params.id!, req.params.key!);
+        if (!ended) throw new KopilkaError('NOT_FOUND', `У клиента нет действующего предложения ${req.params.key}`, { field: 'key' });
+        return ok({ ended: true });
       },
     }),
   ];

@@ -1,5 +1,6 @@
 import type { Connector } from '../kit/context.ts';
 import { adminRoutes } from './admin.ts';
+import { giftcardRoutes } from './giftcards.ts';
 import { tillRoutes } from './tills.ts';
 
 // The native JSON API v1 (shared/protocols/native-api.md): Kopilka's own contract, a connector
@@ -7,5 +8,5 @@ import { tillRoutes } from './tills.ts';
 
 export const native: Connector = {
   name: 'native',
-  routes: (ctx) => [...adminRoutes(ctx), ...tillRoutes(ctx)],
+  routes: (ctx) => [...adminRoutes(ctx), ...tillRoutes(ctx), ...giftcardRoutes(ctx)],
 };

@@ -72,7 +72,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     };
     const peek = async (bytes: number, limit: number) => (reader === null ? Buffer.alloc(0) : reader.peek(bytes, limit));
     try {
-      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, localPort: ctx.req.socket.localPort, receive, peek }, log);
+      o = await dispatch(router, { method, path: ctx.path, query: parseQuery(ctx.querystring), headers, remoteAddress: ctx.req.socket.remoteAddress, localPort: ctx.req.socket.localPort, receive, peek, streams: true }, log);
     } catch (e) {
       // The client went away or was cut for being too slow (slowloris): nobody to answer, and
       // nothing to log at error level, once per such connection.
@@ -85,7 +85,9 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
     if (o.status === 413 || !read) ctx.set('connection', 'close');
     ctx.type = o.headers['content-type'] ?? 'application/json; charset=utf-8';
     for (const [k, v] of Object.entries(o.headers)) if (k !== 'content-type') ctx.set(k, v);
-    ctx.body = o.text;
+    // A streamed body (an export) goes out chunk by chunk as it is written; koa ends the
+    // connection if it fails half-way, so a cut file is never taken for a whole one.
+    ctx.body = o.stream ?? o.text;
     hooks.onResponse?.(o, method, performance.now() - started);
   };
 }

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { KopilkaError, isKopilkaError } from '../../ledger/errors.ts';
 import { isStorageFailure } from '../../ledger/writer.ts';
 import { findUnsafeJson, JSON_MAX_DEPTH, unsafeTextReason } from '../../ledger/validation.ts';
@@ -147,6 +148,8 @@ export interface Logger {
 export interface Outcome {
   status: number;
   text: string | Buffer;
+  /** A streamed body (only to a server that said it streams, Incoming.streams); `text` is then empty. */
+  stream?: Readable;
   headers: Record<string, string>;
   route: string;
 }
@@ -170,7 +173,7 @@ export class ClientGone extends Error {
 }
 
 /** A request as a server hands it over: everything but the body, which the route asks for. */
-export type Incoming = Omit<ApiRequest, 'params' | 'body' | 'json' | 'receive'> & { receive(limit: number): Promise<Buffer> };
+export type Incoming = Omit<ApiRequest, 'params' | 'body' | 'json' | 'receive'> & { receive(limit: number): Promise<Buffer>; streams?: boolean };
 
 /**
  * Runs a request through the table; every error becomes the contract's JSON error body. The body
@@ -188,6 +191,11 @@ export async function dispatch(router: Router, req: Incoming, log: Logger): Prom
       full.json = jsonBody(full.body, req.headers['content-type']);
     }
     const res: ApiResponse = await m.route.handler(full);
+    if (res.stream !== undefined) {
+      const headers = res.headers ?? {};
+      if (req.streams === true) return { status: res.status, text: '', stream: res.stream, headers, route: m.route.path };
+      return { status: res.status, text: await gathered(res.stream), headers, route: m.route.path };
+    }
     return { status: res.status, text: res.raw ?? JSON.stringify(res.body), headers: res.headers ?? {}, route: m.route.path };
   } catch (e) {
     if (e instanceof ClientGone) throw e;
@@ -197,6 +205,13 @@ export async function dispatch(router: Router, req: Incoming, log: Logger): Prom
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** A streamed body for a server that sends only whole ones. */
+async function gathered(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks);
+}
 
 export function errorOutcome(e: unknown, log: Logger, req: { method: string; path: string }): Omit<Outcome, 'route'> {
   if (isKopilkaError(e)) {

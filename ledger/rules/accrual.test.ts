@@ -6,7 +6,7 @@ import { accrue, MAX_ACCRUAL, type AccrualInput } from './accrual.ts';
 import type { LineTerms } from './modifiers.ts';
 import { stepBp } from './steps.ts';
 
-const plain: LineTerms = { accrualBp: null, multiplierMilli: 1000, maxRedeemBp: 10_000 };
+const plain: LineTerms = { accrualBp: null, multiplierMilli: 1000, maxRedeemBp: 10_000, activationDays: null, lifetimeDays: null };
 const run = (accrual: CompiledAccrual, base: number[], o: Partial<AccrualInput> = {}) =>
   accrue({
     accrual,
@@ -127,7 +127,7 @@ describe('accrue', () => {
           accrual,
           base: lines.map((l) => l.base),
           eligible: lines.map((l) => l.eligible),
-          terms: lines.map((l) => ({ accrualBp: l.accrualBp, multiplierMilli: l.multiplierMilli, maxRedeemBp: 0 })),
+          terms: lines.map((l) => ({ accrualBp: l.accrualBp, multiplierMilli: l.multiplierMilli, maxRedeemBp: 0, activationDays: null, lifetimeDays: null })),
           progressiveAmount: lines.reduce((s, l) => s + (l.eligible ? l.base : 0), 0),
           rounding,
         };

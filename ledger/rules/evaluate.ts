@@ -2,10 +2,13 @@ import type { ParsedCheck } from '../check.ts';
 import { KopilkaError, formatRub } from '../errors.ts';
 import { effectiveLevel, type CompiledProgram } from '../program.ts';
 import { accrue } from './accrual.ts';
+import { apportion } from './apportion.ts';
+import { lessCertificates } from './certificates.ts';
 import { lineDiscounts } from './discount.ts';
 import { isExcluded, lineTerms } from './modifiers.ts';
-import { completeEvaluation, type CustomerState, type Evaluation } from './outcome.ts';
-import { applyPromotions, type IssuedCoupon } from './promotions.ts';
+import { completeEvaluation, lotTermsOf, type CustomerState, type Evaluation } from './outcome.ts';
+import { boostDiscounts, boostedTerms, boostTerms, personalDiscountId, type BoostTerms } from './boosts.ts';
+import { applyPromotions, type IssuedCoupon, type PromotionOutcome } from './promotions.ts';
 import { planRedeem } from './redeem.ts';
 import { evaluateTillPriced } from './till-priced.ts';
 
@@ -30,9 +33,12 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
   const promo = applyPromotions(p, check, customer, customer === null ? null : level.code, lines.map((l) => !isExcluded(p, l)), issued);
   const afterPromo = promo === null ? amounts : amounts.map((a, i) => a - promo.discounts[i]!);
   const levelDiscounts = lineDiscounts(level.discount, afterPromo, eligible);
-  const discounts = promo === null ? levelDiscounts : levelDiscounts.map((d, i) => d + promo.discounts[i]!);
+  // A personal offer last, on what is left: it is told apart on the lines like a promotion.
+  const boost = boostTerms(customer?.boosts, check.at);
+  const offer = withPersonalDiscount(promo, boost, boostDiscounts(boost, afterPromo.map((a, i) => a - levelDiscounts[i]!), eligible));
+  const discounts = offer === null ? levelDiscounts : levelDiscounts.map((d, i) => d + offer.discounts[i]!);
   const afterDiscount = amounts.map((a, i) => a - discounts[i]!);
-  const terms = lineTerms(p, check, customer === null ? null : level.code, level.maxRedeemBp);
+  const terms = boostedTerms(lineTerms(p, check, customer === null ? null : level.code, level.maxRedeemBp), boost);
   const redeem = planRedeem(
     check.redeem,
     afterDiscount,
@@ -40,16 +46,18 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
     customer?.available ?? 0,
     customer !== null,
   );
-  const base = afterDiscount.map((a, i) => (eligible[i] ? a - redeem.lines[i]! : 0));
+  const base = lessCertificates(check, afterDiscount.map((a, i) => (eligible[i] ? a - redeem.lines[i]! : 0)));
   let progressiveAmount = 0;
   afterDiscount.forEach((a, i) => (progressiveAmount += eligible[i] ? a : 0));
-  const accrual = customer === null ? { total: 0, lines: amounts.map(() => 0) } : accrue({ accrual: level.accrual, base, eligible, terms, progressiveAmount, rounding: p.source.rounding });
+  const earned = customer === null ? { total: 0, lines: amounts.map(() => 0) } : accrue({ accrual: level.accrual, base, eligible, terms, progressiveAmount, rounding: p.source.rounding });
+  const accrual = withPromotionBonuses(earned, offer, base, afterDiscount);
 
   return completeEvaluation(p, check, customer, {
     level,
     amount,
     discounts,
-    promotions: promo,
+    promotions: offer,
+    lotTerms: lotTermsOf(terms),
     redeemed: { total: redeem.redeemed, lines: redeem.lines, maxRedeem: redeem.maxRedeem },
     accrual,
     paid: base.reduce((s, b) => s + b, 0),
@@ -68,4 +76,42 @@ function redeemShares(p: CompiledProgram, check: ParsedCheck, afterDiscount: rea
     throw new KopilkaError('REDEEM_EXCEEDS_LIMIT', `Оплатить бонусами можно чек от ${formatRub(min)}`, { requested: check.redeem, maxRedeem: 0, cap: 0, minCheck: min });
   }
   return shares.map(() => 0);
+}
+
+/** The promotions' outcome with the personal discount added as one more giver (`boost:<key>`). */
+function withPersonalDiscount(promo: PromotionOutcome | null, boost: BoostTerms, personal: number[]): PromotionOutcome | null {
+  const total = personal.reduce((s, d) => s + d, 0);
+  if (total === 0 || boost.discount === null) return promo;
+  const base: PromotionOutcome = promo ?? { discounts: personal.map(() => 0), byLine: personal.map(() => []), messages: [], couponUsed: null };
+  const id = personalDiscountId(boost.discount.key);
+  return {
+    ...base,
+    discounts: base.discounts.map((d, i) => d + personal[i]!),
+    byLine: base.byLine.map((given, i) => (personal[i]! > 0 ? [...given, { id, discount: personal[i]! }] : given)),
+    messages: [...base.messages, `Персональная скидка ${String(boost.discount.bp / 100).replace('.', ',')} %: ${formatRub(total)}`],
+    couponUsed: base.couponUsed,
+  };
+}
+
+/**
+ * Bonus promotions' points added to the accrual, split over the lines by what was paid on them
+ * (largest remainder, so a partial refund takes back its lines' share), or by their amounts when
+ * bonuses paid for everything. Each line's `promotions` names the bonus it carries.
+ */
+function withPromotionBonuses(earned: { total: number; lines: number[] }, offer: PromotionOutcome | null, paid: readonly number[], afterDiscount: readonly number[]): { total: number; lines: number[] } {
+  const bonuses = offer?.bonuses ?? [];
+  if (bonuses.length === 0 || offer === null) return earned;
+  const weights = paid.some((b) => b > 0) ? paid : afterDiscount;
+  if (!weights.some((w) => w > 0)) return earned;
+  const lines = [...earned.lines];
+  let total = earned.total;
+  for (const b of bonuses) {
+    apportion(b.points, weights).forEach((x, i) => {
+      if (x === 0) return;
+      lines[i]! += x;
+      offer.byLine[i]!.push({ id: b.id, discount: 0, bonus: x });
+    });
+    total += b.points;
+  }
+  return { total, lines };
 }

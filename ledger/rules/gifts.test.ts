@@ -13,6 +13,8 @@ describe('registrationGifts', () => {
     expect(registrationGifts(p, 'pos').map((g) => [g.kind, g.gift.points])).toEqual([['welcome', 20_000], ['registration', 10_000]]);
     expect(registrationGifts(p, null).map((g) => g.kind)).toEqual(['welcome', 'registration']);
     expect(registrationGifts(p, 'self').map((g) => [g.kind, g.gift.points])).toEqual([['welcome', 20_000], ['registration', 10_000], ['selfRegistration', 5_000]]);
+    expect(registrationGifts(p, 'self:leaflet.store-shop-1').map((g) => g.kind)).toContain('selfRegistration'); // a link with a source
+    expect(registrationGifts(p, 'selfish').map((g) => g.kind)).not.toContain('selfRegistration');
     expect(registrationGifts(p, 'self')[0]!.gift).toEqual({ points: 20_000, ttlDays: 14, activationDays: 0 });
   });
   it('none configured: none', () => {

@@ -10,7 +10,8 @@ export function registrationGifts(p: CompiledProgram, source: string | null): { 
   if (welcome !== null) out.push({ kind: 'welcome', gift: welcome });
   const g = p.source.gifts;
   if (g.registration != null) out.push({ kind: 'registration', gift: g.registration });
-  if (source === 'self' && g.selfRegistration != null) out.push({ kind: 'selfRegistration', gift: g.selfRegistration });
+  // `self` or `self:<campaign or store>`: a registration by the shop's link, whichever link it was.
+  if (source !== null && (source === 'self' || source.startsWith('self:')) && g.selfRegistration != null) out.push({ kind: 'selfRegistration', gift: g.selfRegistration });
   return out;
 }
 

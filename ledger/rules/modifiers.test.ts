@@ -87,7 +87,7 @@ describe('modifier conditions', () => {
 
 describe('modifier effects', () => {
   it('without modifiers: the level’s terms', () => {
-    expect(terms([], one)).toEqual([{ accrualBp: null, multiplierMilli: 1000, maxRedeemBp: 3000 }]);
+    expect(terms([], one)).toEqual([{ accrualBp: null, multiplierMilli: 1000, maxRedeemBp: 3000, activationDays: null, lifetimeDays: null }]);
   });
 
   it('accrualPercent and maxRedeemPercent replace the level’s; the last matching modifier wins', () => {
@@ -101,8 +101,8 @@ describe('modifier effects', () => {
       [{ amount: 1 }, { amount: 1, groupId: 'services' }],
     );
     expect(t).toEqual([
-      { accrualBp: 500, multiplierMilli: 1000, maxRedeemBp: 4000 },
-      { accrualBp: 1250, multiplierMilli: 1000, maxRedeemBp: 0 },
+      { accrualBp: 500, multiplierMilli: 1000, maxRedeemBp: 4000, activationDays: null, lifetimeDays: null },
+      { accrualBp: 1250, multiplierMilli: 1000, maxRedeemBp: 0, activationDays: null, lifetimeDays: null },
     ]);
   });
 

@@ -15,6 +15,9 @@ export interface LineTerms {
   multiplierMilli: number;
   /** Most of the line that may be paid with bonuses, in basis points. */
   maxRedeemBp: number;
+  /** The line's bonuses' own activation delay and lifetime in days; null: the program's. */
+  activationDays: number | null;
+  lifetimeDays: number | null;
 }
 
 export function inMinutes(m: { from: number; to: number }, minute: number): boolean {
@@ -51,12 +54,14 @@ export function isExcluded(p: CompiledProgram, line: CheckLine): boolean {
 export function lineTerms(p: CompiledProgram, check: ParsedCheck, levelCode: string | null, levelMaxRedeemBp: number): LineTerms[] {
   const active = p.modifiers.filter((m) => checkMatches(m, check, levelCode));
   return check.lines.map((line) => {
-    const t: LineTerms = { accrualBp: null, multiplierMilli: 1000, maxRedeemBp: levelMaxRedeemBp };
+    const t: LineTerms = { accrualBp: null, multiplierMilli: 1000, maxRedeemBp: levelMaxRedeemBp, activationDays: null, lifetimeDays: null };
     for (const m of active) {
       if (!lineMatches(m, line)) continue;
       if (m.accrualBp !== null) t.accrualBp = m.accrualBp;
       if (m.multiplierMilli !== null) t.multiplierMilli = Math.min(MAX_MULTIPLIER_MILLI, Math.floor((t.multiplierMilli * m.multiplierMilli) / 1000));
       if (m.maxRedeemBp !== null) t.maxRedeemBp = m.maxRedeemBp;
+      if (m.activationDays !== null) t.activationDays = m.activationDays;
+      if (m.lifetimeDays !== null) t.lifetimeDays = m.lifetimeDays;
     }
     return t;
   });

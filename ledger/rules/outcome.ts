@@ -1,3 +1,4 @@
+import type { Boost } from '../boosts.ts';
 import type { CheckTotals, LineResult, ParsedCheck } from '../check.ts';
 import { formatPoints, formatRub } from '../errors.ts';
 import { accrualLotTimes } from '../lots.ts';
@@ -20,6 +21,8 @@ export interface CustomerState {
   pending: number;
   referrerId: string | null;
   registeredAt: number;
+  /** Personal offers (boosts.ts); the rules use those running at the check's time. */
+  boosts?: readonly Boost[];
 }
 
 export interface Evaluation {
@@ -37,6 +40,19 @@ export interface Evaluation {
   messages: string[];
   /** An issued coupon the check used (one use is spent when it is recorded), or null. */
   couponUsed: string | null;
+  /** Per line, bonuses' own activation and lifetime (modifiers); null when every line's follow the program. */
+  lotTerms: LotTerms[] | null;
+}
+
+export interface LotTerms {
+  activationDays: number | null;
+  lifetimeDays: number | null;
+}
+
+/** The lines' own lot terms, or null when none has any (the usual case: one lot per check). */
+export function lotTermsOf(terms: readonly LotTerms[]): LotTerms[] | null {
+  if (terms.every((t) => t.activationDays === null && t.lifetimeDays === null)) return null;
+  return terms.map((t) => ({ activationDays: t.activationDays, lifetimeDays: t.lifetimeDays }));
 }
 
 /** A priced check: per line what it was discounted, paid with bonuses and accrued. */
@@ -52,6 +68,7 @@ export interface Priced {
   shortfall?: number;
   /** What promotions gave (part of `discounts`), when the program has any or the check a coupon. */
   promotions?: PromotionOutcome | null;
+  lotTerms?: LotTerms[] | null;
 }
 
 // Formatting a date through Intl costs more than the rest of a check's rules; checks of one
@@ -113,5 +130,5 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
     maxRedeem: redeemed.maxRedeem,
   };
   if (priced.shortfall !== undefined) totals.shortfall = priced.shortfall;
-  return { level, levelAfter, purchaseAmount, lines, totals, gifts, referral, activatesAt, messages, couponUsed: promo?.couponUsed ?? null };
+  return { level, levelAfter, purchaseAmount, lines, totals, gifts, referral, activatesAt, messages, couponUsed: promo?.couponUsed ?? null, lotTerms: priced.lotTerms ?? null };
 }

@@ -1,5 +1,5 @@
 import type { CheckLine, ParsedCheck } from '../check.ts';
-import { formatRub } from '../errors.ts';
+import { formatPoints, formatRub } from '../errors.ts';
 import type { CompiledEffect, CompiledProgram, CompiledPromotion } from '../program.ts';
 import { checkMatches, lineMatches } from './modifiers.ts';
 import type { CustomerState } from './outcome.ts';
@@ -20,10 +20,12 @@ export interface PromotionOutcome {
   /** Per line: what the promotions took off, in kopecks. */
   discounts: number[];
   /** Per line: which promotion gave what (in the order they applied). */
-  byLine: { id: string; discount: number }[][];
+  byLine: { id: string; discount: number; bonus?: number }[][];
   messages: string[];
   /** The issued coupon that gave something (the ledger spends one use of it), or null. */
   couponUsed: string | null;
+  /** Bonuses on top of the accrual (effect `bonus`), per promotion; given only to a customer's check. */
+  bonuses?: { id: string; points: number }[];
 }
 
 /**
@@ -62,8 +64,11 @@ export function applyPromotions(
   else {
     takeBest(active.filter((x) => x.stacking === 'best'), lines, remaining, allowed, take);
     for (const x of active) if (x.stacking === 'combinable') take(x, cuts(x, lines, remaining, allowed));
+    // Bonus promotions give no discount: they add to the accrual unless an exclusive one took the check.
+    const bonuses = active.flatMap((x) => (x.effect.type === 'bonus' && customer !== null && lines.some((l, i) => allowed[i] && lineMatches(x, l)) ? [{ id: x.id, points: x.effect.points }] : []));
+    if (bonuses.length > 0) out.bonuses = bonuses;
   }
-  if (unlocked !== null && out.byLine.some((l) => l.some((g) => g.id === unlocked))) out.couponUsed = coupon;
+  if (unlocked !== null && (out.byLine.some((l) => l.some((g) => g.id === unlocked)) || out.bonuses?.some((b) => b.id === unlocked))) out.couponUsed = coupon;
   out.messages = messagesFor(p, out, coupon, issued);
   return out;
 }
@@ -93,6 +98,8 @@ function applies(x: CompiledPromotion, check: ParsedCheck, customer: CustomerSta
 
 /** What one promotion takes off each line, from what the lines still cost. */
 function cuts(x: CompiledPromotion, lines: readonly CheckLine[], remaining: readonly number[], allowed: readonly boolean[]): number[] {
+  if (x.effect.type === 'gift') return giftCuts(x.effect, x, lines, remaining, allowed);
+  if (x.effect.type === 'bonus') return lines.map(() => 0);
   const on = lines.map((l, i) => allowed[i]! && remaining[i]! > 0 && lineMatches(x, l) && (x.effect.type !== 'bundle' || x.effect.productIds.includes(l.productId)));
   const bp = effectBp(x.effect, lines, remaining, on);
   return lines.map((_, i) => (on[i] && bp > 0 ? percentOf(remaining[i]!, bp) : 0));
@@ -115,13 +122,30 @@ function effectBp(e: CompiledEffect, lines: readonly CheckLine[], remaining: rea
     case 'bundle':
       // Every product of the set on the check (in lines the promotion may touch).
       return e.productIds.every((id) => lines.some((l, i) => on[i] && l.productId === id)) ? e.bp : 0;
+    case 'gift':
+    case 'bonus':
+      return 0; // not a percent: see giftCuts and the bonuses
   }
+}
+
+/** A free product: its unit price per unit given, over its lines in check order, up to `quantity`. */
+function giftCuts(e: { productId: string; quantity: number }, x: CompiledPromotion, lines: readonly CheckLine[], remaining: readonly number[], allowed: readonly boolean[]): number[] {
+  let left = e.quantity;
+  return lines.map((l, i) => {
+    if (left <= 0 || !allowed[i] || remaining[i]! <= 0 || l.productId !== e.productId || !lineMatches(x, l)) return 0;
+    const q = Math.min(left, l.quantity);
+    left -= q;
+    // The unit's share of the line as the till priced it (a line's amount may already be below price × quantity).
+    return Math.min(remaining[i]!, Number((BigInt(l.amount) * BigInt(q)) / BigInt(l.quantity)));
+  });
 }
 
 function messagesFor(p: CompiledProgram, out: PromotionOutcome, coupon: string | null, issued: IssuedCoupon | null): string[] {
   const given = new Map<string, number>();
   for (const l of out.byLine) for (const g of l) given.set(g.id, (given.get(g.id) ?? 0) + g.discount);
   const messages = p.promotions.filter((x) => given.has(x.id)).map((x) => `Акция «${x.name}»: скидка ${formatRub(given.get(x.id)!)}`);
+  for (const b of out.bonuses ?? []) messages.push(`Акция «${p.promotions.find((x) => x.id === b.id)!.name}»: +${formatPoints(b.points)} бонусов`);
+  for (const b of out.bonuses ?? []) given.set(b.id, 0);
   if (coupon === null || out.couponUsed !== null || p.promotions.some((x) => x.coupons?.has(coupon) && given.has(x.id))) return messages;
   if (issued !== null && 'refusal' in issued) messages.push(`Купон «${coupon}» ${issued.refusal}: чек проведён без него`);
   else {

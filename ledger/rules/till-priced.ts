@@ -3,8 +3,10 @@ import { KopilkaError, formatPoints, formatRub } from '../errors.ts';
 import { effectiveLevel, type CompiledProgram } from '../program.ts';
 import { accrue } from './accrual.ts';
 import { apportion } from './apportion.ts';
+import { lessCertificates } from './certificates.ts';
+import { boostedTerms, boostTerms } from './boosts.ts';
 import { isExcluded, lineTerms } from './modifiers.ts';
-import { completeEvaluation, type CustomerState, type Evaluation } from './outcome.ts';
+import { completeEvaluation, lotTermsOf, type CustomerState, type Evaluation } from './outcome.ts';
 
 // A check the till has already closed (`pricedBy: "till"`, the fiscal receipt is printed): it is
 // recorded as the till priced it. The line amounts already hold the till's own discounts, so the
@@ -46,8 +48,9 @@ export function evaluateTillPriced(p: CompiledProgram, check: ParsedCheck, custo
   // Without a customer nothing can be spent: the whole payment is the shortfall.
   const spendable = customer === null ? 0 : Math.max(0, customer.available);
   const pay = tillPayment(amounts, check.redeem, spendable);
-  const terms = lineTerms(p, check, customer === null ? null : level.code, level.maxRedeemBp);
-  const base = amounts.map((a, i) => (eligible[i] ? a - pay.reported[i]! : 0));
+  // A personal bonus multiplier counts on a closed check too; a personal discount was the till's to give.
+  const terms = boostedTerms(lineTerms(p, check, customer === null ? null : level.code, level.maxRedeemBp), boostTerms(customer?.boosts, check.at));
+  const base = lessCertificates(check, amounts.map((a, i) => (eligible[i] ? a - pay.reported[i]! : 0)));
   let progressiveAmount = 0;
   amounts.forEach((a, i) => (progressiveAmount += eligible[i] ? a : 0));
   const accrual = customer === null ? { total: 0, lines: amounts.map(() => 0) } : accrue({ accrual: level.accrual, base, eligible, terms, progressiveAmount, rounding: p.source.rounding });
@@ -62,5 +65,6 @@ export function evaluateTillPriced(p: CompiledProgram, check: ParsedCheck, custo
     accrual,
     paid: base.reduce((s, b) => s + b, 0),
     shortfall: pay.shortfall,
+    lotTerms: lotTermsOf(terms),
   });
 }

@@ -38,11 +38,21 @@ function applyKind(state: BatchState, op: LedgerOp): OpOutcome {
   }
 }
 
-/** Opening an account settles it: due activations and expiries become postings. */
+/**
+ * Opening an account settles it: due activations and expiries become postings, told as one
+ * `activated` and one `expired` event per customer (an account another operation of the batch
+ * opened first was settled by it, silently).
+ */
 function settleDue(state: BatchState, op: SettleOp): Outcome<void> {
   for (const id of op.customerIds) {
     const e = state.customer(op.tenantId, id);
-    if (e !== undefined) state.account(e);
+    if (e === undefined || e.account !== null) continue;
+    const moved = state.account(e).postings;
+    const at = new Date(state.now).toISOString();
+    for (const [kind, type] of [['activation', 'activated'], ['expiry', 'expired']] as const) {
+      const points = moved.filter((p) => p.kind === kind).reduce((n, p) => n + p.amount, 0);
+      if (points > 0) state.events.push({ type, tenantId: op.tenantId, customerId: id, points, at });
+    }
   }
   return { ok: true, value: undefined, replay: false };
 }

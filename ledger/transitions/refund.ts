@@ -1,7 +1,9 @@
 import { giveCouponBack } from '../coupons.ts';
+import { returnGiftcards } from '../giftcards.ts';
+import { refundDays } from '../promotion-rollups.ts';
 import { giveBack, holding, takeBack, type Spend } from '../account.ts';
 import { BatchState, type CustomerEntry, type SaleEntry } from '../batch-state.ts';
-import { KopilkaError, formatPoints } from '../errors.ts';
+import { KopilkaError, formatPoints, formatRub } from '../errors.ts';
 import { checkAge, ensureBalanceRoom } from '../limits.ts';
 import { answerOf, type Answer, type Outcome, type RefundOp, type RefundResult } from '../operations.ts';
 import { effectiveLevel, type CompiledProgram } from '../program.ts';
@@ -38,6 +40,9 @@ export function applyRefund(state: BatchState, op: RefundOp): Outcome<Answer<Ref
   const refundId = state.nextId('checks');
   const side: CustomerSide = sale.customerId === null ? { customer: null, debt: 0, messages: [] } : refundCustomer(state, program, sale, plan, refundId);
 
+  // Certificates get back their share; the promotions' totals lose theirs (before the quantities move on).
+  const giftcardsBack = returnGiftcards(state.giftcards, tenantId, sale.id, sale.detail.lines, plan);
+  state.promotionDays.push(...refundDays(tenantId, occurredAt, program.source.timezone, { lines: sale.detail.lines, results: sale.answer.lines, refundedBefore: sale.refundedQty }, plan));
   sale.refundedQty = plan.refundedQty;
   sale.qtyChanged = true;
   const answer = answerOf<RefundResult>({
@@ -47,7 +52,7 @@ export function applyRefund(state: BatchState, op: RefundOp): Outcome<Answer<Ref
     customer: side.customer,
     totals: { amount: plan.amount, discount: plan.discount, redeemed: plan.redeemed, accrued: plan.accrued, debt: side.debt },
     lines: plan.lines,
-    messages: side.messages,
+    messages: giftcardsBack > 0 ? [...side.messages, `На подарочные сертификаты возвращено ${formatRub(giftcardsBack)}`] : side.messages,
   });
   recordRefund(state, op, sale, refundId, occurredAt, plan, answer);
   // The whole sale back: so is the coupon use it spent.
@@ -145,7 +150,7 @@ function recordRefund(state: BatchState, op: RefundOp, sale: SaleEntry, refundId
 }
 
 /** The spends not yet given back: earlier refunds returned `returned` points, last spent first. */
-function remainingSpends(spends: readonly Spend[], returned: number): Spend[] {
+export function remainingSpends(spends: readonly Spend[], returned: number): Spend[] {
   const out = spends.map((s) => ({ ...s }));
   let left = returned;
   for (let i = out.length - 1; i >= 0 && left > 0; i--) {

@@ -38,6 +38,7 @@ export function registerCustomer(state: BatchState, tenantId: string, c: NewCust
     pending: 0,
     debt: 0,
     registeredAt: at,
+    boosts: [],
   };
   const entry: CustomerEntry = { row, isNew: true, dirty: true, account: null };
   state.addCustomer(entry);

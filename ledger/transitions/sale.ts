@@ -8,6 +8,10 @@ import { answerOf, type Answer, type Outcome, type SaleOp } from '../operations.
 import type { CompiledProgram } from '../program.ts';
 import { evaluateCheck, type CustomerState, type Evaluation } from '../rules/evaluate.ts';
 import { issuedCoupon, spendCoupon } from '../coupons.ts';
+import { spendBudgets, withinBudgets } from '../budgets.ts';
+import { planGiftcards, takeGiftcards } from '../giftcards.ts';
+import { saleDays } from '../promotion-rollups.ts';
+import { creditAccrual } from './accrual-lots.ts';
 import { giftLot } from './gift.ts';
 import { registerCustomer } from './registration.ts';
 import { replayOrConflict } from './replay.ts';
@@ -27,8 +31,11 @@ export function applySale(state: BatchState, op: SaleOp): Outcome<Answer<CheckRe
   // A new phone is a customer too (registered with the sale), with no uses yet: ''.
   const coupon = issuedCoupon(state, tenantId, check, entry?.row.id ?? (check.customer != null ? '' : null));
   // Rules first: a refused check must leave nothing behind, not even a registration.
-  const ev = coupon === null ? evaluationFor(state, op, program, buyer.cs) : evaluateCheck(program, check, buyer.cs, coupon);
+  const priced = coupon === null ? evaluationFor(state, op, program, buyer.cs) : evaluateCheck(program, check, buyer.cs, coupon);
+  // A promotion past its budget does not apply (budgets.ts); certificates are checked before anything moves.
+  const ev = withinBudgets(program, priced, state.budgets.spentOf(tenantId), (p) => evaluateCheck(p, check, buyer.cs, coupon));
   checkPayments(check, ev.totals, channel);
+  const giftcards = planGiftcards(state.giftcards, tenantId, check);
   if (check.customer != null) ensureSaleFits(entry, entry === undefined ? null : state.account(entry), ev);
   if (entry === undefined && check.customer != null && 'phone' in check.customer) {
     // A new phone at the till registers the customer, as the cashier expects.
@@ -47,10 +54,14 @@ export function applySale(state: BatchState, op: SaleOp): Outcome<Answer<CheckRe
     totals: ev.totals,
     lines: ev.lines,
     messages: ev.messages,
+    ...(giftcards.length > 0 ? { giftcards } : {}),
   };
   const answer = answerOf(result);
   recordSale(state, op, checkId, entry, ev, referral, answer);
-  if (ev.couponUsed !== null) spendCoupon(state, tenantId, ev.couponUsed, checkId, entry?.row.id ?? null);
+  takeGiftcards(state.giftcards, tenantId, checkId, giftcards, state.now);
+  spendBudgets(state.budgets, tenantId, program, ev);
+  state.promotionDays.push(...saleDays(tenantId, check.at, program.source.timezone, ev.lines, ev.totals.amount - ev.totals.discount));
+  if (ev.couponUsed !== null) spendCoupon(state, tenantId, ev.couponUsed, checkId, entry?.row.id ?? null, check.externalId);
   return { ok: true, value: answer, replay: false };
 }
 
@@ -85,8 +96,7 @@ function moveBonuses(state: BatchState, op: SaleOp, program: CompiledProgram, ev
     state.events.push({ type: 'redeemed', ...base, points: ev.totals.redeemed, at });
   }
   if (ev.totals.accrued > 0) {
-    const times = accrualLotTimes(program.source, check.at);
-    credit(acc, { id: state.nextId('lots'), checkId, kind: 'accrual', amount: ev.totals.accrued, ...times }, 'accrual', state.now);
+    creditAccrual(state, acc, program, ev, checkId, check.at);
     state.events.push({ type: 'accrued', ...base, points: ev.totals.accrued, at });
   }
   const firstPurchase = row.purchases === 0;
@@ -120,6 +130,8 @@ function rewardReferrer(
   const points = roomFor(state.account(referrer), due.points);
   if (points <= 0) return null;
   giftLot(state, referrer, program, 'referral', { points, ttlDays: null, activationDays: program.source.activationDays }, checkId, at);
+  // Told apart from other gifts: the referrer hears about their friend's purchase (communications/).
+  state.events.push({ type: 'referralAccrued', tenantId, customerId: due.referrerId, checkId, points, at: new Date(state.now).toISOString() });
   return { referrerId: due.referrerId, points };
 }
 
