@@ -3,7 +3,7 @@ import type { Communications, Draft } from './service.ts';
 import { askForFeedback } from './feedback.ts';
 import { rules } from './settings.ts';
 import type { SqlClient } from './store.ts';
-import { AUTOMATIC_EVENTS, DEFAULT_TEMPLATES, render, type AutomaticEvent } from './templates.ts';
+import { AUTOMATIC_EVENTS, bonusText, DEFAULT_TEMPLATES, render, type AutomaticEvent } from './templates.ts';
 
 // Automatic messages from the ledger's events, read from the event stream like metering reads it
 // (at least once: a redelivered event finds its message by dedupe key and makes no second one).
@@ -63,6 +63,8 @@ const isAutomatic = (t: string): t is AutomaticEvent => (AUTOMATIC_EVENTS as rea
 export async function onEvent(comms: Communications, e: KopilkaEvent): Promise<StoredOrNothing> {
   if (e.type === 'checkCommitted') return askForFeedback(comms, e);
   if (!isAutomatic(e.type) || !e.customerId) return null;
+  // A referral reward is a gift lot too; the referrer hears of it once, as referralAccrued.
+  if (e.type === 'gift' && e.data?.kind === 'referral') return null;
   const key = `event:${e.type}:${e.customerId}:${e.checkId ?? ''}:${e.at}:${e.points ?? ''}`;
   return speak(comms, e.tenantId, e.customerId, e.type, { points: e.points === undefined ? null : Math.abs(e.points), at: e.at }, key);
 }
@@ -77,7 +79,7 @@ export async function speak(
   tenantId: string,
   customerId: string,
   event: AutomaticEvent,
-  v: { points: number | null; at: string },
+  v: { points: number | null; at: string; relative?: string },
   dedupeKey: string,
 ): Promise<StoredOrNothing> {
   const template = (await templates(comms.o.sql, tenantId)).find((t) => t.event === event)!;
@@ -88,10 +90,11 @@ export async function speak(
   if (address === null) return null;
   const text = render(template.body, {
     name: customer.name,
-    points: v.points,
-    balance: customer.balance.available,
+    points: v.points === null ? null : bonusText(v.points),
+    balance: bonusText(customer.balance.available),
     level: customer.level.name,
     date: new Date(v.at).toLocaleDateString('ru-RU', { timeZone: await comms.o.ledger.timeZone(tenantId) }),
+    relative: v.relative ?? null,
   });
   const draft: Draft = {
     customerId,

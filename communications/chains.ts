@@ -29,9 +29,22 @@ const stepSchema = z
       .strict()
       .optional(),
     gift: z.object({ points: z.number().int().min(1).max(1_000_000), ttlDays: z.number().int().min(1).max(3650).optional() }).strict().optional(),
+    boost: z
+      .object({
+        kind: z.enum(['discount', 'accrual']),
+        percent: z.number().min(0.01).max(100).optional(),
+        multiplier: z.number().gt(1).max(100).optional(),
+        days: z.number().int().min(1).max(366),
+      })
+      .strict()
+      .refine((b) => (b.kind === 'discount' ? b.percent !== undefined && b.multiplier === undefined : b.multiplier !== undefined && b.percent === undefined), {
+        message: 'скидке нужен percent, начислению — multiplier',
+      })
+      .optional()
+      .meta({ description: 'персональное предложение на срок: скидка percent % или начисление ×multiplier (ledger/boosts.ts)' }),
   })
   .strict()
-  .refine((s) => s.message !== undefined || s.gift !== undefined, { message: 'шаг — это сообщение и/или подарок бонусов' });
+  .refine((s) => s.message !== undefined || s.gift !== undefined || s.boost !== undefined, { message: 'шаг — это сообщение, подарок бонусов и/или персональное предложение' });
 
 export const chainSchema = z
   .object({
@@ -180,6 +193,7 @@ async function runStep(comms: Communications, tenantId: string, chain: Chain, cu
       points: s.gift.points, kind: 'campaign', key: `chain:${chain.id}:${step}`, reason: `Цепочка «${chain.name}», шаг ${step + 1}`, ...(s.gift.ttlDays ? { ttlDays: s.gift.ttlDays } : {}),
     });
   }
+  const boost = s.boost ? await giveBoost(comms, tenantId, chain, customerId, step, s.boost) : null;
   let messageId: string | null = null;
   let outcome: string | null = null;
   if (s.message) {
@@ -195,9 +209,9 @@ async function runStep(comms: Communications, tenantId: string, chain: Chain, cu
     }
   }
   await comms.o.sql.query(
-    `INSERT INTO chain_step_log (chain_id, customer_id, step, message_id, message, gift_points) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO chain_step_log (chain_id, customer_id, step, message_id, message, gift_points, boost) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (chain_id, customer_id, step) DO NOTHING`,
-    [chain.id, customerId, step, messageId, outcome, gift ? s.gift!.points : 0],
+    [chain.id, customerId, step, messageId, outcome, gift ? s.gift!.points : 0, boost],
   );
   const next = chain.steps[step + 1];
   await comms.o.sql.query(
@@ -205,6 +219,16 @@ async function runStep(comms: Communications, tenantId: string, chain: Chain, cu
     [chain.id, customerId, step, step + 1, next ? new Date(now + next.delayDays * DAY) : null],
   );
   return { message: messageId !== null && outcome === 'queued', gift };
+}
+
+/** The step's personal offer, once per customer and step (the key); what was given, for the log. */
+async function giveBoost(comms: Communications, tenantId: string, chain: Chain, customerId: string, step: number, b: NonNullable<Step['boost']>): Promise<string> {
+  const out = await comms.o.ledger.grantBoost(tenantId, customerId, {
+    key: `chain:${chain.id}:${step}`, kind: b.kind, days: b.days, reason: `Цепочка «${chain.name}», шаг ${step + 1}`,
+    ...(b.kind === 'discount' ? { percent: b.percent } : { multiplier: b.multiplier }),
+  });
+  const v = out.boost;
+  return v.kind === 'discount' ? `скидка ${v.percent} % до ${v.to}` : `начисление ×${v.multiplier} до ${v.to}`;
 }
 
 /**
@@ -229,7 +253,10 @@ export async function chainResults(comms: Communications, tenantId: string, id: 
        FROM messages WHERE tenant_id = $1 AND dedupe_key LIKE $2 GROUP BY status`,
     [tenantId, `chain:${chain.id}:%`],
   );
-  const g = await comms.o.sql.query('SELECT count(*) FILTER (WHERE gift_points > 0)::int AS gifts, coalesce(sum(gift_points), 0)::bigint AS points FROM chain_step_log WHERE chain_id = $1', [chain.id]);
+  const g = await comms.o.sql.query(
+    'SELECT count(*) FILTER (WHERE gift_points > 0)::int AS gifts, coalesce(sum(gift_points), 0)::bigint AS points, count(boost)::int AS boosts FROM chain_step_log WHERE chain_id = $1',
+    [chain.id],
+  );
   const x = p.rows[0];
   return {
     chain,
@@ -240,6 +267,7 @@ export async function chainResults(comms: Communications, tenantId: string, id: 
     messages: Object.fromEntries(m.rows.map((r) => [r.status, r.n])),
     smsCost: m.rows.reduce((a, r) => a + Number(r.cost), 0),
     gifts: { count: g.rows[0].gifts, points: Number(g.rows[0].points) },
+    boosts: g.rows[0].boosts,
     returned: { windowDays: chain.windowDays, customers: x.returned, revenue: Number(x.revenue) },
   };
 }

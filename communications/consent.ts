@@ -80,6 +80,22 @@ export async function consentState(db: SqlClient, tenantId: string, customerId: 
   return inForce(r.rows.map((x) => ({ kind: x.kind, granted: x.granted }) as ConsentRecord));
 }
 
+/** What is in force for many customers at once (a campaign's audience): customers never asked are absent. */
+export async function consentStates(db: SqlClient, tenantId: string, customerIds: readonly string[]): Promise<Map<string, ConsentState>> {
+  const r = await db.query<{ customer_id: string; kind: 'processing' | 'advertising'; granted: boolean }>(
+    `SELECT DISTINCT ON (customer_id, kind) customer_id::text, kind, granted FROM consents
+      WHERE tenant_id = $1 AND customer_id = ANY($2::bigint[]) ORDER BY customer_id, kind, id DESC`,
+    [tenantId, customerIds],
+  );
+  const out = new Map<string, ConsentState>();
+  for (const x of r.rows) {
+    const s = out.get(x.customer_id) ?? { processing: null, advertising: null };
+    s[x.kind] = x.granted;
+    out.set(x.customer_id, s);
+  }
+  return out;
+}
+
 const CSV_HEADER = 'id;customerId;kind;granted;textVersion;channel;proof;recordedAt';
 
 /** The export as CSV (semicolons, as Russian Excel opens it); fields with ; or " are quoted. */

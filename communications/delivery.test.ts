@@ -177,7 +177,7 @@ describe('consent and automatic messages', () => {
     await saveTemplate(db.pool, t, 'accrued', 'Мария? {name}: +{points}, итого {balance}', true);
     const comms = await Communications.start(options({ work: false }));
     try {
-      const e = { type: 'accrued' as const, tenantId: t, customerId: c.id, checkId: '9', points: 70, at: new Date().toISOString() };
+      const e = { type: 'accrued' as const, tenantId: t, customerId: c.id, checkId: '9', points: 7000, at: new Date().toISOString() };
       const m = await onEvent(comms, e);
       expect(m).toMatchObject({ status: 'queued', topic: 'accrued', text: 'Мария? Мария: +70, итого 0' });
       expect(await onEvent(comms, e)).toBeNull();
@@ -194,12 +194,12 @@ describe('consent and automatic messages', () => {
   it('reminders: bonuses burning in N days and birthdays, once per occasion however often the sweep runs', async () => {
     const t = await tenant('smsc', { quietHours: null, dailyCap: 0, burnDaysBefore: 7 });
     const c = await ledger.registerCustomer(t, { phone: '+79990005566', name: 'Пётр' });
-    expect(await ledger.grant(t, c.id, { points: 300, kind: 'campaign', key: 'promo-1', ttlDays: 7, activationDays: 0 })).toBe(true);
+    expect(await ledger.grant(t, c.id, { points: 30000, kind: 'campaign', key: 'promo-1', ttlDays: 7, activationDays: 0 })).toBe(true);
     const today = new Date().toLocaleDateString('sv-SE', { timeZone: await ledger.timeZone(t) });
     const b = await ledger.registerCustomer(t, { phone: '+79990005577', name: 'Вера', birthDate: `1990-${today.slice(5, 10)}` });
     await saveTemplate(db.pool, t, 'birthday', '{name}, с днём рождения!', true);
     const [lot] = await ledger.expiringBonuses(t, new Date(), new Date(Date.now() + 30 * 86_400_000));
-    expect(lot).toMatchObject({ customerId: c.id, points: 300 });
+    expect(lot).toMatchObject({ customerId: c.id, points: 30000 });
     const comms = await Communications.start(options({ work: false }));
     try {
       // The sweep as it runs 7 days before the burn (and once more: nothing new).

@@ -5,7 +5,7 @@ import { rules } from './settings.ts';
 import { localMidnight } from './templates.ts';
 
 // Sweeps that are not ledger events: bonuses about to burn (N days before, the tenant's
-// `burnDaysBefore`) and birthdays. Run every hour by pg-boss's scheduler in the sending process;
+// `burnDaysBefore`), birthdays and relatives' birthdays. Run every hour by pg-boss's scheduler in the sending process;
 // each message has a dedupe key for its occasion, so the hourly runs make it once, and quiet hours
 // hold it till morning.
 
@@ -28,6 +28,11 @@ export async function sweepReminders(comms: Communications, now = Date.now()): P
     for (const customerId of await comms.o.ledger.birthdaysOn(tenantId, local.slice(5, 10))) {
       const m = await speak(comms, tenantId, customerId, 'birthday', { points: null, at: new Date(now).toISOString() }, `birthday:${customerId}:${local.slice(0, 4)}`);
       if (m !== null) made++;
+    }
+    // The relative is named by their place in the customer's list: no name in the dedupe key.
+    for (const r of await comms.o.ledger.relativeBirthdaysOn(tenantId, local.slice(5, 10))) {
+      const key = `relativeBirthday:${r.customerId}:${r.index}:${local.slice(0, 4)}`;
+      if ((await speak(comms, tenantId, r.customerId, 'relativeBirthday', { points: null, at: new Date(now).toISOString(), relative: r.relative }, key)) !== null) made++;
     }
   }
   return made;

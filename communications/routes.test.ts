@@ -39,7 +39,7 @@ describe('communications API (admin key)', () => {
     expect((await call(s.pos, 'POST', '/v1/checks', key, check)).status).toBe(201);
 
     const sent = await until(async () => (await call(s.api, 'GET', `/v1/messages?customerId=${c.body.id}&status=sent`, admin)).body.messages[0]);
-    expect(sent).toMatchObject({ topic: 'accrued', channel: 'sms', provider: 'smsc', address: '+79161112233', text: 'Олег, +10000 бонусов, баланс 10000', cost: 140 });
+    expect(sent).toMatchObject({ topic: 'accrued', channel: 'sms', provider: 'smsc', address: '+79161112233', text: 'Олег, +100 бонусов, баланс 100', cost: 140 });
     expect(smsc.received.filter((r) => r.to === '79161112233')).toHaveLength(1);
     expect((await call(s.api, 'GET', '/v1/messages?topic=customerRegistered', admin)).body.messages).toHaveLength(0);
 

@@ -6,6 +6,7 @@ import { campaignSchema, preview, previewSchema, send } from './campaigns.ts';
 import { saveTelegramChat, saveTemplate, templates } from './automatic.ts';
 import { feedbackRoutes } from './feedback-routes.ts';
 import { chainsRoutes } from './chains-routes.ts';
+import { anonymiseRoutes } from './anonymise-routes.ts';
 import { consentCsv, consentHistory, consentSchema, inForce, recordConsent } from './consent.ts';
 import { Communications } from './service.ts';
 import { emailSettingsSchema, rules, rulesSchema, smsSettingsSchema, SYSTEMS, telegramSettingsSchema } from './settings.ts';
@@ -29,7 +30,8 @@ const listQuery = z.object({
   topic: z.string().max(64).optional(),
   status: z.enum(STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: z.iso.datetime({ offset: true }).optional(),
+  /** The `seq` of the last message of the previous page: a campaign writes hundreds with one time. */
+  before: z.string().regex(/^[1-9]\d{0,17}$/, 'seq последнего сообщения предыдущей страницы').optional(),
 });
 
 const sendSchema = z
@@ -197,5 +199,6 @@ export const communicationsConnector: Connector = {
     }),
     ...feedbackRoutes(ctx),
     ...chainsRoutes(ctx),
+    ...anonymiseRoutes(ctx),
   ],
 };

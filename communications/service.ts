@@ -1,5 +1,5 @@
 import { KopilkaError, zoneOffset, type KopilkaEvent, type Ledger } from '../ledger/index.ts';
-import { consentState, mayReceive, recordConsent, type ConsentInput } from './consent.ts';
+import { consentStates, mayReceive, recordConsent, type ConsentInput, type ConsentState } from './consent.ts';
 import { startDelivery, type Delivery, type DeliveryOptions } from './delivery.ts';
 import type { ChannelKind, Provider } from './providers/provider.ts';
 import { sweepReminders } from './reminders.ts';
@@ -14,7 +14,7 @@ import { localMidnight, quietUntil } from './templates.ts';
 
 export type CommsLedger = Pick<
   Ledger,
-  'connectorSettings' | 'saveConnectorSettings' | 'customer' | 'findCustomer' | 'timeZone' | 'tenantExists' | 'tenantIds' | 'expiringBonuses' | 'birthdaysOn' | 'segment' | 'grant' | 'tenantName'
+  'connectorSettings' | 'saveConnectorSettings' | 'customer' | 'findCustomer' | 'timeZone' | 'tenantExists' | 'tenantIds' | 'expiringBonuses' | 'birthdaysOn' | 'relativeBirthdaysOn' | 'segment' | 'contacts' | 'grant' | 'grantKnown' | 'grantBoost' | 'tenantName'
 >;
 
 export interface CommunicationsOptions extends ProviderEndpoints {
@@ -22,6 +22,8 @@ export interface CommunicationsOptions extends ProviderEndpoints {
   sql: Sql;
   publish(events: KopilkaEvent[]): void;
   log: DeliveryOptions['log'];
+  /** The price of one SMS the operator bills (billing's price list, kopecks): campaign previews use it when the tenant's SMS settings name none. */
+  serviceSmsPrice?: number;
   /** Where the service's pages are reached from outside (PUBLIC_URL): links in messages (feedback). */
   publicUrl?: string;
   delivery?: Omit<DeliveryOptions, 'sql' | 'provider' | 'onSent' | 'log'>;
@@ -102,6 +104,15 @@ export class Communications {
     return r.rows[0]?.telegram_chat_id ?? null;
   }
 
+  /** Telegram chats of many customers at once (a campaign's audience). */
+  async telegramChats(tenantId: string, customerIds: readonly string[]): Promise<Map<string, string>> {
+    const r = await this.o.sql.query<{ customer_id: string; telegram_chat_id: string }>(
+      'SELECT customer_id::text, telegram_chat_id FROM customer_contacts WHERE tenant_id = $1 AND customer_id = ANY($2::bigint[]) AND telegram_chat_id IS NOT NULL',
+      [tenantId, customerIds],
+    );
+    return new Map(r.rows.map((x) => [x.customer_id, x.telegram_chat_id]));
+  }
+
   /** Settings changed: the next message reads them again. */
   forgetProviders(tenantId: string): void {
     for (const k of this.providers.keys()) if (k.startsWith(`${tenantId}\u0000`)) this.providers.delete(k);
@@ -117,11 +128,13 @@ export class Communications {
     const r = await rules(this.o.ledger, tenantId);
     const offset = zoneOffset(await this.o.ledger.timeZone(tenantId))(now) ;
     const rows: NewMessage[] = [];
+    // One read of consent for the whole batch (a campaign queues hundreds at once).
+    const consents = await consentStates(this.o.sql, tenantId, [...new Set(drafts.flatMap((d) => (d.customerId === null ? [] : [d.customerId])))]);
     for (const d of drafts) {
       const at = Math.max(now, d.notBefore?.getTime() ?? now);
       const quiet = quietUntil(at, offset, r.quietHours);
       const provider = await this.provider(tenantId, d.channel);
-      const refused = await this.refusal(tenantId, d, r.dailyCap, localMidnight(now, offset), provider);
+      const refused = await this.refusal(tenantId, d, r.dailyCap, localMidnight(now, offset), provider, consents);
       rows.push({
         tenantId,
         customerId: d.customerId,
@@ -158,10 +171,10 @@ export class Communications {
     }
   }
 
-  private async refusal(tenantId: string, d: Draft, cap: number, dayStart: Date, provider: Provider | null): Promise<string | null> {
+  private async refusal(tenantId: string, d: Draft, cap: number, dayStart: Date, provider: Provider | null, consents: Map<string, ConsentState>): Promise<string | null> {
     if (provider === null) return `канал ${d.channel} не настроен`;
     if (d.customerId !== null) {
-      const ok = mayReceive(await consentState(this.o.sql, tenantId, d.customerId), d.advertising);
+      const ok = mayReceive(consents.get(d.customerId) ?? { processing: null, advertising: null }, d.advertising);
       if (!ok.ok) return ok.reason;
       if (d.automatic && cap > 0 && (await countSince(this.o.sql, tenantId, d.customerId, dayStart)) >= cap) return `дневной лимит сообщений покупателю (${cap}) исчерпан`;
     }

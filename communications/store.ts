@@ -148,6 +148,7 @@ export interface MessageFilter {
   topic?: string;
   status?: MessageStatus;
   limit?: number;
+  /** Messages before this `seq` (the last of the previous page). */
   before?: string;
 }
 
@@ -155,8 +156,8 @@ export async function listMessages(db: SqlClient, tenantId: string, f: MessageFi
   const r = await db.query(
     `SELECT ${COLUMNS} FROM messages
       WHERE tenant_id = $1 AND ($2::bigint IS NULL OR customer_id = $2) AND ($3::text IS NULL OR topic = $3)
-        AND ($4::text IS NULL OR status = $4) AND ($5::timestamptz IS NULL OR created_at < $5)
-      ORDER BY created_at DESC, seq DESC LIMIT $6`,
+        AND ($4::text IS NULL OR status = $4) AND ($5::bigint IS NULL OR seq < $5)
+      ORDER BY seq DESC LIMIT $6`,
     [tenantId, f.customerId ?? null, f.topic ?? null, f.status ?? null, f.before ?? null, f.limit ?? 100],
   );
   return r.rows.map(row);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localMidnight, quietUntil, render, templateSchema } from './templates.ts';
+import { bonusText, localMidnight, quietUntil, render, templateSchema } from './templates.ts';
 
 // The pure rules of automatic messages: placeholders, quiet hours across midnight, the local day.
 
@@ -12,6 +12,10 @@ describe('templates and quiet hours', () => {
     expect(render('{name}, ваш уровень «{level}»', { name: null, level: 'Золото' })).toBe('ваш уровень «Золото»');
     expect(templateSchema.safeParse({ body: 'Привет {bonus}' }).success).toBe(false);
     expect(templateSchema.safeParse({ body: 'Привет {name}' }).success).toBe(true);
+  });
+
+  it('says bonuses, not the hundredths the ledger counts', () => {
+    expect([bonusText(5500), bonusText(5550), bonusText(5505), bonusText(7), bonusText(0), bonusText(-250)]).toEqual(['55', '55,5', '55,05', '0,07', '0', '-2,5']);
   });
 
   it('quiet hours 21:00–09:00 in the tenant zone hold a message until 09:00 local, across midnight', () => {

@@ -3,10 +3,13 @@ import { z } from 'zod';
 // Automatic messages: which ledger events speak to the customer, in what words, and when not to.
 // Pure rules; the rows are in store.ts and the I/O in automatic.ts.
 
-export const AUTOMATIC_EVENTS = ['customerRegistered', 'firstPurchase', 'accrued', 'redeemed', 'levelChanged', 'gift', 'expired', 'burnSoon', 'birthday'] as const;
+export const AUTOMATIC_EVENTS = [
+  'customerRegistered', 'firstPurchase', 'accrued', 'redeemed', 'levelChanged', 'gift', 'expired', 'activated', 'referralAccrued', 'burnSoon', 'birthday', 'relativeBirthday',
+] as const;
 export type AutomaticEvent = (typeof AUTOMATIC_EVENTS)[number];
 
-export const PLACEHOLDERS = ['name', 'points', 'balance', 'level', 'date'] as const;
+/** `{relative}` is filled only in relativeBirthday (the relative's name); elsewhere it is empty. */
+export const PLACEHOLDERS = ['name', 'points', 'balance', 'level', 'date', 'relative'] as const;
 
 /** The texts a tenant starts with; `enabled` the default on/off. */
 export const DEFAULT_TEMPLATES: Record<AutomaticEvent, { body: string; enabled: boolean }> = {
@@ -17,10 +20,17 @@ export const DEFAULT_TEMPLATES: Record<AutomaticEvent, { body: string; enabled: 
   levelChanged: { body: '{name}, ваш уровень теперь «{level}»!', enabled: true },
   gift: { body: '{name}, вам подарок: {points} бонусов. Баланс: {balance}.', enabled: true },
   expired: { body: 'Сгорело {points} бонусов. Баланс: {balance}.', enabled: false },
+  // Pending bonuses that became spendable (the sweeper), summed per customer and sweep.
+  activated: { body: '{name}, {points} бонусов стали доступны для оплаты. Баланс: {balance}.', enabled: true },
+  // To the referrer, for a referred friend's purchase (instead of the generic `gift`).
+  referralAccrued: { body: '{name}, ваш друг сделал покупку — вам начислено {points} бонусов. Баланс: {balance}.', enabled: true },
   // Sweeps (reminders.ts), not ledger events: N days before bonuses burn; on the birthday (the
   // birthday gift itself, when the program has one, speaks through `gift`).
   burnSoon: { body: '{name}, {points} бонусов сгорят {date}. Успейте потратить!', enabled: true },
   birthday: { body: '{name}, с днём рождения! Ждём вас в гости.', enabled: false },
+  // On a relative's birthday (the customer's list of relatives); the relative's gift, when the
+  // program has one, speaks through `gift`.
+  relativeBirthday: { body: '{name}, сегодня день рождения у {relative}! Поздравляем и ждём вас за подарком.', enabled: false },
 };
 
 export const templateSchema = z
@@ -37,6 +47,17 @@ export const templateSchema = z
   })
   .strict()
   .meta({ title: 'шаблон сообщения' });
+
+/**
+ * Points as a customer reads them: the ledger counts hundredths of a point, a message says
+ * bonuses — 5500 → "55", 5550 → "55,5", 5505 → "55,05".
+ */
+export function bonusText(hundredths: number): string {
+  const abs = Math.abs(hundredths);
+  const frac = abs % 100;
+  const whole = `${hundredths < 0 ? '-' : ''}${Math.floor(abs / 100)}`;
+  return frac === 0 ? whole : `${whole},${String(frac).padStart(2, '0').replace(/0$/, '')}`;
+}
 
 export function render(template: string, values: Partial<Record<(typeof PLACEHOLDERS)[number], string | number | null>>): string {
   return template

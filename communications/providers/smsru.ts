@@ -1,4 +1,5 @@
 import { fetchFailure, type Outgoing, type Provider, type SendOutcome } from './provider.ts';
+import { smsParts } from './sms-parts.ts';
 
 // SMS.ru's HTTP API (https://sms.ru/api/send): GET /sms/send with api_id, to, msg and json=1; the
 // answer says per number whether the message was accepted (fixtures/smsru-send.response.json).
@@ -26,6 +27,13 @@ export class SmsRuProvider implements Provider {
     private readonly price: number | null = null,
   ) {}
 
+  /** SMS.ru's own figure (rubles) when it gives one, else the tenant's price per part × the parts. */
+  private costOf(body: string, said: string | number | undefined): number | null {
+    const rub = said === undefined ? NaN : Number(said);
+    if (Number.isFinite(rub) && rub > 0) return Math.round(rub * 100);
+    return this.price === null ? null : this.price * smsParts(body);
+  }
+
   async send(m: Outgoing): Promise<SendOutcome> {
     const to = m.address.replace(/^\+/, '');
     const url = new URL('/sms/send', this.baseUrl);
@@ -43,7 +51,7 @@ export class SmsRuProvider implements Provider {
       return fetchFailure(e);
     }
     const one = answer.sms?.[to];
-    if (answer.status === 'OK' && one?.status === 'OK' && one.sms_id) return { outcome: 'accepted', providerId: one.sms_id, cost: this.price };
+    if (answer.status === 'OK' && one?.status === 'OK' && one.sms_id) return { outcome: 'accepted', providerId: one.sms_id, cost: this.costOf(m.body, one.cost) };
     const code = one?.status_code ?? answer.status_code;
     const reason = one?.status_text ?? answer.status_text ?? `код ${code}`;
     return TRY_LATER.has(code) ? { outcome: 'unavailable', reason } : { outcome: 'refused', reason };
