@@ -81,6 +81,8 @@ export async function writeExport<R>(
   for await (const page of pages) {
     for (const r of page) ws.addRow(columns.map((c) => c.value(r))).commit();
     onRows((n += page.length));
+    // The zip writes into the sink as rows are committed; a slow client must hold the next page back.
+    if (sink.writableNeedDrain) await drained(sink);
   }
   ws.commit();
   await wb.commit();
@@ -100,7 +102,24 @@ function write(sink: Writable, chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const ok = sink.write(chunk, (e) => (e ? reject(e) : undefined));
     if (ok) resolve();
-    else sink.once('drain', resolve);
+    else drained(sink).then(resolve, reject);
+  });
+}
+
+/** The sink has room again — or is gone (the client left the download): then the export stops. */
+function drained(sink: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      sink.off('drain', done);
+      sink.off('close', gone);
+      resolve();
+    };
+    const gone = () => {
+      sink.off('drain', done);
+      reject(new Error('the download was closed before the export ended'));
+    };
+    sink.once('drain', done);
+    sink.once('close', gone);
   });
 }
 

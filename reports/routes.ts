@@ -2,13 +2,17 @@ import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import type { Connector, ConnectorContext } from '../connectors/kit/context.ts';
 import { route } from '../connectors/kit/route.ts';
-import { KopilkaError } from '../ledger/index.ts';
+import { KopilkaError, zonedMidnight } from '../ledger/index.ts';
 import { exportCustomers, exportTransactions, type ExportFormat } from './export.ts';
 import { checkRows, dryRun, newImportId, openImport, preview, runImport, type Opened } from './import.ts';
 import { liabilityReport, liabilityXlsx } from './liability.ts';
 import { salesCsv, salesXlsx } from './sales.ts';
 import { customersXlsx } from './customers.ts';
 import { mappingSchema } from './mapping.ts';
+import { promotionsReportRoute } from './promotions-report.ts';
+import { replayRoutes } from './replay-routes.ts';
+import { communicationReportRoutes } from './communication-reports.ts';
+import { messagesCsv, messagesTotal, messagesXlsx } from './messages.ts';
 
 // The HTTP face of imports and exports (admin key). An import is uploaded once (preview), checked
 // (dry run), then run in the background: its job is read while it runs.
@@ -31,6 +35,9 @@ const FORMATS = { csv: 'text/csv; charset=utf-8', xlsx: 'application/vnd.openxml
 export const reportsConnector: Connector = {
   name: 'reports',
   routes: (ctx) => [
+    promotionsReportRoute(ctx),
+    ...replayRoutes(ctx),
+    ...communicationReportRoutes(ctx),
     route({
       method: 'POST',
       path: '/v1/imports/preview',
@@ -74,7 +81,10 @@ export const reportsConnector: Connector = {
       path: '/v1/exports/customers',
       summary: 'Выгрузка клиентской базы (CSV для Excel или XLSX)',
       auth: 'admin',
-      handler: async ({ req, tenantId }) => download(format(req.query.format), 'clients', (sink, f) => exportCustomers(ctx.ledger, tenantId, sink, f)),
+      handler: async ({ req, tenantId }) => {
+        const f = format(req.query.format);
+        return download(ctx, f, 'clients', await ctx.ledger.countCustomers(tenantId), (sink) => exportCustomers(ctx.ledger, tenantId, sink, f));
+      },
     }),
     route({
       method: 'GET',
@@ -82,8 +92,12 @@ export const reportsConnector: Connector = {
       summary: 'Выгрузка транзакций за период (CSV для Excel или XLSX)',
       auth: 'admin',
       handler: async ({ req, tenantId }) => {
-        const period = { from: day(req.query.from, 'from'), to: day(req.query.to, 'to') };
-        return download(format(req.query.format), 'transactions', (sink, f) => exportTransactions(ctx.ledger, tenantId, sink, f, period));
+        const f = format(req.query.format);
+        // Days in the shop's own zone: «today» at 00:30 in Moscow is not yesterday.
+        const zone = await ctx.ledger.timeZone(tenantId);
+        const period = { from: day(req.query.from, 'from', zone), to: day(req.query.to, 'to', zone) };
+        const total = await ctx.ledger.countChecks(tenantId, period.from, period.to);
+        return download(ctx, f, 'transactions', total, (sink) => exportTransactions(ctx.ledger, tenantId, sink, f, period));
       },
     }),
     route({
@@ -124,6 +138,22 @@ export const reportsConnector: Connector = {
     }),
     route({
       method: 'GET',
+      path: '/v1/reports/messages',
+      summary: 'Сообщения за период: отправлено, не доставлено, стоимость — по темам, каналам или месяцам (?from=&to=&by=topic|channel|month&format=json|csv|xlsx)',
+      auth: 'admin',
+      handler: async ({ req, tenantId }) => {
+        const { format: f, ...query } = req.query;
+        const r = await ctx.ledger.messageCosts(tenantId, query);
+        const by = r.by as 'topic' | 'channel' | 'month';
+        if (f === undefined || f === 'json') return { status: 200, body: { by, rows: r.rows, total: messagesTotal(r.rows) } };
+        const name = `kopilka-messages-${query.from}-${query.to}`;
+        if (f === 'csv') return { status: 200, body: null, raw: messagesCsv(by, r.rows), headers: { 'content-type': FORMATS.csv, 'content-disposition': `attachment; filename="${name}.csv"` } };
+        if (f === 'xlsx') return { status: 200, body: null, raw: await messagesXlsx(by, r.rows), headers: { 'content-type': FORMATS.xlsx, 'content-disposition': `attachment; filename="${name}.xlsx"` } };
+        throw new KopilkaError('INVALID_INPUT', 'format — json, csv или xlsx', { field: 'format' });
+      },
+    }),
+    route({
+      method: 'GET',
       path: '/v1/reports/liability',
       summary: 'Обязательства по бонусам: по магазинам и месяцам, с графиком сгорания (JSON или XLSX)',
       auth: 'admin',
@@ -154,31 +184,39 @@ function format(q: string | undefined): ExportFormat {
   throw new KopilkaError('INVALID_INPUT', 'Формат выгрузки: csv или xlsx', { field: 'format' });
 }
 
-function day(q: string | undefined, field: string): Date | undefined {
+/** The start of a local day (ГГГГ-ММ-ДД) in the shop's time zone. */
+function day(q: string | undefined, field: string, zone: string): Date | undefined {
   if (q === undefined) return undefined;
-  const t = /^\d{4}-\d{2}-\d{2}$/.test(q) ? new Date(`${q}T00:00:00Z`) : new Date(NaN);
-  if (Number.isNaN(t.getTime())) throw new KopilkaError('INVALID_INPUT', `Дата «${q}»: нужен формат ГГГГ-ММ-ДД`, { field });
-  return t;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(q);
+  const valid = m !== null && !Number.isNaN(new Date(`${q}T00:00:00Z`).getTime());
+  if (!valid) throw new KopilkaError('INVALID_INPUT', `Дата «${q}»: нужен формат ГГГГ-ММ-ДД`, { field });
+  return new Date(zonedMidnight(Number(m[1]), Number(m[2]), Number(m[3]), zone));
 }
 
 /**
- * The file as one body: the gateway's contract (ApiResponse.raw) has no streamed body yet, so the
- * stream the export writes is gathered here. The export itself streams (export.ts); a streamed
- * response is the gateway's change to make.
+ * The file streamed as the export writes it: pages of rows are read only as fast as the client
+ * takes the bytes (the writer waits for the sink to drain), so memory stays one page at any size.
+ * `X-Total-Rows` says up front how many rows are coming; a client counting CSV lines (or a page
+ * showing «N из M») has its progress. A failure half-way cuts the connection: never a short file
+ * that looks whole.
  */
-async function download(f: ExportFormat, name: string, write: (sink: PassThrough, f: ExportFormat) => Promise<number>): Promise<{ status: number; body: null; raw: Buffer; headers: Record<string, string> }> {
+function download(ctx: ConnectorContext, f: ExportFormat, name: string, total: number, write: (sink: PassThrough) => Promise<number>): { status: number; body: null; stream: PassThrough; headers: Record<string, string> } {
   const sink = new PassThrough();
-  const chunks: Buffer[] = [];
-  sink.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise((resolve) => sink.on('end', resolve));
-  await write(sink, f);
-  await done;
+  write(sink).catch((e: Error) => {
+    ctx.log.warn({ export: name, err: e.message }, 'export failed while streaming');
+    sink.destroy(e);
+  });
   const stamp = new Date().toISOString().slice(0, 10);
   return {
     status: 200,
     body: null,
-    raw: Buffer.concat(chunks),
-    headers: { 'content-type': FORMATS[f], 'content-disposition': `attachment; filename="kopilka-${name}-${stamp}.${f}"` },
+    stream: sink,
+    headers: {
+      'content-type': FORMATS[f],
+      'content-disposition': `attachment; filename="kopilka-${name}-${stamp}.${f}"`,
+      'x-total-rows': String(total),
+      'access-control-expose-headers': 'x-total-rows',
+    },
   };
 }
 

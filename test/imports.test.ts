@@ -138,9 +138,12 @@ describe('import rules', () => {
     expectNone('(d) billing reads the ledger through its face only', found);
   });
 
-  it('(g) reports/ and web/ (its server side) import only ledger/index.ts, connectors/kit/ and themselves (web also reports/ and communications/, whose figures its pages show)', () => {
+  it('(g) reports/ and web/ (its server side) import only ledger/index.ts, connectors/kit/ and themselves (reports/ also communications/, whose feedback and chains it reports; web also reports/, communications/ and billing/, whose figures its pages show)', () => {
     for (const folder of ['reports', 'web']) {
-      const own = (t: string) => under(t, folder) || (folder === 'web' && (under(t, 'reports') || under(t, 'communications')) && !isTest(t));
+      const own = (t: string) =>
+        under(t, folder) ||
+        (folder === 'web' && (under(t, 'reports') || under(t, 'communications') || under(t, 'billing')) && !isTest(t)) ||
+        (folder === 'reports' && under(t, 'communications') && !isTest(t));
       const found = violations(
         (f) => under(f, folder) && !under(f, 'web/src') && !isTest(f),
         (e) => (e.target !== null ? e.target === 'ledger/index.ts' || under(e.target, 'connectors/kit') || own(e.target) : isBuiltin(e) || (isPackage(e) && !LEDGER_PACKAGES.has(packageOf(e)))),
