@@ -19,6 +19,7 @@ const grantBody = z
   })
   .strict();
 
+const levelBody = z.object({ level: z.string().trim().min(1).max(64).nullable() }).strict();
 const keyBody = z.object({ channel: z.enum(CHANNELS), storeId: z.string().trim().max(64).nullish() }).strict();
 const resolveBody = z.object({ action: z.enum(['apply', 'dismiss']), comment: z.string().max(1000).nullish() }).strict();
 const monthQuery = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'месяц в виде ГГГГ-ММ').optional() });
@@ -50,13 +51,12 @@ export function cabinetRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
     route({
       method: 'GET',
       path: '/web/api/customers',
-      summary: 'Кабинет: клиенты (?q= телефон, его часть, карта или имя)',
+      summary: 'Кабинет: клиенты (?q= телефон, его часть, карта или имя; level, source, purchases=with|without, lostDays, after, limit)',
       auth: 'public',
       handler: async ({ req }) => {
         const s = await admin(req);
-        const q = req.query.q ?? '';
-        if (q.length > 100) throw new KopilkaError('INVALID_INPUT', 'Слишком длинный запрос поиска', { field: 'q' });
-        return ok({ items: await ledger.searchCustomers(s.tenantId, q, 100) });
+        const [page, sources] = await Promise.all([ledger.filterCustomers(s.tenantId, req.query), ledger.customerSources(s.tenantId)]);
+        return ok({ ...page, sources });
       },
     }),
     route({
@@ -67,9 +67,41 @@ export function cabinetRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
       handler: async ({ req }) => {
         const s = await admin(req);
         const id = req.params.id!;
-        const [customer, history] = await Promise.all([ledger.customer(s.tenantId, { id }), ledger.transactions(s.tenantId, id, { limit: 100 })]);
-        return ok({ customer, history });
+        const [customer, history, extras] = await Promise.all([ledger.customer(s.tenantId, { id }), ledger.transactions(s.tenantId, id, { limit: 100 }), ledger.customerExtras(s.tenantId, id)]);
+        return ok({ customer: { ...customer, ...extras }, history });
       },
+    }),
+    route({
+      method: 'PUT',
+      path: '/web/api/customers/:id/profile',
+      summary: 'Кабинет: изменить данные клиента (имя, пол, дата рождения, e-mail, комментарий)',
+      auth: 'public',
+      bodyLimit: 8 * 1024,
+      handler: async ({ req }) => {
+        const s = await admin(req);
+        const customer = await ledger.editCustomer(s.tenantId, req.params.id!, req.json());
+        return ok({ customer: { ...customer, ...(await ledger.customerExtras(s.tenantId, customer.id)) } });
+      },
+    }),
+    route({
+      method: 'PUT',
+      path: '/web/api/customers/:id/level',
+      summary: 'Кабинет: назначить уровень вручную (level: null — по покупкам)',
+      auth: 'public',
+      bodyLimit: 1024,
+      handler: async ({ req }) => {
+        const s = await admin(req);
+        const b = parseInput(levelBody, req.json(), 'уровень');
+        return ok({ customer: await ledger.assignLevel(s.tenantId, req.params.id!, b.level) });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/web/api/customers/:id/card',
+      summary: 'Кабинет: перевыпустить карту (новый номер; старый перестаёт находить клиента)',
+      auth: 'public',
+      bodyLimit: 1024,
+      handler: async ({ req }) => ok({ customer: await ledger.reissueCard((await admin(req)).tenantId, req.params.id!, req.json()) }),
     }),
     route({
       method: 'POST',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { KopilkaError, parseInput, requirePhone, type Program } from '../ledger/index.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
+import { registrationSource, SOURCE_CODE } from './join-source.ts';
 import { PhoneCodes } from './phone-codes.ts';
 import { checkSameOrigin, SESSION_TTL_S, sessionCookie, signedIn } from './session.ts';
 
@@ -23,6 +24,9 @@ const joinBody = z
     name: z.string().trim().max(256).nullish(),
     birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'дата ГГГГ-ММ-ДД').nullish(),
     referrerCode: z.string().regex(/^[\w-]{1,32}$/).nullish(),
+    /** The link's `source` and `store` (join-source.ts): where the customer came from. */
+    source: SOURCE_CODE.nullish(),
+    store: SOURCE_CODE.nullish(),
     consent: z.literal(true, { error: 'нужно согласие на участие в программе и обработку данных' }),
     /** Separately, consent to advertising messages (38-ФЗ art. 18); none: not given. */
     advertising: z.boolean().optional(),
@@ -80,7 +84,8 @@ export function customerRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         if ((await codes.confirm(b.tenantId, phone, b.code, null, 'регистрации')) === 'unavailable') {
           throw new KopilkaError('SMS_NOT_CONFIGURED', 'Регистрация по ссылке недоступна: магазин не настроил SMS для подтверждения телефона');
         }
-        const customer = await ledger.registerCustomer(b.tenantId, { phone, name: b.name || null, birthDate: b.birthDate || null, referrerCode: b.referrerCode || null, source: 'self' });
+        const source = registrationSource(b.source, b.store);
+        const customer = await ledger.registerCustomer(b.tenantId, { phone, name: b.name || null, birthDate: b.birthDate || null, referrerCode: b.referrerCode || null, source });
         await recordConsents(ctx, b.tenantId, customer.id, 'сайт', true, b.advertising === true);
         return ok({ customer }, 201, await opened(b.tenantId, customer.id));
       },

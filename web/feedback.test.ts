@@ -42,7 +42,7 @@ describe.skipIf(!existsSync(CHROMIUM))('feedback page and the cabinet tab in Chr
   afterAll(async () => {
     await browser?.close();
   });
-  const newPage = async (width: number, height: number): Promise<Page> => (await browser.newContext({ viewport: { width, height }, locale: 'ru-RU' })).newPage();
+  const newPage = async (width: number, height: number): Promise<Page> => (await browser.newContext({ viewport: { width, height }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' })).newPage();
 
   it('a customer rates 5 and 9 by the link; the owner sees NPS 40 and answers a review by SMS', async () => {
     const { admin, key } = await tenantWithChannel(s, 'Кофейня «Зерно»', 'api');

@@ -48,7 +48,7 @@ describe.skipIf(!existsSync(CHROMIUM))('cabinet reports in Chromium', () => {
   });
 
   it('the owner opens «Отчёты»: the sales chart, figures by store, customer cards and an Excel download', async () => {
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ru-RU' })).newPage();
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' })).newPage();
     await page.goto(`${s.api}/cabinet/reports`);
     await page.getByPlaceholder('kp_admin_…').fill(admin);
     await page.getByRole('button', { name: 'Войти' }).click();

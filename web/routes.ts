@@ -4,10 +4,16 @@ import type { Connector, ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type RouteSpec } from '../connectors/kit/route.ts';
 import { assetRoutes } from './assets.ts';
 import { cabinetRoutes } from './cabinet-api.ts';
+import { loginRoutes } from './login-api.ts';
+import { checkRoutes } from './checks-api.ts';
+import { invoiceRoutes } from './invoice-api.ts';
 import { reportRoutes } from './reports-api.ts';
 import { reviewRoutes } from './reviews-api.ts';
 import { cashierRoutes } from './cashier-api.ts';
 import { customerRoutes } from './customer-api.ts';
+import { messageRoutes } from './messages-api.ts';
+import { chainRoutes } from './chains-api.ts';
+import { connectorRoutes } from './connectors-api.ts';
 import { checkSameOrigin, cookieOf, SESSION_TTL_S, sessionCookie, signedIn } from './session.ts';
 
 // The pages for people, hosted like a connector: the built app (assets.ts) and the JSON its pages
@@ -67,5 +73,5 @@ function sessionRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 
 export const web: Connector = {
   name: 'web',
-  routes: (ctx) => [...sessionRoutes(ctx), ...cabinetRoutes(ctx), ...reportRoutes(ctx), ...reviewRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
+  routes: (ctx) => [...sessionRoutes(ctx), ...loginRoutes(ctx), ...cabinetRoutes(ctx), ...checkRoutes(ctx), ...invoiceRoutes(ctx), ...reportRoutes(ctx), ...reviewRoutes(ctx), ...messageRoutes(ctx), ...chainRoutes(ctx), ...connectorRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
 };

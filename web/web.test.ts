@@ -82,7 +82,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web pages in Chromium', () => {
   });
 
   const shot = (page: Page, name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
-  const newPage = async (width = 1280, height = 860) => (await browser.newContext({ viewport: { width, height }, locale: 'ru-RU' })).newPage();
+  const newPage = async (width = 1280, height = 860) => (await browser.newContext({ viewport: { width, height }, locale: 'ru-RU', timezoneId: 'Europe/Moscow' })).newPage();
 
   it('serves the pages and their assets on the API port', async () => {
     const page = await fetch(`${s.api}/cabinet/customers`);
@@ -118,7 +118,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web pages in Chromium', () => {
     await second.getByLabel('Порог покупок, ₽').fill('5000');
     await second.getByLabel('Начисление, %').fill('12');
     await page.getByRole('button', { name: 'Сохранить программу' }).click();
-    await page.getByText('Программа сохранена').waitFor();
+    await page.getByText('Программа сохранена').first().waitFor();
     await shot(page, 'cabinet-program');
     const program = (await call(s.api, 'GET', '/v1/program', admin)).body;
     expect(program.levels.map((l: any) => [l.name, l.threshold, l.accrual.percent])).toEqual([

@@ -7,7 +7,15 @@ import { CustomerCard } from './CustomerCard';
 import { Customers } from './Customers';
 import { Feedback } from './Feedback';
 import { Keys } from './Keys';
+import { Messages } from './Messages';
+import { Campaigns } from './Campaigns';
+import { Chains } from './Chains';
+import { Connectors } from './Connectors';
 import { ProgramEditor } from './ProgramEditor';
+import { Checks } from './Checks';
+import { CheckDetail } from './CheckDetail';
+import { Invoice } from './Invoice';
+import { LoginSettings } from './LoginSettings';
 import { Review } from './Review';
 import { Reports } from './Reports';
 import { Usage } from './Usage';
@@ -17,10 +25,17 @@ import { Usage } from './Usage';
 const SECTIONS = [
   { key: 'program', label: 'Программа' },
   { key: 'customers', label: 'Клиенты' },
+  { key: 'checks', label: 'Чеки' },
   { key: 'review', label: 'Очередь разбора' },
   { key: 'feedback', label: 'Отзывы' },
+  { key: 'messages', label: 'Сообщения' },
+  { key: 'campaigns', label: 'Рассылки' },
+  { key: 'chains', label: 'Цепочки' },
+  { key: 'connectors', label: 'Подключения' },
   { key: 'keys', label: 'Каналы и ключи' },
   { key: 'usage', label: 'Потребление' },
+  { key: 'invoice', label: 'Счёт' },
+  { key: 'login', label: 'Вход по логину' },
   { key: 'reports', label: 'Отчёты' },
 ];
 
@@ -34,7 +49,7 @@ export function Cabinet({ path }: { path: string }) {
   }, []);
   useEffect(check, [check]);
   if (state === 'checking') return <Spin style={{ display: 'block', marginTop: '20vh' }} size="large" />;
-  if (state === 'out') return <SignIn as="cabinet" title="Кабинет владельца" hint="Войдите ключом администратора организации, который выдал оператор." onDone={() => setState('in')} />;
+  if (state === 'out') return <SignIn as="cabinet" title="Кабинет владельца" hint="Войдите ключом администратора организации, который выдал оператор, или логином и паролем, заданными в кабинете." onDone={() => setState('in')} />;
   const parts = path.split('/').filter(Boolean); // ['cabinet', section, id?]
   const section = parts[1] ?? 'program';
   const signOut = async () => {
@@ -59,8 +74,15 @@ export function Cabinet({ path }: { path: string }) {
           {section === 'customers' && (parts[2] ? <CustomerCard id={parts[2]} /> : <Customers />)}
           {section === 'review' && <Review />}
           {section === 'feedback' && <Feedback />}
+          {section === 'messages' && <Messages />}
+          {section === 'campaigns' && <Campaigns />}
+          {section === 'chains' && <Chains />}
+          {section === 'connectors' && <Connectors />}
           {section === 'keys' && <Keys />}
           {section === 'usage' && <Usage />}
+          {section === 'checks' && (parts[2] ? <CheckDetail id={parts[2]} /> : <Checks />)}
+          {section === 'invoice' && <Invoice />}
+          {section === 'login' && <LoginSettings />}
           {section === 'reports' && <Reports />}
         </Layout.Content>
       </Layout>

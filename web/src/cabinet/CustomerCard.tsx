@@ -4,16 +4,28 @@ import { api, ApiError, newId } from '../api';
 import { dateTime, money, parseHundredths, points, POSTING_KINDS, type Customer, type Posting } from '../format';
 import { Balance, type BalanceWords } from '../Balance';
 import { navigate } from '../nav';
+import { LevelAndCard, Profile } from './CustomerEdit';
 
 const OWNER_WORDS: BalanceWords = { available: 'Доступно баллов', pending: 'Ожидают активации', toNext: (l) => `До уровня «${l}» осталось купить на`, top: 'Высший уровень программы.' };
 
-// A customer's card: balance, level and the way to the next one, the history of postings, and
-// bonuses granted by hand with a reason (kept in the history and the audit).
+/** The card's customer: the summary and what only the cabinet shows. */
+export interface CardCustomer extends Customer {
+  gender: 'male' | 'female' | null;
+  birthDate: string | null;
+  email: string | null;
+  comment: string | null;
+  source: string | null;
+  assignedLevel: string | null;
+}
+
+// A customer's card: balance, level and the way to the next one, the history of postings,
+// bonuses granted by hand with a reason (kept in the history and the audit), the customer's data,
+// a level assigned by hand, and a new card number.
 export function CustomerCard({ id }: { id: string }) {
-  const [data, setData] = useState<{ customer: Customer; history: Posting[] } | null>(null);
+  const [data, setData] = useState<{ customer: CardCustomer; history: Posting[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
-    api<{ customer: Customer; history: Posting[] }>('GET', `/customers/${encodeURIComponent(id)}`).then(setData, (e) => setError(e.message));
+    api<{ customer: CardCustomer; history: Posting[] }>('GET', `/customers/${encodeURIComponent(id)}`).then(setData, (e) => setError(e.message));
   }, [id]);
   useEffect(load, [load]);
   if (error) return <Alert type="error" message={error} />;
@@ -36,11 +48,17 @@ export function CustomerCard({ id }: { id: string }) {
               <Descriptions.Item label="Последняя покупка">{dateTime(c.lastPurchaseAt)}</Descriptions.Item>
               <Descriptions.Item label="Зарегистрирован">{dateTime(c.registeredAt)}</Descriptions.Item>
               <Descriptions.Item label="Реферальный код">{c.referralCode}</Descriptions.Item>
+              <Descriptions.Item label="Откуда пришёл">{c.source ?? '—'}</Descriptions.Item>
             </Descriptions>
+            <Button type="link" style={{ padding: 0 }} onClick={() => navigate(`/cabinet/checks?customer=${c.id}`)}>
+              Чеки клиента →
+            </Button>
           </Card>
+          <Profile c={c} onDone={load} />
         </Col>
         <Col xs={24} lg={10}>
           <Grant id={c.id} onDone={load} />
+          <LevelAndCard c={c} onDone={load} />
         </Col>
       </Row>
       <Card title="История" style={{ marginTop: 16 }}>

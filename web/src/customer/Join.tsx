@@ -14,7 +14,11 @@ interface Teaser {
 }
 
 export function Join({ tenantId }: { tenantId: string }) {
-  const ref = new URLSearchParams(window.location.search).get('ref');
+  const query = new URLSearchParams(window.location.search);
+  const ref = query.get('ref');
+  // Where the link was given (a campaign, a poster, a shop's QR): recorded as the customer's source.
+  const source = query.get('source');
+  const store = query.get('store');
   const [teaser, setTeaser] = useState<Teaser | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [codeNote, setCodeNote] = useState<string | null>(null);
@@ -27,7 +31,7 @@ export function Join({ tenantId }: { tenantId: string }) {
     setBusy(true);
     setError(null);
     try {
-      await api('POST', '/join', { tenantId, phone: v.phone, name: v.name || null, birthDate: v.birthDate ? v.birthDate.format('YYYY-MM-DD') : null, referrerCode: ref, consent: v.consent === true, advertising: v.advertising === true, code: v.code || null });
+      await api('POST', '/join', { tenantId, phone: v.phone, name: v.name || null, birthDate: v.birthDate ? v.birthDate.format('YYYY-MM-DD') : null, referrerCode: ref, source, store, consent: v.consent === true, advertising: v.advertising === true, code: v.code || null });
       navigate(`/me/${encodeURIComponent(tenantId)}`);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
