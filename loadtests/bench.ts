@@ -1,167 +1,260 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
-import pg from 'pg';
-import { benchDatabase } from './bench-db.ts';
-import { checkBody, type ScenarioOptions } from './scenarios.ts';
+import { cpus } from 'node:os';
+import { Ledger } from '../ledger/ledger.ts';
+import { createPool } from '../ledger/postgres.ts';
+import { benchServer, type BenchServer } from './bench-db.ts';
+import { OPERATOR, send, startGatewayProcess, type GatewayProcess } from './gateway-process.ts';
+import { measured, processTree } from './process-cpu.ts';
+import { connect, recordSales, replay, type Recording } from './same-rows.ts';
+import { BENCH_PROGRAM, saleBody } from './scenarios.ts';
+import { ensureWrk, wrk, type WrkResult } from './wrk-load.ts';
 
 // `npm run bench`: in one run, on this machine,
-//   1. the Postgres ceilings: check-sized rows written in batches of 1000, and one per transaction;
-//   2. Kopilka end to end over HTTP (a gateway process, load from this one): commit throughput
-//      with p50/p99, then calculate at a fixed rate with p50/p99;
-// and the ratios between them, plus where the CPU went (gateway, Postgres, load generator).
-// Sizes: BENCH_SECONDS (15), CUSTOMERS (20000), CONNECTIONS (256), CALC_RATE (10000).
+//   1. the same-rows ceiling: exactly the statements Kopilka's writer sends for these sales (its
+//      reads, locks and one-statement writes of checks, lots, postings, spends, customers and
+//      rollups), recorded from the real ledger and sent again bare, in the writer's batches;
+//   2. the same rows, one transaction per check;
+//   3. Kopilka over HTTP (a gateway process, load from wrk): commit, then calculate at the most wrk
+//      gets answered and at a few connections, with p50/p99/p99.9;
+//   4. the ratios; 5. CPU per check of the gateway, Postgres and the load generator.
+// Every phase starts from a copy of one seeded database (CUSTOMERS customers with a purchase each).
+// Sizes: BENCH_SECONDS (15) per phase, CUSTOMERS (20000), CONNECTIONS (256), CALC_CONNECTIONS (64),
+// CALC_LOW_CONNECTIONS (4), WRK_THREADS (2), CEILING_CHECKS (60000), BASELINE_CHECKS (10000),
+// BASELINE_CONNECTIONS (32). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
+// POS_PROCESSES, WORKERS, WRITER_MAX_BATCH, WRITER_CONCURRENCY, PG_POOL_SIZE reach the gateway as set.
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const CUSTOMERS = Number(process.env.CUSTOMERS ?? 20_000);
-const CONNECTIONS = Number(process.env.CONNECTIONS ?? 256);
-const CALC_RATE = Number(process.env.CALC_RATE ?? 10_000);
-const POS_PORT = 18_080;
-const API_PORT = 18_081;
-const OPERATOR = 'bench-operator-token-0123456789';
-const TICK = 100; // clock ticks a second, for /proc CPU times
+const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+const SECONDS = env('BENCH_SECONDS', 15);
+const CUSTOMERS = env('CUSTOMERS', 20_000);
+const CONNECTIONS = env('CONNECTIONS', 256);
+const CALC_CONNECTIONS = env('CALC_CONNECTIONS', 64);
+const CALC_LOW_CONNECTIONS = env('CALC_LOW_CONNECTIONS', 4);
+const WRK_THREADS = env('WRK_THREADS', 2);
+const CEILING_CHECKS = env('CEILING_CHECKS', 60_000);
+const BASELINE_CHECKS = env('BASELINE_CHECKS', 10_000);
+const BASELINE_CONNECTIONS = env('BASELINE_CONNECTIONS', 32);
+const WRITER = { maxBatch: env('WRITER_MAX_BATCH', 1000), concurrency: env('WRITER_CONCURRENCY', 2) };
+const RECORD_SECONDS = env('RECORD_SECONDS', 2 * SECONDS);
+const CHANNEL = 'cashier';
+const COMMIT_LUA = 'loadtests/wrk/commit.lua';
+const CALCULATE_LUA = 'loadtests/wrk/calculate.lua';
 
-function cpuOf(pids: number[]): number {
-  let t = 0;
-  for (const pid of pids) {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      t += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone
-    }
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const us = (seconds: number, n: number) => (Number.isFinite(seconds) && n > 0 ? fmt((seconds / n) * 1e6) : 'n/a');
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+
+interface Row {
+  label: string;
+  perSecond: number;
+  n: number;
+  gateway: number;
+  postgres: number;
+  postgresServer: number;
+  load: number;
+  loadName: string;
+}
+const cpuRows: Row[] = [];
+
+/** A tenant with the bench program and a cashier key, made through the gateway's API. */
+async function benchTenant(url: string): Promise<{ tenantId: string; key: string }> {
+  const g = await startGatewayProcess({ DATABASE_URL: url, POS_PROCESSES: '1' });
+  try {
+    const t = await send(g.api, 'POST', '/v1/tenants', OPERATOR, JSON.stringify({ name: 'Бенчмарк', program: BENCH_PROGRAM }));
+    if (t?.status !== 201) throw new Error(`tenant not created: ${JSON.stringify(t)}`);
+    const { id, adminKey } = JSON.parse(t.text) as { id: string; adminKey: string };
+    const k = await send(g.api, 'POST', '/v1/keys', adminKey, JSON.stringify({ channel: CHANNEL }));
+    if (k?.status !== 201) throw new Error(`key not issued: ${JSON.stringify(k)}`);
+    return { tenantId: id, key: (JSON.parse(k.text) as { key: string }).key };
+  } finally {
+    g.child.kill('SIGTERM');
+    await g.exited;
   }
-  return t / TICK;
 }
 
-/** The gateway and the POS processes it forked (POS_PROCESSES > 1). */
-function gatewayPids(root: number): number[] {
-  const out = [root];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      if (ppid === root) out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-function postgresPids(): number[] {
-  const out: number[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres') out.push(Number(d));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
-
-async function pgCeilings(url: string): Promise<{ batched: number; single: number }> {
-  const pool = new pg.Pool({ connectionString: url, max: 32 });
-  await pool.query(`CREATE TABLE ceiling (tenant_id text, id bigint, external_id text, payload json, amount bigint, at timestamptz DEFAULT now(), PRIMARY KEY (tenant_id, id))`);
-  await pool.query('CREATE UNIQUE INDEX ON ceiling (tenant_id, external_id)');
-  const payload = JSON.stringify({ lines: [1, 2, 3].map((n) => ({ lineNo: n, productId: `sku-${n}`, amount: 15000, accrued: 1500 })), messages: ['Начислено 150 бонусов'] });
-  let id = 0;
-  const batch = async (n: number) => {
-    const ids = Array.from({ length: n }, () => ++id);
-    await pool.query('INSERT INTO ceiling (tenant_id, id, external_id, payload, amount) SELECT $1, i, $1 || i, $2::json, 100 FROM unnest($3::bigint[]) i', ['t', payload, ids]);
-  };
-  const timed = async (seconds: number, workers: number, f: () => Promise<number>) => {
-    const until = performance.now() + seconds * 1000;
-    let rows = 0;
-    const started = performance.now();
-    await Promise.all(Array.from({ length: workers }, async () => {
-      while (performance.now() < until) rows += await f();
-    }));
-    return rows / ((performance.now() - started) / 1000);
-  };
-  const batched = await timed(Math.min(SECONDS, 8), 2, async () => (await batch(1000), 1000));
-  const single = await timed(Math.min(SECONDS, 8), 32, async () => (await batch(1), 1));
+/** Each customer's first purchase, through the ledger in this process: the tills then see returning customers. */
+async function seedCustomers(url: string, tenantId: string): Promise<number> {
+  const pool = createPool({ connectionString: url, max: 6 });
+  const ledger = await Ledger.open({ pool });
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 256 }, async () => {
+      while (next < CUSTOMERS) {
+        const i = next++;
+        await ledger.commit(tenantId, CHANNEL, saleBody(i, i, 'seed'));
+      }
+    }),
+  );
+  const rate = CUSTOMERS / ((performance.now() - started) / 1000);
+  await ledger.close();
   await pool.end();
-  return { batched, single };
+  return rate;
 }
 
-async function startGateway(databaseUrl: string): Promise<ChildProcess> {
-  const extra = (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean); // e.g. --cpu-prof to see where the gateway's time goes
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', 'gateway/main.ts'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl, POS_PORT: String(POS_PORT), API_PORT: String(API_PORT), HOST: '127.0.0.1', OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'warn', RATE_LIMIT_PER_KEY: '1000000' },
-    stdio: ['ignore', 'pipe', 'inherit'],
+/** Records the sales through the real ledger on one copy, replays them bare on another, and measures the replay. */
+async function sameRows(server: BenchServer, tenantId: string, o: { tag: string; label: string; short: string; n: number; recordSeconds: number; inFlight: number; writer: { maxBatch: number; concurrency: number }; connections: number }) {
+  const recUrl = await server.create(`${o.tag}_rec`, 'seed');
+  let rec: Recording | null = await recordSales({
+    url: recUrl,
+    tenantId,
+    channel: CHANNEL,
+    n: o.n,
+    seconds: o.recordSeconds,
+    inFlight: o.inFlight,
+    writer: o.writer,
+    body: (i) => saleBody(i, Math.floor(Math.random() * CUSTOMERS), `${o.tag}-${Date.now()}`),
   });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (c) => reject(new Error(`gateway exited with ${c}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('Kopilka is running')) resolve();
+  await server.drop(`${o.tag}_rec`);
+  const { txns, checks: recorded, meanBatch, largestBatch, failed, seconds: recSeconds } = rec;
+  rec = null;
+  const repName = `${o.tag}_rep`;
+  const clients = await connect(await server.create(repName, 'seed'), o.connections);
+  const m = await measured({ adminUrl: server.url, database: server.databaseOf(repName), pids: () => [] }, () => replay(clients, txns, SECONDS));
+  await Promise.all(clients.map((c) => c.end().catch(() => {})));
+  await server.drop(repName);
+  const r = m.value;
+  const rate = r.checks / r.seconds;
+  console.log(`${o.label.padEnd(58)} ${fmt(rate).padStart(8)} checks/s`);
+  console.log(
+    `    ${fmt(r.checks)} checks in ${fmt(r.txns)} transactions over ${o.connections} connections in ${r.seconds.toFixed(1)} s; batches of ${meanBatch.toFixed(1)} on average, ${largestBatch} at most`,
+  );
+  console.log(`    recorded from the ledger in this process: ${fmt(recorded)} checks at ${fmt(recorded / recSeconds)}/s${failed > 0 ? `, ${failed} refused` : ''}`);
+  if (r.exhausted) console.log(`    (all of the recording replayed before ${SECONDS} s; ${o.tag === 'ceiling' ? 'CEILING_CHECKS' : 'BASELINE_CHECKS'} and RECORD_SECONDS make it longer)`);
+  if (r.mismatches > 0) console.log(`    WARNING: ${r.mismatches} replayed writes wrote other row counts than the recording`);
+  cpuRows.push({ label: o.short, perSecond: rate, n: r.checks, gateway: NaN, postgres: m.postgres, postgresServer: m.postgresServer, load: m.self, loadName: 'replayer' });
+  return rate;
+}
+
+async function writerStats(g: GatewayProcess): Promise<{ batches: number; operations: number }> {
+  const r = await fetch(`${g.api}/metrics`).then((x) => x.text(), () => '');
+  const v = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(r)?.[1] ?? NaN);
+  return { batches: v('kopilka_writer_batches_total'), operations: v('kopilka_writer_operations_total') };
+}
+
+async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string }) {
+  const before = await writerStats(g);
+  const m = await measured({ adminUrl: server.url, database: o.database, pids: () => processTree(g.child.pid!) }, () =>
+    wrk({ url: g.pos, script: o.script, args: o.args, seconds: o.seconds, connections: o.connections, threads: WRK_THREADS }),
+  );
+  const after = await writerStats(g);
+  const w: WrkResult = m.value;
+  const batches = after.batches - before.batches;
+  console.log(
+    `${o.label.padEnd(58)} ${fmt(w.rps).padStart(8)} req/s    p50 ${ms(w.p50)} ms   p99 ${ms(w.p99)} ms   p99.9 ${ms(w.p999)} ms   max ${ms(w.max)} ms` +
+      (w.non2xx + w.errors > 0 ? `   non-2xx ${w.non2xx}, socket errors ${w.errors}` : ''),
+  );
+  if (batches > 0) console.log(`    writer (main process): ${fmt(after.operations - before.operations)} checks in ${fmt(batches)} transactions, ${((after.operations - before.operations) / batches).toFixed(1)} a batch`);
+  cpuRows.push({ label: o.short, perSecond: w.rps, n: w.requests, gateway: m.pids, postgres: m.postgres, postgresServer: m.postgresServer, load: w.cpu, loadName: 'wrk' });
+  return w;
+}
+
+/** Commit, then calculate at many and at few connections, through a gateway process on its own copy. */
+async function httpPhases(server: BenchServer, key: string): Promise<{ commit: WrkResult; calc: WrkResult; calcLow: WrkResult }> {
+  const gwName = 'gateway';
+  const gwUrl = await server.create(gwName, 'seed');
+  const nodeArgs = process.env.GATEWAY_NODE_ARGS; // e.g. --cpu-prof, to see where the gateway's time goes
+  const gateway = await startGatewayProcess({ DATABASE_URL: gwUrl, LOG_LEVEL: 'warn', ...(nodeArgs ? { NODE_OPTIONS: nodeArgs } : {}) });
+  try {
+    const run = `${Date.now()}`;
+    const args = (tag: string) => [key, String(CUSTOMERS), `${tag}-${run}`];
+    // A fresh process is cold (JIT, program cache, pools): a few seconds of both kinds first, not measured.
+    const warm = { url: gateway.pos, seconds: Math.min(3, SECONDS), threads: WRK_THREADS };
+    const w1 = await wrk({ ...warm, script: COMMIT_LUA, args: args('warm'), connections: CONNECTIONS });
+    const w2 = await wrk({ ...warm, script: CALCULATE_LUA, args: args('warmcalc'), connections: CALC_CONNECTIONS });
+    console.log(`gateway warm-up (not measured): ${fmt(w1.requests)} commits, ${fmt(w2.requests)} calculations\n`);
+    const http = { database: server.databaseOf(gwName), seconds: SECONDS };
+    const commit = await overHttp(server, gateway, {
+      ...http,
+      label: `3. Kopilka commit over HTTP: ${CONNECTIONS} connections`,
+      short: `commit, ${CONNECTIONS} connections`,
+      script: COMMIT_LUA,
+      args: args('commit'),
+      connections: CONNECTIONS,
     });
-  });
-  return child;
-}
-
-async function post(path: string, key: string, body: unknown, port = API_PORT): Promise<any> {
-  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return r.json();
-}
-
-async function load(o: { path: string; key: string; body: (i: number) => string; seconds: number; connections: number; rate?: number; amount?: number }) {
-  let i = 0;
-  const r = await autocannon({
-    url: `http://127.0.0.1:${POS_PORT}`,
-    connections: o.connections,
-    duration: o.seconds,
-    ...(o.amount === undefined ? {} : { amount: o.amount }),
-    ...(o.rate === undefined ? {} : { overallRate: o.rate }),
-    requests: [{ method: 'POST', path: o.path, headers: { authorization: `Bearer ${o.key}`, 'content-type': 'application/json' }, setupRequest: (req: any) => ({ ...req, body: o.body(i++) }) }],
-  });
-  return { rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
-}
-
-const db = await benchDatabase();
-const gatewayDb = await benchDatabase();
-let gateway: ChildProcess | null = null;
-try {
-  console.log(`Kopilka benchmark on ${(await import('node:os')).cpus().length} cores; Postgres: ${db.label}\n`);
-  // BENCH_ONLY=commit skips the ceilings and calculate (for profiling the commit path alone).
-  const only = process.env.BENCH_ONLY;
-  const ceil = only === 'commit' ? { batched: NaN, single: NaN } : await pgCeilings(db.url);
-  console.log(`Postgres ceiling, check-sized rows, 1000 per transaction:  ${ceil.batched.toFixed(0).padStart(7)} rows/s`);
-  console.log(`Postgres baseline, one transaction per row (32 clients):   ${ceil.single.toFixed(0).padStart(7)} rows/s\n`);
-
-  gateway = await startGateway(gatewayDb.url);
-  const t = await post('/v1/tenants', OPERATOR, { name: 'Бенчмарк' });
-  const key = (await post('/v1/keys', t.adminKey, { channel: 'cashier' })).key as string;
-  const o: ScenarioOptions = { customers: CUSTOMERS, run: `warm-${Date.now()}` };
-  // Customers exist before the clock starts: a till mostly sees returning customers.
-  const warm = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, o), seconds: 600, connections: Math.min(128, CUSTOMERS), amount: CUSTOMERS });
-  console.log(`warm-up: ${warm.total} checks registering ${CUSTOMERS} customers (${warm.rps.toFixed(0)}/s)\n`);
-
-  const pids = gatewayPids(gateway.pid!);
-  const pg0 = postgresPids();
-  const cpu0 = { gw: cpuOf(pids), pg: cpuOf(pg0), me: process.cpuUsage() };
-  const c = await load({ path: '/v1/checks', key, body: (i) => checkBody(i, { customers: CUSTOMERS, run: `commit-${Date.now()}` }), seconds: SECONDS, connections: CONNECTIONS });
-  const me = process.cpuUsage(cpu0.me);
-  const cpu = { gw: cpuOf(pids) - cpu0.gw, pg: cpuOf(postgresPids()) - cpu0.pg, me: (me.user + me.system) / 1e6 };
-  console.log(`Kopilka commit over HTTP (${CONNECTIONS} connections, ${SECONDS} s):  ${c.rps.toFixed(0).padStart(7)} checks/s   p50 ${c.p50} ms   p99 ${c.p99} ms   non-2xx ${c.non2xx}, errors ${c.errors}`);
-  console.log(`  CPU seconds during the run: gateway ${cpu.gw.toFixed(1)}, Postgres ${cpu.pg.toFixed(1)}, load generator ${cpu.me.toFixed(1)} (of ${(SECONDS * 2).toFixed(0)} available)`);
-
-  const calc = only === 'commit' ? null : await load({ path: '/v1/checks/calculate', key, body: (i) => checkBody(i, { customers: CUSTOMERS, run: 'calc' }), seconds: Math.min(SECONDS, 10), connections: 100, rate: CALC_RATE });
-  if (calc === null) process.exitCode = 0;
-  else {
-  console.log(`Kopilka calculate at ${CALC_RATE} req/s offered (100 connections):      ${calc.rps.toFixed(0).padStart(7)} req/s      p50 ${calc.p50} ms   p99 ${calc.p99} ms   non-2xx ${calc.non2xx}`);
-
-  console.log('\nRatios');
-  console.log(`  commit ÷ Postgres batched ceiling:      ${(c.rps / ceil.batched).toFixed(2)}`);
-  console.log(`  commit ÷ one-transaction-per-row base:  ${(c.rps / ceil.single).toFixed(1)}×`);
-  console.log(`  commit vs target 15,000/s, p99 ≤ 25 ms: ${((c.rps / 15_000) * 100).toFixed(0)}% of the rate, p99 ${c.p99 <= 25 ? 'within' : 'over'}`);
-  console.log(`  calculate p99 vs target 5 ms at ${CALC_RATE}/s: ${calc.p99} ms (${calc.p99 <= 5 ? 'within' : 'over'}), ${((calc.rps / CALC_RATE) * 100).toFixed(0)}% of the offered rate served`);
+    const calc = await overHttp(server, gateway, {
+      ...http,
+      label: `   Kopilka calculate over HTTP: ${CALC_CONNECTIONS} connections`,
+      short: `calculate, ${CALC_CONNECTIONS} connections`,
+      script: CALCULATE_LUA,
+      args: args('calc'),
+      connections: CALC_CONNECTIONS,
+    });
+    const calcLow = await overHttp(server, gateway, {
+      ...http,
+      seconds: Math.min(SECONDS, 10),
+      label: `   Kopilka calculate over HTTP: ${CALC_LOW_CONNECTIONS} connections`,
+      short: `calculate, ${CALC_LOW_CONNECTIONS} connections`,
+      script: CALCULATE_LUA,
+      args: args('calclow'),
+      connections: CALC_LOW_CONNECTIONS,
+    });
+    console.log(`    (wrk is closed-loop: Debian's wrk has no fixed-rate -R, wrk2 is not packaged; so calculate is measured at the most it answers and at a few connections, not at a set rate)`);
+    return { commit, calc, calcLow };
+  } finally {
+    gateway.child.kill('SIGTERM');
+    await Promise.race([gateway.exited, new Promise((r) => setTimeout(r, 5000))]);
   }
+}
+
+function printSummary(ceiling: number, single: number, h: { commit: WrkResult; calc: WrkResult; calcLow: WrkResult }): void {
+  const { commit, calc, calcLow } = h;
+  console.log('\n4. Ratios');
+  console.log(`  commit over HTTP ÷ same-rows ceiling:            ${(commit.rps / ceiling).toFixed(2)}`);
+  console.log(`  same-rows ceiling ÷ one transaction per check:   ${(ceiling / single).toFixed(1)}×`);
+  console.log(`  commit over HTTP ÷ one transaction per check:    ${(commit.rps / single).toFixed(1)}×`);
+  console.log(`  commit vs target 15,000/s with p99 ≤ 25 ms:      ${((commit.rps / 15_000) * 100).toFixed(0)}% of the rate, p99 ${ms(commit.p99)} ms (${commit.p99 <= 25 ? 'within' : 'over'})`);
+  console.log(`  calculate vs target 10,000/s with p99 ≤ 5 ms:    ${((calc.rps / 10_000) * 100).toFixed(0)}% of the rate at most; p99 ${ms(calc.p99)} ms at ${CALC_CONNECTIONS} connections, ${ms(calcLow.p99)} ms at ${CALC_LOW_CONNECTIONS} (${fmt(calcLow.rps)}/s)`);
+
+  console.log('\n5. CPU per check, µs (user + system, from /proc)');
+  console.log(`  ${'per check or request'.padEnd(32)} ${'gateway'.padStart(8)} ${'Postgres'.padStart(9)} ${'PG server'.padStart(10)} ${'load'.padStart(8)}`);
+  for (const r of cpuRows) {
+    console.log(`  ${r.label.padEnd(32)} ${us(r.gateway, r.n).padStart(8)} ${us(r.postgres, r.n).padStart(9)} ${us(r.postgresServer, r.n).padStart(10)} ${us(r.load, r.n).padStart(8)}  (${r.loadName})`);
+  }
+  console.log(`  (Postgres: the sessions of the phase's database; PG server: WAL writer, checkpointer, background writer, whoever made them busy)`);
+  const c = cpuRows.find((r) => r.loadName === 'wrk')!;
+  if (Number.isFinite(c.load) && c.n > 0) {
+    const cores = (x: number) => (Number.isFinite(x) ? ((x / c.n) * 15_000).toFixed(2) : 'n/a');
+    console.log(`  at 15,000 checks/s wrk alone would take ${cores(c.load)} cores, the gateway ${cores(c.gateway)}, Postgres ${cores(c.postgres + c.postgresServer)}`);
+  }
+  if (cpuRows.some((r) => Number.isNaN(r.postgres))) console.log('  (Postgres is not on this machine, or its processes are not visible: its CPU is not measured)');
+}
+
+ensureWrk();
+const server = await benchServer();
+try {
+  console.log(`Kopilka benchmark: ${cpus().length} cores, Node ${process.version}, ${SECONDS} s a phase, ${fmt(CUSTOMERS)} customers`);
+  console.log(`  Postgres: ${server.label}`);
+  console.log(
+    `  gateway: POS_PROCESSES=${process.env.POS_PROCESSES ?? '1'} WORKERS=${process.env.WORKERS ?? '0'} PG_POOL_SIZE=${process.env.PG_POOL_SIZE ?? '12'} writer maxBatch ${WRITER.maxBatch}, ${WRITER.concurrency} writers` +
+      `; load: wrk, ${WRK_THREADS} threads\n`,
+  );
+  const seedUrl = await server.create('seed');
+  const { tenantId, key } = await benchTenant(seedUrl);
+  const seedRate = await seedCustomers(seedUrl, tenantId);
+  console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); every phase starts from a copy\n`);
+
+  const ceiling = await sameRows(server, tenantId, {
+    tag: 'ceiling',
+    label: `1. Same-rows ceiling: Kopilka's statements, bare SQL`,
+    short: 'same-rows ceiling (batches)',
+    n: CEILING_CHECKS,
+    recordSeconds: RECORD_SECONDS,
+    inFlight: CONNECTIONS,
+    writer: WRITER,
+    connections: WRITER.concurrency,
+  });
+  const single = await sameRows(server, tenantId, {
+    tag: 'single',
+    label: `2. Same rows, one transaction per check`,
+    short: 'same rows, one tx per check',
+    n: BASELINE_CHECKS,
+    // One check per transaction records about as fast as it replays.
+    recordSeconds: Math.min(RECORD_SECONDS, SECONDS),
+    inFlight: BASELINE_CONNECTIONS,
+    writer: { maxBatch: 1, concurrency: BASELINE_CONNECTIONS },
+    connections: BASELINE_CONNECTIONS,
+  });
+  console.log('');
+  printSummary(ceiling, single, await httpPhases(server, key));
 } finally {
-  gateway?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1500));
-  await db.drop();
-  await gatewayDb.drop();
+  await server.close();
 }

@@ -80,99 +80,124 @@ export function runConsumer(
   opts: StreamConsumeOptions,
   ctx: ConsumerContext,
 ): StreamConsumer {
-  const batch = Math.max(1, opts.batch ?? 100);
-  const blockMs = Math.max(1, opts.blockMs ?? 1000);
-  const claimIdleMs = Math.max(1, opts.claimAfterMs ?? 30_000);
-  // Look for abandoned entries a few times per idle period, but not more often than needed.
-  const claimEveryMs = Math.min(5000, Math.max(50, Math.floor(claimIdleMs / 2)));
-  const warn = throttledWarn(ctx.logger);
-  const sleeper = new Sleeper();
-  let stopping = false;
-  let reader: StreamReader | null = null;
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const loop = new ConsumeLoop(handler, opts, ctx);
+  const done = loop.run(open).catch((err: unknown) => {
+    logError(ctx.logger, { err, group: ctx.group, consumer: ctx.consumer }, 'event consumer stopped unexpectedly');
+  });
+  return {
+    ready: loop.ready,
+    async stop() {
+      await loop.stop();
+      await done;
+    },
+  };
+}
 
-  /** Runs a reader call; on failure (Redis away) logs, backs off, and returns null. */
-  async function attempt<T>(what: string, f: () => Promise<T>): Promise<T | null> {
-    try {
-      return await f();
-    } catch (err) {
-      if (stopping) return null; // close() interrupted a blocked read: not an error
-      warn(what, err, `event stream: ${what} failed for ${ctx.group}/${ctx.consumer}; retrying`);
-      await sleeper.sleep(RETRY_MS);
-      return null;
-    }
+/** The loop's phases: open, drain what this consumer name held before, then claim and follow. */
+class ConsumeLoop {
+  readonly ready: Promise<void>;
+  private markReady: () => void = () => {};
+  private readonly batch: number;
+  private readonly blockMs: number;
+  private readonly claimIdleMs: number;
+  private readonly claimEveryMs: number;
+  private readonly warn: ReturnType<typeof throttledWarn>;
+  private readonly sleeper = new Sleeper();
+  private stopping = false;
+  private reader: StreamReader | null = null;
+
+  constructor(
+    private readonly handler: EventHandler,
+    opts: StreamConsumeOptions,
+    private readonly ctx: ConsumerContext,
+  ) {
+    this.batch = Math.max(1, opts.batch ?? 100);
+    this.blockMs = Math.max(1, opts.blockMs ?? 1000);
+    this.claimIdleMs = Math.max(1, opts.claimAfterMs ?? 30_000);
+    // Look for abandoned entries a few times per idle period, but not more often than needed.
+    this.claimEveryMs = Math.min(5000, Math.max(50, Math.floor(this.claimIdleMs / 2)));
+    this.warn = throttledWarn(ctx.logger);
+    this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
   }
 
-  async function deliver(r: StreamReader, deliveries: Delivery[]): Promise<void> {
-    const events: KopilkaEvent[] = [];
-    for (const d of deliveries) if (d.event !== null) events.push({ ...d.event, id: d.id });
-    if (events.length > 0) {
-      try {
-        await handler(events);
-      } catch (err) {
-        // Not acked: the batch stays pending and is claimed again after claimIdleMs.
-        logError(
-          ctx.logger,
-          { err, group: ctx.group, consumer: ctx.consumer, ids: events.map((e) => e.id) },
-          'event handler failed; the batch will be redelivered',
-        );
-        await sleeper.sleep(Math.min(RETRY_MS, claimIdleMs));
-        return;
-      }
-    }
-    await attempt('ack', () => r.ack(deliveries.map((d) => d.id)));
-  }
-
-  async function loop(): Promise<void> {
-    while (reader === null && !stopping) reader = await attempt('open', open);
-    if (reader === null) return;
-    const r = reader;
-    markReady();
+  async run(open: () => Promise<StreamReader>): Promise<void> {
+    while (this.reader === null && !this.stopping) this.reader = await this.attempt('open', open);
+    if (this.reader === null) return;
+    const r = this.reader;
+    this.markReady();
     try {
-      // 1. What this consumer name held when it last stopped or crashed.
-      let after = '0-0';
-      while (!stopping) {
-        const own = await attempt('read pending', () => r.ownPending(after, batch));
-        if (own === null) continue;
-        if (own.length === 0) break;
-        after = own[own.length - 1]!.id;
-        await deliver(r, own);
-      }
-      // 2. Abandoned entries of the group, then new ones.
-      let lastClaim = 0;
-      while (!stopping) {
-        if (Date.now() - lastClaim >= claimEveryMs) {
-          lastClaim = Date.now();
-          const claimed = await attempt('claim', () => r.claimIdle(claimIdleMs, batch));
-          if (claimed !== null && claimed.length > 0) {
-            if (claimed.length === batch) lastClaim = 0; // a backlog: keep claiming
-            await deliver(r, claimed);
-            continue;
-          }
-        }
-        const fresh = await attempt('read', () => r.readNew(batch, Math.min(blockMs, claimEveryMs)));
-        if (fresh !== null && fresh.length > 0) await deliver(r, fresh);
-      }
+      await this.drainOwn(r);
+      await this.follow(r);
     } finally {
       await r.close().catch(() => {});
     }
   }
 
-  const done = loop().catch((err: unknown) => {
-    logError(ctx.logger, { err, group: ctx.group, consumer: ctx.consumer }, 'event consumer stopped unexpectedly');
-  });
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.sleeper.wakeAll();
+    // Wakes a blocked read; a handler in progress still finishes and acks (acks do not need it).
+    await this.reader?.close().catch(() => {});
+  }
 
-  return {
-    ready,
-    async stop() {
-      stopping = true;
-      sleeper.wakeAll();
-      // Wakes a blocked read; a handler in progress still finishes and acks (acks do not need it).
-      await reader?.close().catch(() => {});
-      await done;
-    },
-  };
+  /** Phase 1: what this consumer name held when it last stopped or crashed. */
+  private async drainOwn(r: StreamReader): Promise<void> {
+    let after = '0-0';
+    while (!this.stopping) {
+      const own = await this.attempt('read pending', () => r.ownPending(after, this.batch));
+      if (own === null) continue;
+      if (own.length === 0) return;
+      after = own[own.length - 1]!.id;
+      await this.deliver(r, own);
+    }
+  }
+
+  /** Phase 2: abandoned entries of the group, then new ones, until stopped. */
+  private async follow(r: StreamReader): Promise<void> {
+    let lastClaim = 0;
+    while (!this.stopping) {
+      if (Date.now() - lastClaim >= this.claimEveryMs) {
+        lastClaim = Date.now();
+        const claimed = await this.attempt('claim', () => r.claimIdle(this.claimIdleMs, this.batch));
+        if (claimed !== null && claimed.length > 0) {
+          if (claimed.length === this.batch) lastClaim = 0; // a backlog: keep claiming
+          await this.deliver(r, claimed);
+          continue;
+        }
+      }
+      const fresh = await this.attempt('read', () => r.readNew(this.batch, Math.min(this.blockMs, this.claimEveryMs)));
+      if (fresh !== null && fresh.length > 0) await this.deliver(r, fresh);
+    }
+  }
+
+  /** Runs a reader call; on failure (Redis away) logs, backs off, and returns null. */
+  private async attempt<T>(what: string, f: () => Promise<T>): Promise<T | null> {
+    try {
+      return await f();
+    } catch (err) {
+      if (this.stopping) return null; // close() interrupted a blocked read: not an error
+      this.warn(what, err, `event stream: ${what} failed for ${this.ctx.group}/${this.ctx.consumer}; retrying`);
+      await this.sleeper.sleep(RETRY_MS);
+      return null;
+    }
+  }
+
+  private async deliver(r: StreamReader, deliveries: Delivery[]): Promise<void> {
+    const events: KopilkaEvent[] = [];
+    for (const d of deliveries) if (d.event !== null) events.push({ ...d.event, id: d.id });
+    if (events.length > 0) {
+      try {
+        await this.handler(events);
+      } catch (err) {
+        // Not acked: the batch stays pending and is claimed again after claimIdleMs.
+        const { group, consumer } = this.ctx;
+        logError(this.ctx.logger, { err, group, consumer, ids: events.map((e) => e.id) }, 'event handler failed; the batch will be redelivered');
+        await this.sleeper.sleep(Math.min(RETRY_MS, this.claimIdleMs));
+        return;
+      }
+    }
+    await this.attempt('ack', () => r.ack(deliveries.map((d) => d.id)));
+  }
 }
 
 /** Keeps a consumer in its front's set until it stops, so closing the front stops them all. */

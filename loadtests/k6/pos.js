@@ -1,8 +1,9 @@
 // k6 scenarios for Kopilka's POS port, for users who have k6 (https://k6.io):
 //   k6 run -e BASE=http://127.0.0.1:8080 -e KEY=kp_api_... -e SCENARIO=commit loadtests/k6/pos.js
 // SCENARIO: calculate (fixed rate RATE req/s), commit (VUS virtual users as fast as they can),
-// mixed (70% calculate, 30% commit). The Node runner `npm run bench` sends the same bodies
-// (loadtests/scenarios.ts) and is what produced the figures in the README.
+// mixed (70% calculate, 30% commit). Kept for users who have k6; `npm run bench` drives its load
+// with wrk instead (loadtests/wrk/*.lua: bodies of 1 to 4 lines, every fifth paying with bonuses)
+// and is what produced the figures in the README.
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
