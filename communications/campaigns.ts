@@ -25,6 +25,8 @@ export const segmentSchema = z
     maxPurchases: range('покупок не больше'),
     minSpent: range('выручка не меньше, копейки'),
     maxSpent: range('выручка не больше, копейки'),
+    minAverageCheck: range('средний чек не меньше, копейки'),
+    maxAverageCheck: range('средний чек не больше, копейки'),
     minBalance: range('баланс не меньше, в сотых бонуса (10000 — 100 бонусов)'),
     maxBalance: range('баланс не больше, в сотых бонуса'),
     minDaysWithoutPurchase: range('дней без покупок не меньше'),

@@ -228,6 +228,10 @@ describe('consent and automatic messages', () => {
       const text = 'Скидка 20% в пятницу';
       expect(await preview(comms, t, { segment: {}, text, channel: 'sms', advertising: true })).toMatchObject({ customers: 5, withoutAddress: 0, withoutConsent: 2, messages: 3, smsParts: 3, provider: 'smsc' });
       expect((await preview(comms, t, { segment: { nameContains: 'клиент' }, text, channel: 'sms', advertising: true })).customers).toBe(4);
+      // Average check: 300 ₽ once (300) and 100 + 500 (300 on average) are in 250–300 ₽; 1 000 ₽ once is not, nor anyone without purchases.
+      await db.pool.query(`UPDATE customers SET purchases = x.n, total_spent = x.s FROM (VALUES ($2::bigint, 1, 30000::bigint), ($3::bigint, 2, 60000::bigint), ($4::bigint, 1, 100000::bigint)) AS x(id, n, s)
+        WHERE tenant_id = $1 AND customers.id = x.id`, [t, ids[0], ids[1], ids[2]]);
+      expect((await preview(comms, t, { segment: { minAverageCheck: 25_000, maxAverageCheck: 30_000 }, text, channel: 'sms', advertising: false })).customers).toBe(2);
       const c = { id: 'friday-1', segment: {}, text, channel: 'sms' as const, advertising: true, gift: { points: 100, ttlDays: 14 } };
       expect(await send(comms, t, c)).toEqual({ id: 'friday-1', audience: 3, queued: 3, skipped: 0, alreadyQueued: 0, gifts: 3 });
       expect(await send(comms, t, c)).toEqual({ id: 'friday-1', audience: 3, queued: 0, skipped: 0, alreadyQueued: 3, gifts: 0 });

@@ -166,6 +166,9 @@ export interface CustomerSegment {
   /** Total revenue, kopecks. */
   minSpent?: number;
   maxSpent?: number;
+  /** Average check (revenue ÷ purchases), kopecks; customers without purchases are outside either bound. */
+  minAverageCheck?: number;
+  maxAverageCheck?: number;
   minBalance?: number;
   maxBalance?: number;
   minDaysWithoutPurchase?: number;
@@ -472,12 +475,14 @@ export class Ledger {
           AND ($13::int IS NULL OR last_purchase_at >= now() - make_interval(days => $13))
           AND ($14::int IS NULL OR birth_date <= (now() - make_interval(years => $14))::date)
           AND ($15::int IS NULL OR birth_date > (now() - make_interval(years => $15 + 1))::date)
+          AND ($17::bigint IS NULL OR purchases > 0 AND total_spent >= $17 * purchases)
+          AND ($18::bigint IS NULL OR purchases > 0 AND total_spent <= $18 * purchases)
         ORDER BY id LIMIT $16`,
       [
         tenantId, s.levels ?? null, s.sources ?? null, s.gender ?? null, s.nameContains ?? null,
         s.minPurchases ?? null, s.maxPurchases ?? null, s.minSpent ?? null, s.maxSpent ?? null,
         s.minBalance ?? null, s.maxBalance ?? null, s.minDaysWithoutPurchase ?? null, s.maxDaysWithoutPurchase ?? null,
-        s.minAge ?? null, s.maxAge ?? null, limit,
+        s.minAge ?? null, s.maxAge ?? null, limit, s.minAverageCheck ?? null, s.maxAverageCheck ?? null,
       ],
     );
     return r.rows.map((x) => String(x.id));

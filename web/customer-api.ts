@@ -1,4 +1,6 @@
-import { recordConsents } from './consents.ts';
+import { CONSENT_TEXT_VERSION, recordConsents } from './consents.ts';
+import { consentState } from '../communications/consent.ts';
+import { Communications } from '../communications/service.ts';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { KopilkaError, parseInput, requirePhone, type Program } from '../ledger/index.ts';
@@ -48,6 +50,14 @@ async function knownTenant(ctx: ConnectorContext, tenantId: string): Promise<voi
 
 function publicUrl(ctx: ConnectorContext, req: ApiRequest): string {
   return ctx.settings.PUBLIC_URL?.replace(/\/$/, '') ?? `http://${req.headers.host}`;
+}
+
+const advertisingBody = z.object({ advertising: z.boolean() }).strict();
+
+/** What is in force for the customer (null: never asked), for their cabinet; none without communications/. */
+async function consentsOf(ctx: ConnectorContext, tenantId: string, customerId: string): Promise<{ processing: boolean | null; advertising: boolean | null }> {
+  if (!(ctx.messages instanceof Communications)) return { processing: null, advertising: null };
+  return consentState(ctx.messages.o.sql, tenantId, customerId);
 }
 
 export function customerRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
@@ -119,7 +129,22 @@ export function customerRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         const [customer, history] = await Promise.all([ledger.customer(s.tenantId, { id: s.customerId! }), ledger.transactions(s.tenantId, s.customerId!, { limit: 50 })]);
         const referralLink = `${publicUrl(ctx, req)}/join/${encodeURIComponent(s.tenantId)}?ref=${encodeURIComponent(customer.referralCode)}`;
         const qrSvg = await QRCode.toString(referralLink, { type: 'svg', margin: 1, width: 200 });
-        return ok({ tenantId: s.tenantId, customer, history, referralLink, qrSvg }, 200, { 'cache-control': 'no-store' });
+        const consents = await consentsOf(ctx, s.tenantId, s.customerId!);
+        return ok({ tenantId: s.tenantId, customer, history, referralLink, qrSvg, consents }, 200, { 'cache-control': 'no-store' });
+      },
+    }),
+    route({
+      method: 'POST',
+      path: '/web/api/me/consents',
+      summary: 'Кабинет клиента: согласие на рекламные сообщения — дать или отозвать',
+      auth: 'public',
+      bodyLimit: 1024,
+      handler: async ({ req }) => {
+        checkSameOrigin(ctx, req);
+        const s = await signedIn(ctx, req, 'customer');
+        const b = parseInput(advertisingBody, req.json(), 'согласие');
+        await ctx.messages.consent(s.tenantId, s.customerId!, { kind: 'advertising', granted: b.advertising, textVersion: CONSENT_TEXT_VERSION, channel: 'личный кабинет' });
+        return ok({ consents: await consentsOf(ctx, s.tenantId, s.customerId!) }, 201);
       },
     }),
   ];

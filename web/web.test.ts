@@ -265,6 +265,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web pages in Chromium', () => {
     await mePage.getByText('Анна, здравствуйте!').waitFor();
     await mePage.getByText('Оплата бонусами').first().waitFor();
     await mePage.getByRole('img', { name: 'QR-код приглашения' }).waitFor();
+    // Advertising consent, withdrawn and given again from the cabinet, kept as history.
+    const ad = mePage.getByRole('switch', { name: 'Согласие на рекламные сообщения' });
+    const before = await ad.getAttribute('aria-checked');
+    await ad.click();
+    await expect.poll(() => ad.getAttribute('aria-checked')).toBe(before === 'true' ? 'false' : 'true');
+    await ad.click();
+    await expect.poll(() => ad.getAttribute('aria-checked')).toBe(before);
     await shot(mePage, 'me');
     await mePage.close();
   });

@@ -1,4 +1,4 @@
-import { Alert, Button, Card, Col, Form, Input, Row, Spin, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Col, Form, Input, Row, Spin, Switch, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError } from '../api';
 import { Balance, type BalanceWords } from '../Balance';
@@ -15,6 +15,7 @@ interface Mine {
   history: Posting[];
   referralLink: string;
   qrSvg: string;
+  consents: { processing: boolean | null; advertising: boolean | null };
 }
 
 export function Me({ tenantId }: { tenantId: string }) {
@@ -47,6 +48,7 @@ export function Me({ tenantId }: { tenantId: string }) {
           </Card>
         </Col>
       </Row>
+      <Consents given={mine.consents} onChange={(consents) => setMine({ ...mine, consents })} />
       <Card title="История" style={{ marginTop: 16 }}>
         <Table<Posting>
           rowKey="id"
@@ -113,5 +115,35 @@ function MeSignIn({ tenantId, onDone }: { tenantId: string; onDone: () => void }
         </Form>
       </Card>
     </div>
+  );
+}
+
+/** Advertising consent, given or withdrawn here (kept as history by the shop); processing consent only shown. */
+function Consents({ given, onChange }: { given: Mine['consents']; onChange: (c: Mine['consents']) => void }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const toggle = async (advertising: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      onChange((await api<{ consents: Mine['consents'] }>('POST', '/me/consents', { advertising })).consents);
+    } catch (e) {
+      setError(e instanceof ApiError ? e.message : 'Не удалось сохранить');
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card title="Согласия" style={{ marginTop: 16 }}>
+      <Typography.Paragraph style={{ marginBottom: 8 }}>
+        <Switch checked={given.advertising === true} loading={busy} onChange={toggle} aria-label="Согласие на рекламные сообщения" style={{ marginRight: 8 }} /> Получать сообщения об акциях и
+        скидках (SMS, e-mail, Telegram)
+      </Typography.Paragraph>
+      <Typography.Paragraph type="secondary" style={{ marginBottom: 0, fontSize: 12 }}>
+        Согласие на обработку персональных данных: {given.processing === false ? 'отозвано' : given.processing === true ? 'дано' : 'не записано'}. Чтобы отозвать его
+        и удалить свои данные, обратитесь в магазин.
+      </Typography.Paragraph>
+      {error && <Alert type="error" message={error} style={{ marginTop: 8 }} />}
+    </Card>
   );
 }
