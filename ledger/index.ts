@@ -448,6 +448,25 @@ export class Ledger {
     return (await this.pool.query<{ id: string }>('SELECT id FROM tenants ORDER BY created_at, id')).rows.map((r) => r.id);
   }
 
+  /**
+   * When a customer's bonuses change by time alone: pending ones becoming spendable, and spendable
+   * ones burning by their lots' own ends, each by the moment (the next ten of each). A program
+   * that burns everything N days after the last purchase says that in `burnAt` of the summary's
+   * rules, not here.
+   */
+  async bonusSchedule(tenantId: string, customerId: string): Promise<{ activating: { at: string; points: number }[]; burning: { at: string; points: number }[] }> {
+    const r = await this.pool.query<{ what: 'activating' | 'burning'; at: Date; points: string }>(
+      `(SELECT 'activating' AS what, activates_at AS at, sum(remaining) AS points FROM lots
+         WHERE tenant_id = $1 AND customer_id = $2 AND state = 'pending' AND remaining > 0 GROUP BY activates_at ORDER BY activates_at LIMIT 10)
+       UNION ALL
+       (SELECT 'burning', expires_at, sum(remaining) FROM lots
+         WHERE tenant_id = $1 AND customer_id = $2 AND state IN ('active', 'pending') AND remaining > 0 AND expires_at IS NOT NULL GROUP BY expires_at ORDER BY expires_at LIMIT 10)`,
+      [tenantId, /^\d{1,18}$/.test(customerId) ? customerId : '0'],
+    );
+    const of = (w: string) => r.rows.filter((x) => x.what === w).map((x) => ({ at: new Date(x.at).toISOString(), points: Number(x.points) }));
+    return { activating: of('activating'), burning: of('burning') };
+  }
+
   /** Active bonuses that burn in [from, to), per customer: the points and the first burn time. */
   async expiringBonuses(tenantId: string, from: Date, to: Date, limit = 10_000): Promise<{ customerId: string; points: number; expiresAt: string }[]> {
     const r = await this.pool.query<{ customer_id: string; points: string; at: Date }>(

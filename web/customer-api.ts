@@ -129,8 +129,8 @@ export function customerRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
         const [customer, history] = await Promise.all([ledger.customer(s.tenantId, { id: s.customerId! }), ledger.transactions(s.tenantId, s.customerId!, { limit: 50 })]);
         const referralLink = `${publicUrl(ctx, req)}/join/${encodeURIComponent(s.tenantId)}?ref=${encodeURIComponent(customer.referralCode)}`;
         const qrSvg = await QRCode.toString(referralLink, { type: 'svg', margin: 1, width: 200 });
-        const consents = await consentsOf(ctx, s.tenantId, s.customerId!);
-        return ok({ tenantId: s.tenantId, customer, history, referralLink, qrSvg, consents }, 200, { 'cache-control': 'no-store' });
+        const [consents, schedule] = await Promise.all([consentsOf(ctx, s.tenantId, s.customerId!), ledger.bonusSchedule(s.tenantId, s.customerId!)]);
+        return ok({ tenantId: s.tenantId, customer, history, referralLink, qrSvg, consents, schedule }, 200, { 'cache-control': 'no-store' });
       },
     }),
     route({

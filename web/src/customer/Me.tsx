@@ -16,6 +16,7 @@ interface Mine {
   referralLink: string;
   qrSvg: string;
   consents: { processing: boolean | null; advertising: boolean | null };
+  schedule: { activating: { at: string; points: number }[]; burning: { at: string; points: number }[] };
 }
 
 export function Me({ tenantId }: { tenantId: string }) {
@@ -37,6 +38,7 @@ export function Me({ tenantId }: { tenantId: string }) {
             <Typography.Paragraph type="secondary" style={{ marginTop: 12, marginBottom: 0 }}>
               Покупок: {c.purchases} на {money(c.totalSpent)} · последняя: {dateTime(c.lastPurchaseAt)}
             </Typography.Paragraph>
+            <Schedule s={mine.schedule} />
           </Card>
         </Col>
         <Col xs={24} md={10}>
@@ -145,5 +147,25 @@ function Consents({ given, onChange }: { given: Mine['consents']; onChange: (c: 
       </Typography.Paragraph>
       {error && <Alert type="error" message={error} style={{ marginTop: 8 }} />}
     </Card>
+  );
+}
+
+/** When bonuses become spendable and when they burn, by date. */
+function Schedule({ s }: { s: Mine['schedule'] }) {
+  if (s.activating.length === 0 && s.burning.length === 0) return null;
+  const line = (x: { at: string; points: number }) => `${points(x.points)} — ${dateTime(x.at)}`;
+  return (
+    <div style={{ marginTop: 12 }}>
+      {s.activating.length > 0 && (
+        <Typography.Paragraph style={{ marginBottom: 4 }}>
+          Станут доступны: {s.activating.map(line).join('; ')}
+        </Typography.Paragraph>
+      )}
+      {s.burning.length > 0 && (
+        <Typography.Paragraph type="warning" style={{ marginBottom: 0 }}>
+          Сгорят: {s.burning.map(line).join('; ')}
+        </Typography.Paragraph>
+      )}
+    </div>
   );
 }
