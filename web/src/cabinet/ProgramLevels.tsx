@@ -32,6 +32,11 @@ function Level({ index, onRemove, removable }: { index: number; onRemove: () => 
             <InputNumber min={0} max={100} decimalSeparator="," style={{ width: '100%' }} />
           </Form.Item>
         </Col>
+        <Col xs={12} md={5}>
+          <Form.Item name={[index, 'welcome']} label="Бонусы за переход на уровень">
+            <InputNumber min={0} decimalSeparator="," style={{ width: '100%' }} placeholder="нет" />
+          </Form.Item>
+        </Col>
       </Row>
       <Row gutter={24}>
         <Col xs={24} lg={12}>

@@ -26,6 +26,12 @@ export function ProgramModifiers({ levels }: { levels: Levels }) {
                 <Form.Item name={[f.name, 'maxRedeemPercent']} label="Оплата бонусами до, %">
                   <InputNumber min={0} max={100} decimalSeparator="," style={{ width: 120 }} />
                 </Form.Item>
+                <Form.Item name={[f.name, 'activationDays']} label="Доступны через, дней">
+                  <InputNumber min={0} max={3650} style={{ width: 110 }} />
+                </Form.Item>
+                <Form.Item name={[f.name, 'lifetimeDays']} label="Сгорают через, дней">
+                  <InputNumber min={1} max={3650} style={{ width: 110 }} />
+                </Form.Item>
               </Space>
               <Conditions name={[f.name, 'when']} levels={levels} />
             </Card>
@@ -43,9 +49,34 @@ function Effect({ index }: { index: number }) {
   const type = Form.useWatch(['promotions', index, 'effect', 'type'], Form.useFormInstance());
   return (
     <>
-      <Form.Item name={[index, 'effect', 'type']} label="Скидка">
-        <Radio.Group optionType="button" options={[{ value: 'percent', label: 'Процент' }, { value: 'byQuantity', label: 'От количества' }, { value: 'bySum', label: 'От суммы чека' }, { value: 'bundle', label: 'Комплект' }]} />
+      <Form.Item name={[index, 'effect', 'type']} label="Что даёт">
+        <Radio.Group
+          optionType="button"
+          options={[
+            { value: 'percent', label: 'Процент' },
+            { value: 'byQuantity', label: 'От количества' },
+            { value: 'bySum', label: 'От суммы чека' },
+            { value: 'bundle', label: 'Комплект' },
+            { value: 'gift', label: 'Товар в подарок' },
+            { value: 'bonus', label: 'Бонусы' },
+          ]}
+        />
       </Form.Item>
+      {type === 'gift' && (
+        <Space wrap>
+          <Form.Item name={[index, 'effect', 'giftProductId']} label="Код товара" rules={[{ required: true, message: 'код товара' }]}>
+            <Input style={{ width: 180 }} />
+          </Form.Item>
+          <Form.Item name={[index, 'effect', 'giftQuantity']} label="Сколько, шт.">
+            <InputNumber min={0.001} decimalSeparator="," style={{ width: 110 }} />
+          </Form.Item>
+        </Space>
+      )}
+      {type === 'bonus' && (
+        <Form.Item name={[index, 'effect', 'bonusPoints']} label="Бонусов сверху">
+          <InputNumber min={0.01} decimalSeparator="," style={{ width: 120 }} />
+        </Form.Item>
+      )}
       {(type === 'percent' || type === 'bundle') && (
         <Form.Item name={[index, 'effect', 'percent']} label="Скидка, %">
           <InputNumber min={0} max={100} decimalSeparator="," style={{ width: 120 }} />

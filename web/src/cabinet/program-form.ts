@@ -1,7 +1,7 @@
 // The program editor's form ↔ the program on the wire (ledger/program.ts). The form mirrors the
 // program's own shape, so that a server error's path (`promotions.1.period.from`) is the form's
 // field name as it stands; only the units differ: rubles for kopecks, points for hundredths,
-// pieces for thousandths. Whatever the form does not show (a level's welcome bonus, unknown
+// pieces for thousandths. Whatever the form does not show (a welcome bonus's lifetime, unknown
 // conditions of a promotion, a future setting) is copied from the program it was loaded from.
 
 export type Program = Record<string, any> & { levels: any[] };
@@ -30,6 +30,7 @@ function levelIn(l: Any): Any {
     accrual: { type: a.type, percent: a.percent ?? 5, every: rub(a.every) ?? 100, points: pts(a.points) ?? 1, steps: a.steps ? stepsIn(a.steps) : [{ from: 0, percent: a.percent ?? 5 }] },
     discount: { type: d ? d.type : 'none', percent: d?.percent ?? 3, steps: d?.steps ? stepsIn(d.steps) : [{ from: 0, percent: d?.percent ?? 3 }] },
     maxRedeemPercent: l.maxRedeemPercent ?? 100,
+    welcome: pts(l.welcomeBonus?.points),
   };
 }
 
@@ -38,7 +39,8 @@ function levelOut(l: Any): Any {
   const accrual = a.type === 'perAmount' ? { type: 'perAmount', every: kop(a.every), points: hundredths(a.points) } : a.type === 'progressive' ? { type: 'progressive', steps: stepsOut(a.steps) } : { type: 'percent', percent: a.percent ?? 0 };
   const d = l.discount;
   const discount = d.type === 'percent' ? { type: 'percent', percent: d.percent ?? 0 } : d.type === 'progressive' ? { type: 'progressive', steps: stepsOut(d.steps) } : null;
-  return { ...(l.source ?? {}), code: l.code, name: l.name, threshold: kop(l.threshold), accrual, discount, maxRedeemPercent: l.maxRedeemPercent ?? 100 };
+  const welcomeBonus = l.welcome ? { ...(l.source?.welcomeBonus ?? {}), points: hundredths(l.welcome) } : null;
+  return { ...(l.source ?? {}), code: l.code, name: l.name, threshold: kop(l.threshold), accrual, discount, maxRedeemPercent: l.maxRedeemPercent ?? 100, welcomeBonus };
 }
 
 function giftIn(g: Any | null | undefined): Any {
@@ -74,6 +76,9 @@ function effectIn(e: Any): Any {
     sumSteps: e.type === 'bySum' ? stepsIn(e.steps) : [{ from: 1000, percent: 5 }],
     qtySteps: e.type === 'byQuantity' ? e.steps.map((s: Any) => ({ from: s.from / 1000, percent: s.percent })) : [{ from: 2, percent: 10 }],
     productIds: e.productIds ?? [],
+    giftProductId: e.type === 'gift' ? e.productId : '',
+    giftQuantity: e.type === 'gift' ? (e.quantity ?? 1000) / 1000 : 1,
+    bonusPoints: e.type === 'bonus' ? pts(e.points) : 50,
   };
 }
 
@@ -81,6 +86,8 @@ function effectOut(e: Any): Any {
   if (e.type === 'bySum') return { type: 'bySum', steps: stepsOut(e.sumSteps) };
   if (e.type === 'byQuantity') return { type: 'byQuantity', steps: (e.qtySteps ?? []).map((s: Any) => ({ from: Math.round(Number(s.from) * 1000), percent: s.percent })) };
   if (e.type === 'bundle') return { type: 'bundle', productIds: e.productIds ?? [], percent: e.percent ?? 0 };
+  if (e.type === 'gift') return { type: 'gift', productId: e.giftProductId ?? '', quantity: Math.round(Number(e.giftQuantity ?? 1) * 1000) };
+  if (e.type === 'bonus') return { type: 'bonus', points: hundredths(e.bonusPoints) };
   return { type: 'percent', percent: e.percent ?? 0 };
 }
 
@@ -97,7 +104,7 @@ export function toForm(p: Program): Any {
     gifts: Object.fromEntries(GIFTS.map((k) => [k, giftIn(p.gifts?.[k])])),
     referral: { on: !!r, reward: { type: r?.reward.type ?? 'fixed', percent: r?.reward.percent ?? 5, points: pts(r?.reward.points) ?? 100 }, scope: r?.scope ?? 'firstPurchase', periodDays: r?.periodDays ?? 365 },
     exclusions: { productIds: p.exclusions?.productIds ?? [], groupIds: p.exclusions?.groupIds ?? [] },
-    modifiers: (p.modifiers ?? []).map((m: Any) => ({ source: m, when: whenIn(m.when), accrualPercent: m.accrualPercent ?? null, accrualMultiplier: m.accrualMultiplier ?? null, maxRedeemPercent: m.maxRedeemPercent ?? null })),
+    modifiers: (p.modifiers ?? []).map((m: Any) => ({ source: m, when: whenIn(m.when), accrualPercent: m.accrualPercent ?? null, accrualMultiplier: m.accrualMultiplier ?? null, maxRedeemPercent: m.maxRedeemPercent ?? null, activationDays: m.activationDays ?? null, lifetimeDays: m.lifetimeDays ?? null })),
     promotions: (p.promotions ?? []).map((x: Any) => ({
       source: x,
       id: x.id,
@@ -137,6 +144,8 @@ export function fromForm(p: Program, v: Any): Program {
       accrualPercent: nullIfEmpty(m.accrualPercent),
       accrualMultiplier: nullIfEmpty(m.accrualMultiplier),
       maxRedeemPercent: nullIfEmpty(m.maxRedeemPercent),
+      activationDays: nullIfEmpty(m.activationDays),
+      lifetimeDays: nullIfEmpty(m.lifetimeDays),
     })),
     promotions: (v.promotions ?? []).map((x: Any) => ({
       ...(x.source ?? {}),
