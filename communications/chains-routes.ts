@@ -1,18 +1,13 @@
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
-import { KopilkaError } from '../ledger/index.ts';
 import { chainOf, chainResults, chainSchema, createChain, listChains, sweepChain } from './chains.ts';
-import { Communications } from './service.ts';
+import { communicationsOf as comms } from './running.ts';
 
 // The owner's API for reactivation chains (admin key): create, list, results, and a run now (the
 // hourly sweep does the same by itself; the owner and the tests need not wait for it).
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
-function comms(ctx: ConnectorContext): Communications {
-  if (ctx.messages instanceof Communications) return ctx.messages;
-  throw new KopilkaError('NOT_FOUND', 'Сообщения покупателям не запущены в этой Копилке');
-}
 
 export function chainsRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
   return [

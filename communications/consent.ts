@@ -73,11 +73,7 @@ export function mayReceive(state: ConsentState, advertising: boolean): { ok: tru
 }
 
 export async function consentState(db: SqlClient, tenantId: string, customerId: string): Promise<ConsentState> {
-  const r = await db.query<{ kind: 'processing' | 'advertising'; granted: boolean }>(
-    `SELECT DISTINCT ON (kind) kind, granted FROM consents WHERE tenant_id = $1 AND customer_id = $2 ORDER BY kind, id DESC`,
-    [tenantId, customerId],
-  );
-  return inForce(r.rows.map((x) => ({ kind: x.kind, granted: x.granted }) as ConsentRecord));
+  return (await consentStates(db, tenantId, [customerId])).get(customerId) ?? { processing: null, advertising: null };
 }
 
 /** What is in force for many customers at once (a campaign's audience): customers never asked are absent. */

@@ -3,7 +3,7 @@ import { KopilkaError, parseInput } from '../ledger/index.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
 import { answerReview, FEEDBACK_SYSTEM, feedbackPage, feedbackSettings, feedbackSettingsSchema, instants, leaveReview, listReviews, npsReport, reviewSchema } from './feedback.ts';
-import { Communications } from './service.ts';
+import { communicationsOf as comms } from './running.ts';
 
 // Feedback's routes: the owner's API (admin key, /v1/feedback…) and the customer's public page
 // (/web/api/feedback/<token>, the token is the credential). The cabinet's page calls the same
@@ -20,10 +20,6 @@ const listQuery = z.object({
 const npsQuery = z.object({ from: day.optional(), to: day.optional(), by: z.enum(['store']).optional() });
 const answerBody = z.object({ text: z.string().trim().min(1, 'напишите ответ').max(1000, 'не длиннее 1000 знаков') }).strict();
 
-function comms(ctx: ConnectorContext): Communications {
-  if (ctx.messages instanceof Communications) return ctx.messages;
-  throw new KopilkaError('NOT_FOUND', 'Сообщения покупателям не запущены в этой Копилке');
-}
 
 /** The owner's operations, each declared twice: for the admin key here and for the cabinet's session (web/reviews-api.ts). */
 export function ownerOps(ctx: ConnectorContext) {

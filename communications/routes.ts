@@ -8,21 +8,16 @@ import { feedbackRoutes } from './feedback-routes.ts';
 import { chainsRoutes } from './chains-routes.ts';
 import { anonymiseRoutes } from './anonymise-routes.ts';
 import { consentCsv, consentHistory, consentSchema, inForce, recordConsent } from './consent.ts';
-import { Communications } from './service.ts';
 import { emailSettingsSchema, rules, rulesSchema, smsSettingsSchema, SYSTEMS, telegramSettingsSchema } from './settings.ts';
 import { listMessages, type MessageStatus } from './store.ts';
 import { AUTOMATIC_EVENTS, PLACEHOLDERS, templateSchema } from './templates.ts';
+import { communicationsOf as comms } from './running.ts';
 
 // The owner's API for talking to customers (admin key): templates and rules of automatic
 // messages, provider settings, the message log, consent. The web cabinet builds its pages on it.
 
 const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
 
-/** The gateway hands Communications in as the connectors' `messages`; these routes need all of it. */
-function comms(ctx: ConnectorContext): Communications {
-  if (ctx.messages instanceof Communications) return ctx.messages;
-  throw new KopilkaError('NOT_FOUND', 'Сообщения покупателям не запущены в этой Копилке');
-}
 
 const STATUSES = ['queued', 'sending', 'sent', 'failed', 'unknown', 'skipped'] as const;
 const listQuery = z.object({

@@ -17,6 +17,7 @@ import { idText, isoDateText, parseInput } from './validation.ts';
 
 /** How long calculate keeps a limited coupon's use for its check. */
 export const HOLD_MINUTES = 15;
+const HELD_ELSEWHERE = `отложен для другого чека (не дольше ${HOLD_MINUTES} минут)`;
 
 export interface CouponEntry {
   tenantId: string;
@@ -124,7 +125,7 @@ function heldByOthers(holds: readonly string[], externalId: string): number {
 export function verdict(c: Pick<CouponEntry, 'code' | 'promotionId' | 'usesLeft' | 'perCustomer' | 'validTo' | 'usedBy'>, at: number, customerId: string | null, held = 0): IssuedCoupon {
   if (c.validTo !== null && at > c.validTo) return { code: c.code, refusal: 'истёк' };
   if (c.usesLeft !== null && c.usesLeft <= 0) return { code: c.code, refusal: 'уже использован' };
-  if (c.usesLeft !== null && c.usesLeft - held <= 0) return { code: c.code, refusal: `отложен для другого чека (не дольше ${HOLD_MINUTES} минут)` };
+  if (c.usesLeft !== null && c.usesLeft - held <= 0) return { code: c.code, refusal: HELD_ELSEWHERE };
   if (c.perCustomer !== null) {
     if (customerId === null) return { code: c.code, refusal: 'действует только с картой или телефоном клиента' };
     if ((c.usedBy.get(customerId) ?? 0) >= c.perCustomer) return { code: c.code, refusal: 'уже использован этим клиентом' };
@@ -208,7 +209,7 @@ export async function withCouponHold<E extends { couponUsed: string | null }>(po
   const priced = price(coupon);
   if (priced.couponUsed === null || coupon === null || !('promotionId' in coupon)) return priced;
   if (await holdCoupon(pool, tenantId, priced.couponUsed, check.externalId)) return priced;
-  return price({ code: coupon.code, refusal: `отложен для другого чека (не дольше ${HOLD_MINUTES} минут)` });
+  return price({ code: coupon.code, refusal: HELD_ELSEWHERE });
 }
 
 /** The verdict on a check's coupon for calculate (no lock: the hold, then the sale's own batch decides). */

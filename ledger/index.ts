@@ -15,7 +15,7 @@ import { customerReport, lostCustomers, type CustomerReport, type LostCustomer }
 import * as imports from './imports.ts';
 import { parseNewCustomer } from './customers.ts';
 import { parseGrant } from './grants.ts';
-import { boostView, type BoostView } from './boosts.ts';
+import { boostView, endBoost, grantBoost, type BoostView } from './boosts.ts';
 import * as exportsOf from './exports.ts';
 import * as replay from './replay.ts';
 import * as exportCounts from './export-counts.ts';
@@ -578,13 +578,18 @@ export class Ledger {
    * Errors: INVALID_INPUT, CUSTOMER_NOT_FOUND, BOOST_LIMIT.
    */
   async grantBoost(tenantId: string, customerId: string, input: unknown): Promise<{ given: boolean; boost: BoostView }> {
-    const out = await this.core.grantBoost(tenantId, customerId, input);
-    return { given: out.given, boost: boostView(out.boost) };
+    const out = await grantBoost(this.pool, tenantId, customerId, input, Date.now());
+    const boost = boostView(out.boost);
+    // Outside the writer, told like a commit: the customer's cached summary drops.
+    if (out.given) this.publish([{ type: 'boost', tenantId, customerId, data: { granted: boost }, at: new Date().toISOString() }]);
+    return { given: out.given, boost };
   }
 
   /** Ends a running personal offer now; false when none runs under the key. Errors: CUSTOMER_NOT_FOUND. */
   async endBoost(tenantId: string, customerId: string, key: string): Promise<boolean> {
-    return this.core.endBoost(tenantId, customerId, key);
+    const ended = await endBoost(this.pool, tenantId, customerId, key, Date.now());
+    if (ended) this.publish([{ type: 'boost', tenantId, customerId, data: { ended: key }, at: new Date().toISOString() }]);
+    return ended;
   }
 
   // ── client-base imports and exports (reports/) ──

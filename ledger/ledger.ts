@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { boostView, endBoost, grantBoost, type BoostOutcome } from './boosts.ts';
 import { parseCheck, type CheckResult, type ParsedCheck } from './check.ts';
 import { parseNewCustomer, type CustomerSummary } from './customers.ts';
 import { KopilkaError } from './errors.ts';
@@ -52,14 +51,12 @@ export class Ledger {
   readonly writer: GroupCommitWriter;
   readonly programs = new ProgramCache();
   private readonly now: () => number;
-  private readonly onEvents: ((events: KopilkaEvent[]) => void) | undefined;
   private readonly reads: Reads;
   private readonly sweeper: SweepDeps;
 
   private constructor(o: LedgerOptions) {
     this.pool = o.pool;
     this.now = o.now ?? Date.now;
-    this.onEvents = o.onEvents;
     this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0));
     this.reads = new Reads(o.pool, this.programs, o.summaries ?? null, this.now);
     this.sweeper = { pool: o.pool, writer: this.writer, now: this.now, program: (t) => this.reads.program(t) };
@@ -161,28 +158,6 @@ export class Ledger {
     const g = parseGrant(input);
     await this.customer(tenantId, { id: customerId }); // CUSTOMER_NOT_FOUND before anything is queued
     return unwrap(await this.writer.submit({ kind: 'gift', tenantId, customerId, lotKind: g.kind, gift: g.gift, occasion: g.occasion, reason: g.reason }));
-  }
-
-  /** A personal offer once per key (boosts.ts); the customer's cached summary is dropped. */
-  async grantBoost(tenantId: string, customerId: string, input: unknown): Promise<BoostOutcome> {
-    const out = await grantBoost(this.pool, tenantId, customerId, input, this.now());
-    if (out.given) this.told(tenantId, customerId, { granted: boostView(out.boost) });
-    return out;
-  }
-
-  async endBoost(tenantId: string, customerId: string, key: string): Promise<boolean> {
-    const ended = await endBoost(this.pool, tenantId, customerId, key, this.now());
-    if (ended) this.told(tenantId, customerId, { ended: key });
-    return ended;
-  }
-
-  /** A change outside the writer, told like a commit: caches of the customer drop, consumers hear it. */
-  private told(tenantId: string, customerId: string, data: Record<string, unknown>): void {
-    try {
-      this.onEvents?.([{ type: 'boost', tenantId, customerId, data, at: new Date(this.now()).toISOString() }]);
-    } catch {
-      // As after a commit: a consumer's failure must not undo what is written.
-    }
   }
 
   async sweepGifts(limit = 1000): Promise<number> {

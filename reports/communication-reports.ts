@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { KopilkaError, parseInput } from '../ledger/index.ts';
+import { parseInput } from '../ledger/index.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
 import { chainResults, listChains } from '../communications/chains.ts';
 import { instants, listReviews, npsReport } from '../communications/feedback.ts';
-import { Communications } from '../communications/service.ts';
 import { chainsCsv, chainsXlsx, feedbackXlsx } from './communication-workbooks.ts';
+import { communicationsOf as comms } from '../communications/running.ts';
 
 // The reports of what talking to customers gave: feedback with NPS by store, and the
 // reactivation chains' results — communications/'s own reads, as JSON or a workbook.
@@ -15,10 +15,6 @@ const day = z.iso.date({ message: 'дата ГГГГ-ММ-ДД' });
 const feedbackQuery = z.object({ from: day.optional(), to: day.optional(), format: z.enum(['json', 'xlsx']).default('json') });
 const chainsQuery = z.object({ format: z.enum(['json', 'csv', 'xlsx']).default('json') });
 
-function comms(ctx: ConnectorContext): Communications {
-  if (ctx.messages instanceof Communications) return ctx.messages;
-  throw new KopilkaError('NOT_FOUND', 'Сообщения покупателям не запущены в этой Копилке');
-}
 
 const file = (raw: Buffer | string, type: string, name: string): ApiResponse => ({ status: 200, body: null, raw, headers: { 'content-type': type, 'content-disposition': `attachment; filename="${name}"` } });
 

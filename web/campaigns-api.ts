@@ -4,7 +4,7 @@ import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
 import { campaignSchema, preview, previewSchema, send, smsParts } from '../communications/campaigns.ts';
 import { listMessages } from '../communications/store.ts';
-import { comms } from './communications.ts';
+import { communicationsOf as comms } from '../communications/running.ts';
 
 // The cabinet's «Рассылки»: a preview (who, how many can be reached, SMS parts and their cost),
 // the send (communications/campaigns.ts, resumable by name), and the list of campaigns sent from

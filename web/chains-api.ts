@@ -2,7 +2,7 @@ import { parseInput } from '../ledger/index.ts';
 import type { ConnectorContext } from '../connectors/kit/context.ts';
 import { route, type ApiRequest, type ApiResponse, type RouteSpec } from '../connectors/kit/route.ts';
 import { chainOf, chainResults, chainSchema, createChain, listChains, sweepChain } from '../communications/chains.ts';
-import { comms } from './communications.ts';
+import { communicationsOf as comms } from '../communications/running.ts';
 import { signedIn } from './session.ts';
 
 // The cabinet's «Цепочки»: the reactivation chains of communications/chains.ts — list with each

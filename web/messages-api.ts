@@ -7,7 +7,7 @@ import { emailSettingsSchema, rules, rulesSchema, smsSettingsSchema, SYSTEMS, te
 import { listMessages, type MessageStatus, type StoredMessage } from '../communications/store.ts';
 import { AUTOMATIC_EVENTS, PLACEHOLDERS, templateSchema } from '../communications/templates.ts';
 import { campaignRoutes } from './campaigns-api.ts';
-import { comms } from './communications.ts';
+import { communicationsOf as comms } from '../communications/running.ts';
 import { signedIn } from './session.ts';
 
 // The cabinet's «Сообщения»: providers, rules, templates, the message log and a message by hand —
