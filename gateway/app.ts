@@ -124,16 +124,9 @@ async function openStores(s: StartSettings, log: Log) {
 /** What the ledger calls after every commit. */
 function publisher(front: Front, metrics: Metrics, log: Log): (events: KopilkaEvent[]) => void {
   return (events) => {
-    // Every commit, whichever protocol brought it, invalidates the cached summaries it touched.
-    const touched = new Set<string>();
-    for (const e of events) {
-      metrics.events.inc({ type: e.type });
-      if (e.customerId) touched.add(`${e.tenantId}\u0000${e.customerId}`);
-    }
-    for (const key of touched) {
-      const [tenantId, customerId] = key.split('\u0000') as [string, string];
-      void front.invalidateCustomer(tenantId, customerId);
-    }
+    // The cached customer records are the ledger's own business (the writer refreshes them, the
+    // face drops what it changes outside the writer); here events are counted and sent on.
+    for (const e of events) metrics.events.inc({ type: e.type });
     // Published after commit; a lost event costs a recount from Postgres, never a point.
     front.publish(events).catch((e: Error) => log.warn({ err: e.message, events: events.length }, 'event stream: publish failed'));
   };

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { assumedState, BatchState, findCustomer, newcomerState, stateOf } from './batch-state.ts';
+import { assumedState, BatchState, findCustomer, newcomerState, stateOf, type CustomerEntry } from './batch-state.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
 import type { IdBlocks, IdKind } from './ids.ts';
@@ -10,6 +10,7 @@ import { prefetch } from './prefetch.ts';
 import type { Program } from './program.ts';
 import type { CustomerState } from './rules/evaluate.ts';
 import type { ProgramCache } from './programs.ts';
+import { recordJson, RECORD_TTL_S, type FreshRecord, type SummaryCache } from './summary-cache.ts';
 import { applyOp } from './transitions/index.ts';
 
 // One batch, one transaction: load what the operations touch (prefetch.ts, locking customers in
@@ -22,6 +23,8 @@ export { BatchConflict } from './persist.ts';
 export interface BatchOutput {
   outcomes: OpOutcome[];
   events: KopilkaEvent[];
+  /** The records of the customers the batch wrote, for the front's cache once it has committed. */
+  fresh: FreshRecord[];
 }
 
 /** How stale a program a batch may use: a change on another gateway is in force within this. */
@@ -35,6 +38,7 @@ export async function executeBatch(
   ids: IdBlocks,
   now: number,
   evaluator: BatchEvaluator | null = null,
+  summaries: SummaryCache | null = null,
 ): Promise<BatchOutput> {
   const tenantIds = [...new Set(ops.map((o) => o.tenantId))];
   const compiled = await programs.forBatchWithin(client, tenantIds, PROGRAM_MAX_AGE_MS);
@@ -44,13 +48,31 @@ export async function executeBatch(
   await prefetch(client, state, ops);
   if (evaluator !== null) await preEvaluate(state, ops, evaluator);
   const outcomes = ops.map((op): OpOutcome => (compiled.has(op.tenantId) ? applyOp(state, op) : unknownTenant()));
+  // Read while the batch holds its customers locked (new ones nobody else can see yet), awaited
+  // before it commits: no other write can slip between this read and the commit.
+  const written = [...state.customers.values()].filter((e) => e.dirty || e.isNew);
+  const generations = summaries === null || written.length === 0 ? null : readGenerations(summaries, written);
   await persist(client, state);
   // What the batch did not use goes back for the next one.
   for (const kind of ['checks', 'lots', 'customers'] as const) {
     const used = new Set(collectUsed(state, kind));
     ids.giveBack(kind, allocated[kind].filter((id) => !used.has(id)));
   }
-  return { outcomes, events: state.events };
+  return { outcomes, events: state.events, fresh: generations === null ? [] : freshRecords(state, written, await generations) };
+}
+
+function readGenerations(summaries: SummaryCache, written: CustomerEntry[]): Promise<number[]> {
+  const read = summaries.customerGenerations(written.map((e) => ({ tenantId: e.row.tenantId, customerId: e.row.id })));
+  return read.catch(() => written.map(() => -1)); // unknown: the customers' cache is emptied, never filled
+}
+
+/** The written customers' records as persist stored them (their rows, their lots not closed). */
+function freshRecords(state: BatchState, written: CustomerEntry[], generations: number[]): FreshRecord[] {
+  return written.map((e, i) => {
+    const lots = e.account?.lots ?? state.openLots.get(k(e.row.tenantId, e.row.id)) ?? [];
+    const r = e.row;
+    return { tenantId: r.tenantId, customerId: r.id, phone: r.phone, cardNumber: r.cardNumber, generation: generations[i] ?? -1, json: recordJson(r, lots), ttlSeconds: RECORD_TTL_S };
+  });
 }
 
 /** Ids an operation may use at most (a sale: its check, lots for accrual and gifts, a registration). */

@@ -82,7 +82,7 @@ export { anonymiseSchema, type AnonymiseElsewhere, type AnonymiseResult, type An
 export { boostSchema, type BoostInput, type BoostView } from './boosts.ts';
 export { salesQuerySchema, type SalesRow } from './sales-report.ts';
 export { issueSchema } from './coupons.ts';
-export { giftcardActivateSchema, giftcardIssueSchema, type GiftcardHistory, type GiftcardView } from './giftcard-admin.ts';
+export { giftcardActivateSchema, giftcardBlockSchema, giftcardIssueSchema, giftcardUnblockSchema, type GiftcardHistory, type GiftcardView } from './giftcard-admin.ts';
 export { promotionsQuerySchema, type PromotionRow } from './promotions-report.ts';
 export type { GiftcardPayment } from './check.ts';
 export { customerReportQuerySchema, lostQuerySchema, type CustomerReport, type CustomerTotals, type LostCustomer, type SourceRow } from './customer-reports.ts';
@@ -194,7 +194,13 @@ export class Ledger {
   static async open(o: LedgerOptions): Promise<Ledger> {
     const core = await Core.open(o);
     const l = new Ledger(core, o.pool, o.secrets, o.answers ?? null);
-    if (o.onEvents) l.publish = o.onEvents;
+    l.publish = (events) => {
+      // The writer refreshes the cached records of what it writes; a change made here drops them.
+      const touched = new Map<string, { tenantId: string; customerId: string }>();
+      for (const e of events) if (e.customerId) touched.set(`${e.tenantId}\u0000${e.customerId}`, { tenantId: e.tenantId, customerId: e.customerId });
+      for (const c of touched.values()) void o.summaries?.invalidateCustomer(c.tenantId, c.customerId).catch(() => {});
+      o.onEvents?.(events);
+    };
     return l;
   }
 
@@ -724,7 +730,25 @@ export class Ledger {
 
   /** Certificates by status (as of now) or code prefix. Errors: INVALID_INPUT. */
   async giftcards(tenantId: string, query: unknown): Promise<giftcards.GiftcardView[]> {
+    return (await giftcards.listGiftcards(this.pool, tenantId, query, Date.now())).items;
+  }
+
+  /** A page of certificates (status, prefix, batch; limit, offset) with the total. Errors: INVALID_INPUT. */
+  async giftcardPage(tenantId: string, query: unknown): ReturnType<typeof giftcards.listGiftcards> {
     return giftcards.listGiftcards(this.pool, tenantId, query, Date.now());
+  }
+
+  /** Every certificate the filters select (no paging), as CSV text for a spreadsheet. Errors: INVALID_INPUT. */
+  async giftcardsCsv(tenantId: string, query: Record<string, unknown>): Promise<string> {
+    const items: giftcards.GiftcardView[] = [];
+    const { limit: _l, offset: _o, ...filters } = query;
+    // 100 000 at most: the largest batch one issue makes.
+    for (let offset = 0; offset < 100_000; offset += 1000) {
+      const page = await giftcards.listGiftcards(this.pool, tenantId, { ...filters, limit: 1000, offset }, Date.now());
+      items.push(...page.items);
+      if (page.items.length < 1000) break;
+    }
+    return giftcards.giftcardsCsv(items, await this.timeZone(tenantId));
   }
 
   /** A certificate's balance and the checks it paid. Errors: NOT_FOUND. */
@@ -735,6 +759,16 @@ export class Ledger {
   /** A certificate as it stands now (a till's look-up), or null when there is none. */
   async giftcardNow(tenantId: string, code: string): Promise<giftcards.GiftcardView | null> {
     return giftcards.giftcardNow(this.pool, tenantId, code, Date.now());
+  }
+
+  /** Blocks a certificate (who, why recorded; it pays nothing until unblocked). Errors: INVALID_INPUT, NOT_FOUND. */
+  async blockGiftcard(tenantId: string, code: string, input: unknown, by: string): Promise<{ giftcard: giftcards.GiftcardView; replay: boolean }> {
+    return giftcards.blockGiftcard(this.pool, tenantId, code, input, by, Date.now());
+  }
+
+  /** Lifts a certificate's block (recorded like the block). Errors: INVALID_INPUT, NOT_FOUND. */
+  async unblockGiftcard(tenantId: string, code: string, input: unknown, by: string): Promise<{ giftcard: giftcards.GiftcardView; replay: boolean }> {
+    return giftcards.unblockGiftcard(this.pool, tenantId, code, input, by, Date.now());
   }
 
   /** A till sells a certificate (once; a retry from the same channel answers the same). Errors: INVALID_INPUT, NOT_FOUND, GIFTCARD_REFUSED. */

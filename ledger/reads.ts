@@ -3,32 +3,24 @@ import { giftcardMessage, giftcardsForCalculate } from './giftcards.ts';
 import { withCouponHold } from './coupons.ts';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
-import { balanceAt, type Lot } from './account.ts';
 import { newcomerState } from './batch-state.ts';
 import { parseCheck, type CheckResult } from './check.ts';
 import { boostFromView } from './boosts.ts';
-import { customerSummary, type CustomerRow, type CustomerSummary } from './customers.ts';
+import type { CustomerSummary } from './customers.ts';
 import { isKopilkaError, KopilkaError } from './errors.ts';
 import { checkAge } from './limits.ts';
-import { customerBurnAt } from './lots.ts';
+import { parseRecord, recordJson, RECORD_TTL_S, summaryOf, type CustomerRecord, type FreshRecord, type SummaryCache } from './summary-cache.ts';
 import { requirePhone } from './phone.ts';
 import type { CompiledProgram } from './program.ts';
 import type { ProgramCache } from './programs.ts';
 import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
 import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
 
+export type { SummaryCache } from './summary-cache.ts';
+
 // The ledger's reads: customer summaries (from the front's cache when current, else Postgres),
 // postings, and pricing a check without recording it. They go straight to Postgres, never
 // through the writer.
-
-/**
- * Where customer summaries may be cached (the gateway's front). A generation, read before the
- * summary is built from Postgres, guards the cache against a commit landing in between.
- */
-export interface SummaryCache {
-  getCustomer(tenantId: string, customerId: string): Promise<{ json: string | null; generation: number }>;
-  setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean>;
-}
 
 export type CustomerLookup = { id: string } | { phone: string } | { cardNumber: string };
 
@@ -47,12 +39,20 @@ export interface PostingView {
 }
 
 const BIGINT_ID = /^[1-9]\d{0,17}$/;
+const refKeyOf = (tenantId: string, kind: 'p' | 'c', value: string) => `${tenantId}\u0000${kind}\u0000${value}`;
 /** Lookups by phone or card remembered per process; the least recently used are forgotten first. */
 const REMEMBERED_REFS = 200_000;
+/** Parsed records kept per process (a few KB each): the customers at the tills right now. */
+const PARSED_RECORDS = 20_000;
 
 export class Reads {
   /** Phone and card → customer id. Neither changes once given, so an entry never goes stale. */
   private readonly idByRef = new LRUCache<string, string>({ max: REMEMBERED_REFS });
+  /**
+   * Records already parsed, by the cached text they came from: a till pricing the same customer
+   * again finds the same text in the front (the same string, in process) and skips JSON.parse.
+   */
+  private readonly parsed = new LRUCache<string, { json: string; record: CustomerRecord }>({ max: PARSED_RECORDS });
 
   constructor(
     private readonly pool: pg.Pool,
@@ -71,57 +71,75 @@ export class Reads {
   async customerView(tenantId: string, by: CustomerLookup): Promise<{ summary: CustomerSummary; changesAt: number | null }> {
     const [program, found] = await Promise.all([this.program(tenantId), this.loadCustomer(tenantId, by)]);
     if (found === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
-    const now = this.now();
-    const burnAt = customerBurnAt(program.source.expiry, found.row.lastPurchaseAt);
-    let changesAt: number | null = null;
-    const consider = (t: number | null) => {
-      if (t !== null && t > now && (changesAt === null || t < changesAt)) changesAt = t;
-    };
-    for (const l of found.lots) {
-      if (l.state === 'pending') consider(l.activatesAt);
-      consider(l.expiresAt);
-    }
-    if (found.lots.length > 0) consider(burnAt);
-    // A personal offer that starts or ends changes the summary too.
-    for (const b of found.row.boosts) (consider(b.from), consider(b.to));
-    const balance = balanceAt({ debt: found.row.debt, burnAt }, found.lots, now);
-    return { summary: customerSummary(program, found.row, balance, now), changesAt };
+    return summaryOf(program, found, this.now());
   }
 
   /**
-   * The summary from the cache when it is there and current, else from Postgres (and then cached
-   * until a lot activates or burns, 30 s at most). Commits invalidate it before they are answered.
+   * The summary, made from the customer's record: from the cache when it is there (the writer
+   * refills it after every commit), else from Postgres (and then cached). A first lookup by phone
+   * or card asks Postgres for the id alone, then goes by id, so it finds the cache too.
    */
   async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
-    const refKey = 'id' in by ? null : 'phone' in by ? `${tenantId}\u0000p\u0000${requirePhone(by.phone)}` : `${tenantId}\u0000c\u0000${by.cardNumber}`;
-    const id = 'id' in by ? by.id : this.idByRef.get(refKey!);
-    let generation: number | null = null;
-    if (id !== undefined && this.summaries !== null) {
-      const hit = await this.summaries.getCustomer(tenantId, id);
-      if (hit.json !== null) return this.stillTheirs(tenantId, by, refKey, JSON.parse(hit.json) as CustomerSummary);
-      generation = hit.generation;
+    const refKey = 'id' in by ? null : 'phone' in by ? refKeyOf(tenantId, 'p', requirePhone(by.phone)) : refKeyOf(tenantId, 'c', by.cardNumber);
+    let id = 'id' in by ? by.id : this.idByRef.get(refKey!);
+    if (id === undefined && this.summaries !== null && !('id' in by)) {
+      id = await this.idOf(tenantId, by);
+      if (id === undefined) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
+      this.idByRef.set(refKey!, id);
     }
-    const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
-    if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
-    // Without a generation read before the summary was built (first lookup by phone), no caching.
-    if (generation !== null && this.summaries !== null) {
-      const ttl = view.changesAt === null ? 30 : Math.min(30, Math.floor((view.changesAt - this.now()) / 1000));
-      if (ttl >= 1) await this.summaries.setCustomer(tenantId, view.summary.id, JSON.stringify(view.summary), generation, ttl);
+    if (id === undefined || this.summaries === null) {
+      const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
+      if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
+      return id === undefined ? view.summary : this.stillTheirs(tenantId, by, refKey, view.summary);
     }
-    return id === undefined ? view.summary : this.stillTheirs(tenantId, by, refKey, view.summary);
+    const [program, record] = await Promise.all([this.program(tenantId), this.cachedRecord(tenantId, id, this.summaries)]);
+    if (record === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
+    return this.stillTheirs(tenantId, by, refKey, summaryOf(program, record, this.now()).summary);
+  }
+
+  /** The record from the cache, else from Postgres, cached unless a write moved the generation meanwhile. */
+  private async cachedRecord(tenantId: string, id: string, cache: SummaryCache): Promise<CustomerRecord | null> {
+    const hit = await cache.getCustomer(tenantId, id);
+    if (hit.json !== null) {
+      const key = `${tenantId}\u0000${id}`;
+      const known = this.parsed.get(key);
+      if (known !== undefined && known.json === hit.json) return known.record;
+      const record = parseRecord(hit.json);
+      if (record !== null) return (this.parsed.set(key, { json: hit.json, record }), record);
+    }
+    const found = await this.loadCustomer(tenantId, { id });
+    if (found !== null) await cache.setCustomer(tenantId, id, recordJson(found.row, found.lots), hit.generation, RECORD_TTL_S);
+    return found;
+  }
+
+  private async idOf(tenantId: string, by: { phone: string } | { cardNumber: string }): Promise<string | undefined> {
+    const [col, value] = 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
+    const r = await this.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE tenant_id = $1 AND ${col} = $2`, [tenantId, value]);
+    return r.rows[0]?.id;
+  }
+
+  /** Phones and cards of customers a batch just wrote: a till's next lookup by them needs no Postgres. */
+  rememberRefs(records: readonly FreshRecord[]): void {
+    for (const r of records) {
+      if (r.phone !== null) this.idByRef.set(refKeyOf(r.tenantId, 'p', r.phone), r.customerId);
+      if (r.cardNumber !== null) this.idByRef.set(refKeyOf(r.tenantId, 'c', r.cardNumber), r.customerId);
+    }
   }
 
   /**
    * A phone or card remembered for an id can leave that customer (anonymised on request, a card
-   * reissued): then the remembered id is dropped and the lookup starts again by the reference.
+   * reissued): then the remembered id is dropped and the customer is looked up by the reference
+   * in Postgres.
    */
   private async stillTheirs(tenantId: string, by: CustomerLookup, refKey: string | null, s: CustomerSummary): Promise<CustomerSummary> {
     if (refKey === null || ('phone' in by ? s.phone === requirePhone(by.phone) : 'cardNumber' in by && s.cardNumber === by.cardNumber)) return s;
     this.idByRef.delete(refKey);
-    return this.customer(tenantId, by);
+    const view = await this.customerView(tenantId, by);
+    this.idByRef.set(refKey, view.summary.id);
+    return view.summary;
   }
 
-  private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<{ row: CustomerRow; lots: Lot[] } | null> {
+  private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<CustomerRecord | null> {
     const [col, value] = 'id' in by ? ['id', by.id] : 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
     if (col === 'id' && !BIGINT_ID.test(value)) return null;
     const r = await this.pool.query<CustomerDbRow & { lots: LotDbRow[] | null }>(
@@ -213,6 +231,10 @@ export class Reads {
       pending: found.balance.pending,
       referrerId: found.referrerId,
       registeredAt: Date.parse(found.registeredAt),
+      source: found.source,
+      gender: found.gender,
+      birthDate: found.birthDate,
+      lastPurchaseAt: found.lastPurchaseAt === null ? null : Date.parse(found.lastPurchaseAt),
       boosts: found.boosts.map(boostFromView),
     };
   }

@@ -6,6 +6,7 @@ import { IdBlocks } from './ids.ts';
 import type { BatchEvaluator } from './evaluator.ts';
 import type { LedgerOp, OpOutcome, OutcomeOf } from './operations.ts';
 import type { ProgramCache } from './programs.ts';
+import type { SummaryCache } from './summary-cache.ts';
 
 // Group commit. Operations queue up while a batch is being written; when it commits, the next
 // batch takes everything that arrived meanwhile (up to maxBatch). At low load every operation is
@@ -58,6 +59,7 @@ export class GroupCommitWriter {
     private readonly onCommitted: (events: KopilkaEvent[]) => void = () => {},
     private readonly now: () => number = Date.now,
     private readonly evaluator: BatchEvaluator | null = null,
+    private readonly summaries: SummaryCache | null = null,
   ) {}
 
   /** The operation's outcome, typed by its kind, once the transaction holding it has committed. */
@@ -130,8 +132,10 @@ export class GroupCommitWriter {
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     try {
       const out = await this.write(batch.map((p) => p.op));
-      // Before anyone is answered: caches are invalidated here, so a till that reads right after
-      // its commit never sees the summary from before it.
+      // Before anyone is answered: the cached records are replaced here (sent before the answers,
+      // on the same connection), so a till that reads right after its commit never sees the
+      // summary from before it.
+      if (out.fresh.length > 0) void this.summaries?.refreshCustomers(out.fresh).catch(() => {});
       if (out.events.length > 0) {
         try {
           this.onCommitted(out.events);
@@ -161,7 +165,7 @@ export class GroupCommitWriter {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const out = await executeBatch(client, ops, this.programs, this.ids, this.now(), this.evaluator);
+        const out = await executeBatch(client, ops, this.programs, this.ids, this.now(), this.evaluator, this.summaries);
         await client.query('COMMIT');
         return out;
       } catch (e) {

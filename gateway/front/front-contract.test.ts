@@ -93,6 +93,36 @@ describe.each([
     expect((await front.getCustomer(t, 'c1')).json).toBe('{"v":2}');
   });
 
+  it('a writer refreshes a record only if nothing moved the generation since it read it', async () => {
+    const t = tenant();
+    const [g1, g2] = await front.customerGenerations([
+      { tenantId: t, customerId: 'c1' },
+      { tenantId: t, customerId: 'c2' },
+    ]);
+    expect([g1, g2]).toEqual([0, 0]);
+    // A reader looks before the commit; the writer's refresh lands; the reader's late set is refused.
+    const reader = await front.getCustomer(t, 'c1');
+    await front.invalidateCustomer(t, 'c2'); // someone else wrote c2 after the writer read its generation
+    await front.refreshCustomers([
+      { tenantId: t, customerId: 'c1', generation: g1!, json: '{"v":"fresh"}', ttlSeconds: 30 },
+      { tenantId: t, customerId: 'c2', generation: g2!, json: '{"v":"overtaken"}', ttlSeconds: 30 },
+    ]);
+    expect((await front.getCustomer(t, 'c1')).json).toBe('{"v":"fresh"}');
+    expect(await front.setCustomer(t, 'c1', '{"v":"stale"}', reader.generation, 30)).toBe(false);
+    expect((await front.getCustomer(t, 'c1')).json).toBe('{"v":"fresh"}');
+    const c2 = await front.getCustomer(t, 'c2');
+    expect(c2.json).toBeNull(); // dropped, not filled
+    expect(c2.generation).toBeGreaterThan(g2!);
+    // An older writer arriving after a newer one (its generation is stale by then) only drops.
+    await front.refreshCustomers([{ tenantId: t, customerId: 'c1', generation: g1!, json: '{"v":"older"}', ttlSeconds: 30 }]);
+    expect((await front.getCustomer(t, 'c1')).json).toBeNull();
+    // Unknown (-1) never fills.
+    const now = (await front.customerGenerations([{ tenantId: t, customerId: 'c1' }]))[0]!;
+    await front.refreshCustomers([{ tenantId: t, customerId: 'c1', generation: -1, json: '{}', ttlSeconds: 30 }]);
+    expect((await front.getCustomer(t, 'c1')).json).toBeNull();
+    expect((await front.getCustomer(t, 'c1')).generation).toBeGreaterThan(now);
+  });
+
   it('rate limit: burst, then refusal with a wait, then recovery', async () => {
     const t = tenant();
     const r = [];
@@ -316,6 +346,8 @@ describe('redis-front when Redis goes away', () => {
     expect(await front.getCustomer('t1', 'c')).toEqual({ json: null, generation: -1 });
     expect(await front.setCustomer('t1', 'c', '{}', -1, 30)).toBe(false);
     await front.invalidateCustomer('t1', 'c');
+    expect(await front.customerGenerations([{ tenantId: 't1', customerId: 'c' }])).toEqual([-1]);
+    await front.refreshCustomers([{ tenantId: 't1', customerId: 'c', generation: 0, json: '{}', ttlSeconds: 30 }]);
     expect(Date.now() - started).toBeLessThan(1500); // misses, not hangs
     expect(await front.ping()).toBe(false);
 

@@ -34,6 +34,10 @@ export interface Front {
   /** Caches a summary only if no invalidation happened since `generation` was read. */
   setCustomer(tenantId: string, customerId: string, json: string, generation: number, ttlSeconds: number): Promise<boolean>;
   invalidateCustomer(tenantId: string, customerId: string): Promise<void>;
+  /** Generations of many customers (-1 where unknown), for a batch to compare against after it commits. */
+  customerGenerations(customers: readonly { tenantId: string; customerId: string }[]): Promise<number[]>;
+  /** Each: stored if its generation is still `generation`, else the entry dropped; the generation moves on in both cases. */
+  refreshCustomers(records: readonly { tenantId: string; customerId: string; generation: number; json: string; ttlSeconds: number }[]): Promise<void>;
   /** Token bucket: `perSecond` refill, `burst` capacity. */
   rateLimit(tenantId: string, bucket: string, perSecond: number, burst: number): Promise<RateDecision>;
   incrCounters(entries: readonly { tenantId: string; name: string; by: number }[]): Promise<void>;

@@ -77,7 +77,24 @@ export class MemoryFront implements Front {
   }
 
   async invalidateCustomer(tenantId: string, customerId: string): Promise<void> {
-    const k = tenantId + SEP + customerId;
+    this.nextGeneration(tenantId + SEP + customerId);
+  }
+
+  async customerGenerations(customers: readonly { tenantId: string; customerId: string }[]): Promise<number[]> {
+    return customers.map((c) => this.generations.get(c.tenantId + SEP + c.customerId) ?? 0);
+  }
+
+  async refreshCustomers(records: readonly { tenantId: string; customerId: string; generation: number; json: string; ttlSeconds: number }[]): Promise<void> {
+    for (const r of records) {
+      const k = r.tenantId + SEP + r.customerId;
+      const current = (this.generations.get(k) ?? 0) === r.generation;
+      this.nextGeneration(k);
+      if (current) this.customers.set(k, r.json, expiring(r.ttlSeconds * 1000));
+    }
+  }
+
+  /** Moves a customer's generation on and drops the cached entry. */
+  private nextGeneration(k: string): void {
     // The rule of invalidateCustomer in redis-scripts.ts: strictly growing, and never a value
     // issued before the entry was lost, so a reader holding an old generation cannot match.
     const next = Math.max((this.generations.get(k) ?? 0) + 1, Date.now() * 1000);

@@ -201,6 +201,42 @@ export class RedisFront implements Front {
     );
   }
 
+  async customerGenerations(customers: readonly { tenantId: string; customerId: string }[]): Promise<number[]> {
+    // One MGET per tenant: a tenant's keys share a hash tag, so each is legal on Cluster too.
+    const byTenant = new Map<string, number[]>();
+    customers.forEach((c, i) => (byTenant.get(c.tenantId) ?? byTenant.set(c.tenantId, []).get(c.tenantId)!).push(i));
+    return this.soft('customerGenerations', customers.map(() => -1), async () => {
+      const out = customers.map(() => -1);
+      await Promise.all(
+        [...byTenant].map(async ([tenantId, at]) => {
+          const gens = await this.cmd<(string | null)[]>(['MGET', ...at.map((i) => this.keys.customerGeneration(tenantId, customers[i]!.customerId))]);
+          at.forEach((i, j) => (out[i] = gens[j] == null ? 0 : Number(gens[j])));
+        }),
+      );
+      return out;
+    });
+  }
+
+  async refreshCustomers(records: readonly { tenantId: string; customerId: string; generation: number; json: string; ttlSeconds: number }[]): Promise<void> {
+    // Soft, as invalidateCustomer: the checks are recorded; a lost refresh leaves the old record
+    // for at most its TTL. -1 (unknown) can never equal a stored generation, so it only drops.
+    await this.soft('refreshCustomers', null, async () => {
+      await Promise.all(
+        records.map((r) =>
+          this.client.refreshCustomer(
+            this.keys.customerGeneration(r.tenantId, r.customerId),
+            this.keys.customer(r.tenantId, r.customerId),
+            r.generation,
+            r.json,
+            Math.ceil(r.ttlSeconds * 1000),
+            GENERATION_TTL_S,
+          ),
+        ),
+      );
+      return null;
+    });
+  }
+
   async rateLimit(tenantId: string, bucket: string, limitPerSecond: number, burst: number): Promise<RateDecision> {
     try {
       return await withTimeout(this.client.rateLimit(this.keys.rateBucket(tenantId, bucket), limitPerSecond, burst), this.opTimeoutMs, 'rateLimit');

@@ -51,6 +51,36 @@ return 1
 });
 
 /**
+ * KEYS: generation, record. ARGV: the generation the writer read, record, ttl (ms), generation ttl (s).
+ * After a commit: the record is stored only if the generation is still the one read (compared as
+ * strings, as setCustomer does), else dropped; either way the generation moves on, as
+ * invalidateCustomer moves it, so readers that looked before the commit cannot store theirs.
+ */
+const refreshCustomer = defineScript({
+  SCRIPT: `
+local cur = redis.call('GET', KEYS[1]) or '0'
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local g = tonumber(cur) + 1
+if g < now then g = now end
+redis.call('SET', KEYS[1], string.format('%.0f', g), 'EX', ARGV[4])
+if cur == ARGV[1] then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+redis.call('DEL', KEYS[2])
+return 0
+`,
+  NUMBER_OF_KEYS: 2,
+  parseCommand(parser: CommandParser, generationKey: string, recordKey: string, generation: number, json: string, ttlMs: number, generationTtlS: number) {
+    parser.pushKey(generationKey);
+    parser.pushKey(recordKey);
+    parser.push(String(generation), json, String(ttlMs), String(generationTtlS));
+  },
+  transformReply: (reply: unknown) => reply as number,
+});
+
+/**
  * KEYS: bucket. ARGV: limit per second, burst. Returns {allowed 0|1, retryAfterMs}, read as a RateDecision.
  * The same arithmetic as token-bucket.ts. Redis' clock, not the gateways', so nodes agree.
  */
@@ -89,4 +119,4 @@ return {allowed, retry}
 });
 
 /** The front's scripts, as createClient({ scripts }) takes them: each becomes a client method. */
-export const FRONT_SCRIPTS = { invalidateCustomer, setCustomer, rateLimit };
+export const FRONT_SCRIPTS = { invalidateCustomer, setCustomer, refreshCustomer, rateLimit };
