@@ -1,7 +1,6 @@
 import { isKopilkaError, isStorageFailure, type KopilkaEvent } from '../ledger/index.ts';
 import type { Communications, Draft } from './service.ts';
 import { askForFeedback } from './feedback.ts';
-import { rules } from './settings.ts';
 import type { SqlClient } from './store.ts';
 import { AUTOMATIC_EVENTS, bonusText, DEFAULT_TEMPLATES, render, type AutomaticEvent } from './templates.ts';
 
@@ -82,7 +81,7 @@ export async function speak(
   v: { points: number | null; at: string; relative?: string },
   dedupeKey: string,
 ): Promise<StoredOrNothing> {
-  const template = (await templates(comms.o.sql, tenantId)).find((t) => t.event === event)!;
+  const template = (await comms.templates(tenantId)).find((t) => t.event === event)!;
   if (!template.enabled) return null;
   const customer = await comms.o.ledger.findCustomer(tenantId, { id: customerId });
   if (customer === null) return null;
@@ -120,10 +119,12 @@ interface Reachable {
 
 /** The first channel in the tenant's order that is set up and that the customer has an address for. */
 export async function reach(comms: Communications, tenantId: string, c: Reachable): Promise<{ channel: Draft['channel']; address: string } | null> {
-  const order = (await rules(comms.o.ledger, tenantId)).channels;
+  const order = (await comms.rules(tenantId)).channels;
   for (const channel of order) {
+    // The provider first: it is cached, the customer's Telegram chat is a query.
+    if ((await comms.provider(tenantId, channel)) === null) continue;
     const address = channel === 'sms' ? c.phone : channel === 'email' ? c.email : await comms.telegramChat(tenantId, c.id);
-    if (address && (await comms.provider(tenantId, channel)) !== null) return { channel, address };
+    if (address) return { channel, address };
   }
   return null;
 }

@@ -44,6 +44,7 @@ export function ownerOps(ctx: ConnectorContext) {
         throw new KopilkaError('INVALID_INPUT', 'Ссылке на отзыв нужен внешний адрес Копилки: оператор должен задать PUBLIC_URL', { field: 'enabled' });
       }
       await ctx.ledger.saveConnectorSettings(tenantId, FEEDBACK_SYSTEM, s);
+      comms(ctx).forgetSettings(tenantId);
       return ok(s);
     },
   };

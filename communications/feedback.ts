@@ -42,7 +42,8 @@ const TOKEN = /^[A-Za-z0-9_-]{32}$/;
 export async function askForFeedback(comms: Communications, e: KopilkaEvent): Promise<StoredMessage | null> {
   if (!e.customerId || !e.checkId) return null;
   const { sql, ledger, publicUrl } = comms.o;
-  const s = await feedbackSettings(ledger, e.tenantId);
+  // Every recorded check asks: the settings are kept briefly (a save forgets them).
+  const s = await comms.remembered(e.tenantId, 'feedback', () => feedbackSettings(ledger, e.tenantId));
   if (!s.enabled) return null;
   if (publicUrl === undefined) {
     comms.o.log.warn({ tenantId: e.tenantId }, 'feedback: PUBLIC_URL is not set, no link to send');

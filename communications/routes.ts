@@ -57,7 +57,7 @@ function providerRoute(ctx: ConnectorContext, channel: 'sms' | 'email' | 'telegr
     input,
     handler: async ({ tenantId, input }) => {
       await ctx.ledger.saveConnectorSettings(tenantId, SYSTEMS[channel], input);
-      comms(ctx).forgetProviders(tenantId);
+      comms(ctx).forgetSettings(tenantId);
       return ok({ channel, saved: true });
     },
   });
@@ -83,6 +83,7 @@ export const communicationsConnector: Connector = {
       handler: async ({ tenantId, input, req }) => {
         const event = parsed(z.enum(AUTOMATIC_EVENTS), req.params.event);
         await saveTemplate(comms(ctx).o.sql, tenantId, event, input.body, input.enabled);
+        comms(ctx).forgetSettings(tenantId);
         return ok((await templates(comms(ctx).o.sql, tenantId)).find((t) => t.event === event));
       },
     }),
@@ -106,6 +107,7 @@ export const communicationsConnector: Connector = {
       input: rulesSchema,
       handler: async ({ tenantId, input }) => {
         await ctx.ledger.saveConnectorSettings(tenantId, SYSTEMS.rules, input);
+        comms(ctx).forgetSettings(tenantId);
         return ok({ rules: input });
       },
     }),

@@ -4,7 +4,8 @@ import { startDelivery, type Delivery, type DeliveryOptions } from './delivery.t
 import type { ChannelKind, Provider } from './providers/provider.ts';
 import { sweepReminders } from './reminders.ts';
 import { sweepChains } from './chains.ts';
-import { CHANNEL_OF, providerFor, rules, type ProviderEndpoints } from './settings.ts';
+import { CHANNEL_OF, providerFor, rules, type ProviderEndpoints, type Rules } from './settings.ts';
+import { templates, type Template } from './automatic.ts';
 import { countSince, finish, insertMessages, type NewMessage, type Sql, type StoredMessage } from './store.ts';
 import { localMidnight, quietUntil } from './templates.ts';
 
@@ -45,11 +46,12 @@ export interface Draft {
   notBefore?: Date;
 }
 
-const PROVIDER_TTL_MS = 30_000;
+/** Settings read per message (providers, rules, templates) are kept this long; a save here forgets them at once. */
+const SETTINGS_TTL_MS = 30_000;
 const REMINDERS = 'kopilka-reminders';
 
 export class Communications {
-  private readonly providers = new Map<string, { at: number; p: Promise<Provider | null> }>();
+  private readonly settings = new Map<string, { at: number; p: Promise<unknown> }>();
   private constructor(
     readonly o: CommunicationsOptions,
     private readonly delivery: Delivery,
@@ -90,11 +92,27 @@ export class Communications {
 
   /** The tenant's provider for a channel (cached briefly: settings are read per message). */
   provider(tenantId: string, channel: ChannelKind): Promise<Provider | null> {
-    const key = `${tenantId}\u0000${channel}`;
-    const hit = this.providers.get(key);
-    if (hit !== undefined && Date.now() - hit.at < PROVIDER_TTL_MS) return hit.p;
-    const p = providerFor(this.o.ledger, this.o, tenantId, channel);
-    this.providers.set(key, { at: Date.now(), p });
+    return this.remembered(tenantId, `provider:${channel}`, () => providerFor(this.o.ledger, this.o, tenantId, channel));
+  }
+
+  /** The tenant's message rules (quiet hours, daily cap, order of channels), cached briefly. */
+  rules(tenantId: string): Promise<Rules> {
+    return this.remembered(tenantId, 'rules', () => rules(this.o.ledger, tenantId));
+  }
+
+  /** The tenant's automatic-message templates, cached briefly: every ledger event asks for them. */
+  templates(tenantId: string): Promise<Template[]> {
+    return this.remembered(tenantId, 'templates', () => templates(this.o.sql, tenantId));
+  }
+
+  /** A tenant's setting read through `load`, kept SETTINGS_TTL_MS; forgetSettings drops it. */
+  remembered<T>(tenantId: string, what: string, load: () => Promise<T>): Promise<T> {
+    const key = `${tenantId}\u0000${what}`;
+    const hit = this.settings.get(key);
+    if (hit !== undefined && Date.now() - hit.at < SETTINGS_TTL_MS) return hit.p as Promise<T>;
+    const p = load();
+    this.settings.set(key, { at: Date.now(), p });
+    p.catch(() => this.settings.delete(key)); // a failed read is not remembered
     return p;
   }
 
@@ -113,9 +131,9 @@ export class Communications {
     return new Map(r.rows.map((x) => [x.customer_id, x.telegram_chat_id]));
   }
 
-  /** Settings changed: the next message reads them again. */
-  forgetProviders(tenantId: string): void {
-    for (const k of this.providers.keys()) if (k.startsWith(`${tenantId}\u0000`)) this.providers.delete(k);
+  /** Settings changed (providers, rules, templates): the next message reads them again. */
+  forgetSettings(tenantId: string): void {
+    for (const k of this.settings.keys()) if (k.startsWith(`${tenantId}\u0000`)) this.settings.delete(k);
   }
 
   /**
@@ -125,7 +143,7 @@ export class Communications {
    */
   async queue(tenantId: string, drafts: Draft[]): Promise<(StoredMessage | null)[]> {
     const now = Date.now();
-    const r = await rules(this.o.ledger, tenantId);
+    const r = await this.rules(tenantId);
     const offset = zoneOffset(await this.o.ledger.timeZone(tenantId))(now) ;
     const rows: NewMessage[] = [];
     // One read of consent for the whole batch (a campaign queues hundreds at once).

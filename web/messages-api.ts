@@ -100,6 +100,7 @@ function settingsRoutes(ctx: ConnectorContext, owner: Owner): RouteSpec<any>[] {
         const t = await owner(req);
         const r = parseInput(rulesSchema, req.json(), 'правила сообщений');
         await ctx.ledger.saveConnectorSettings(t, SYSTEMS.rules, r);
+        comms(ctx).forgetSettings(t);
         return ok({ rules: r });
       },
     }),
@@ -114,7 +115,7 @@ function settingsRoutes(ctx: ConnectorContext, owner: Owner): RouteSpec<any>[] {
         const channel = parseInput(z.enum(CHANNELS, { error: 'канал sms, email или telegram' }), req.params.channel, 'канал');
         const s = parseInput(PROVIDER_SCHEMA[channel] as z.ZodType<object>, await withSavedToken(ctx, t, channel, req.json()), 'настройки канала');
         await ctx.ledger.saveConnectorSettings(t, SYSTEMS[channel], s);
-        comms(ctx).forgetProviders(t);
+        comms(ctx).forgetSettings(t);
         return ok({ channel, saved: true, providers: await providerViews(ctx, t) });
       },
     }),
@@ -141,6 +142,7 @@ function textRoutes(ctx: ConnectorContext, owner: Owner): RouteSpec<any>[] {
         const event = parseInput(z.enum(AUTOMATIC_EVENTS), req.params.event, 'событие');
         const b = parseInput(templateSchema, req.json(), 'шаблон');
         await saveTemplate(comms(ctx).o.sql, t, event, b.body, b.enabled);
+        comms(ctx).forgetSettings(t);
         return ok((await templates(comms(ctx).o.sql, t)).find((x) => x.event === event));
       },
     }),
