@@ -195,6 +195,10 @@ export function customerState(entry: CustomerEntry, available: number, pending: 
     pending,
     referrerId: r.referrerId,
     registeredAt: r.registeredAt,
+    source: r.source,
+    gender: r.gender,
+    birthDate: r.birthDate,
+    lastPurchaseAt: r.lastPurchaseAt,
     boosts: r.boosts,
   };
 }
@@ -205,14 +209,14 @@ export function stateOf(state: BatchState, entry: CustomerEntry): CustomerState 
   return customerState(entry, spendable(acc), acc.pending);
 }
 
-/** A phone not yet registered: priced as the customer the sale will register. */
+/** A phone not yet registered: priced as the customer the sale will register (source `pos`, transitions/sale.ts). */
 export function newcomerState(registeredAt: number): CustomerState {
-  return { id: '', totalSpent: 0, purchases: 0, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt };
+  return { id: '', totalSpent: 0, purchases: 0, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt, source: 'pos', gender: null, birthDate: null, lastPurchaseAt: null };
 }
 
 /** What an evaluation depends on in the customer's state: a pre-evaluation is used only if it still holds. */
 export function assumedState(cs: CustomerState | null): string {
-  return cs === null ? '-' : `${cs.id}/${cs.available}/${cs.pending}/${cs.totalSpent}/${cs.purchases}/${cs.assignedLevel}/${cs.referrerId}/${(cs.boosts ?? []).map((b) => `${b.key}:${b.to}`).join(',')}`;
+  return cs === null ? '-' : `${cs.id}/${cs.available}/${cs.pending}/${cs.totalSpent}/${cs.purchases}/${cs.assignedLevel}/${cs.referrerId}/${cs.source}/${cs.gender}/${cs.birthDate}/${cs.lastPurchaseAt}/${(cs.boosts ?? []).map((b) => `${b.key}:${b.to}`).join(',')}`;
 }
 
 export function findCustomer(state: BatchState, tenantId: string, ref: NonNullable<ParsedCheck['customer']>): CustomerEntry | undefined {

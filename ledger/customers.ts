@@ -96,6 +96,8 @@ export interface CustomerSummary {
   birthDate: string | null;
   email: string | null;
   registeredAt: string;
+  /** Where the customer came from (registration source: `pos`, `cashier`, `self`, `import`…); null: not recorded. */
+  source: string | null;
   /** A level the business assigned by hand (the level shown is the higher of it and the earned one). */
   assignedLevel: string | null;
   referrerId: string | null;
@@ -122,6 +124,7 @@ export function customerSummary(p: CompiledProgram, c: CustomerRow, balance: { a
     birthDate: c.birthDate,
     email: c.email,
     registeredAt: new Date(c.registeredAt).toISOString(),
+    source: c.source,
     assignedLevel: c.assignedLevel,
     referrerId: c.referrerId,
     boosts: currentBoosts(c.boosts, now).map(boostView),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compileSegment, segmentSchema, type CompiledSegment } from './audience.ts';
 import { MAX_AMOUNT } from './check.ts';
 import { idText, lineText, parseInput } from './validation.ts';
 
@@ -94,9 +95,9 @@ const promotionSchema = z
     id: code,
     name: lineText(128).min(1),
     period: z.object({ from: isoDay, to: isoDay }).strict().refine((p) => p.from <= p.to, 'начало периода позже конца').optional(),
-    /** `newCustomers`: only a customer's first purchase. */
+    /** `newCustomers`: only a customer's first purchase; `segment`: only customers of it (audience.ts). */
     when: z
-      .object({ ...conditions, newCustomers: z.boolean().optional() })
+      .object({ ...conditions, newCustomers: z.boolean().optional(), segment: segmentSchema.optional() })
       .strict()
       .default({}),
     /** Applies only with one of these coupon codes on the check (case does not matter). */
@@ -115,7 +116,7 @@ const promotionSchema = z
     ]),
     stacking: z.enum(['combinable', 'best', 'exclusive']).default('combinable'),
     priority: z.number().int().min(-1000).max(1000).default(0),
-    /** Stops applying once it has given this much discount (kopecks) or to this many checks (budgets.ts). */
+    /** Stops applying once it has given this much discount (kopecks; a `bonus` one: its points, hundredths) or to this many checks (budgets.ts). */
     budget: z
       .object({ discount: z.number().int().min(1).max(1e15).optional(), uses: z.number().int().min(1).max(1e9).optional() })
       .strict()
@@ -275,6 +276,8 @@ export interface CompiledPromotion extends Conditions {
   name: string;
   period: { from: string; to: string } | null;
   newCustomers: boolean;
+  /** Only customers of this segment (rules/audience.ts); null: anyone. */
+  segment: CompiledSegment | null;
   /** Upper-cased codes; null: no coupon needed. */
   coupons: Set<string> | null;
   /** Needs a code issued for it, checked against storage by the ledger (coupons.ts). */
@@ -357,6 +360,7 @@ function compilePromotion(x: Promotion, compileSteps: (s: { from: number; percen
     period: x.period ?? null,
     ...compileConditions(x.when),
     newCustomers: x.when.newCustomers === true,
+    segment: x.when.segment === undefined ? null : compileSegment(x.when.segment),
     coupons: x.coupons === undefined ? null : new Set(x.coupons.map((c) => c.toUpperCase())),
     issued: x.issuedCoupons === true,
     effect:

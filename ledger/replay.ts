@@ -34,6 +34,10 @@ export interface ReplayStart {
   referrerId: string | null;
   registeredAt: number;
   lastPurchaseAt: number | null;
+  /** What a promotion's segment asks (today's values: the replay does not go back on profile edits). */
+  source: string | null;
+  gender: string | null;
+  birthDate: string | null;
   available: number;
   pending: number;
   /** Lots holding points at the start, `remaining` what they held then. */
@@ -87,7 +91,7 @@ export async function* replayCheckPages(pool: pg.Pool, tenantId: string, from: D
 export async function replayStarts(pool: pg.Pool, tenantId: string, ids: readonly string[], at: Date): Promise<ReplayStart[]> {
   if (ids.length === 0) return [];
   const [customers, since, before, buckets, lots] = await Promise.all([
-    pool.query(`SELECT id::text, total_spent, purchases, assigned_level, referrer_id::text, registered_at FROM customers WHERE tenant_id = $1 AND id = ANY($2::bigint[])`, [tenantId, ids]),
+    pool.query(`SELECT id::text, total_spent, purchases, assigned_level, referrer_id::text, registered_at, source, gender, to_char(birth_date, 'YYYY-MM-DD') AS birth_date FROM customers WHERE tenant_id = $1 AND id = ANY($2::bigint[])`, [tenantId, ids]),
     pool.query(
       `SELECT customer_id::text AS id,
               sum(CASE WHEN kind = 'sale' THEN amount - discount ELSE discount - amount END) AS spent,
@@ -134,6 +138,9 @@ export async function replayStarts(pool: pg.Pool, tenantId: string, ids: readonl
       referrerId: c.referrer_id,
       registeredAt: c.registered_at.getTime(),
       lastPurchaseAt: lastBy.get(c.id) ?? null,
+      source: c.source,
+      gender: c.gender,
+      birthDate: c.birth_date,
       available: Number(b?.available ?? 0),
       pending: Number(b?.pending ?? 0),
       lots: lotsBy.get(c.id) ?? [],

@@ -290,7 +290,20 @@ export function price(p: CompiledProgram, check: ParsedCheck, cs: CustomerState 
 
 function customerState(sim: Sim): CustomerState {
   const s = sim.state;
-  return { id: s.id, totalSpent: s.totalSpent, purchases: s.purchases, assignedLevel: s.assignedLevel, available: spendable(sim.acc), pending: sim.acc.pending, referrerId: s.referrerId, registeredAt: s.registeredAt };
+  return {
+    id: s.id,
+    totalSpent: s.totalSpent,
+    purchases: s.purchases,
+    assignedLevel: s.assignedLevel,
+    available: spendable(sim.acc),
+    pending: sim.acc.pending,
+    referrerId: s.referrerId,
+    registeredAt: s.registeredAt,
+    source: s.source,
+    gender: s.gender,
+    birthDate: s.birthDate,
+    lastPurchaseAt: s.lastPurchaseAt,
+  };
 }
 
 function restate(sim: Sim, returned: number, complete: boolean): void {

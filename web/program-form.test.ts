@@ -43,4 +43,23 @@ describe('program editor form', () => {
     expect(p.modifiers[0]).toMatchObject({ activationDays: 0, lifetimeDays: 14 });
     expect(p.promotions[1].effect).toEqual({ type: 'bonus', points: 7_500 });
   });
+
+  it('a promotion\'s segment comes back the same (its levels kept, not shown) and is edited in rubles and points', () => {
+    const segment = { levels: ['gold'], sources: ['self'], gender: 'female', minPurchases: 2, minSpent: 150_050, maxAverageCheck: 300_000, minBalance: 1_000, maxDaysWithoutPurchase: 30, minAge: 18 };
+    const withSegment = { ...program, promotions: [...program.promotions, { id: 'her', name: 'Для неё', when: { segment }, effect: { type: 'percent', percent: 10 }, stacking: 'combinable', priority: 0 }] };
+    expect(clean(fromForm(withSegment, toForm(withSegment)))).toEqual(clean(withSegment));
+    const empty = { ...program, promotions: [{ ...program.promotions[0], when: { segment: {} } }] };
+    expect(clean(fromForm(empty, toForm(empty)))).toEqual(clean(empty));
+    const f = toForm(withSegment);
+    expect(f.promotions[2].when).toMatchObject({ segmentOn: true, segment: { minSpent: 1_500.5, maxAverageCheck: 3_000, minBalance: 10, maxSpent: null, gender: 'female' } });
+    f.promotions[2].when.segment.maxSpent = 5_000;
+    f.promotions[2].when.segment.gender = '';
+    f.promotions[0].when.segmentOn = true;
+    f.promotions[0].when.segment.maxAge = 25;
+    const p = fromForm(withSegment, f);
+    expect(clean(p.promotions[2].when.segment)).toEqual(clean({ levels: ['gold'], sources: ['self'], minPurchases: 2, minSpent: 150_050, maxSpent: 500_000, maxAverageCheck: 300_000, minBalance: 1_000, maxDaysWithoutPurchase: 30, minAge: 18 }));
+    expect(clean(p.promotions[0].when)).toEqual({ segment: { maxAge: 25 } });
+    f.promotions[2].when.segmentOn = false;
+    expect(fromForm(withSegment, f).promotions[2].when.segment).toBeUndefined();
+  });
 });

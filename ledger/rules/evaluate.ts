@@ -50,7 +50,10 @@ export function evaluateCheck(p: CompiledProgram, check: ParsedCheck, customer: 
   let progressiveAmount = 0;
   afterDiscount.forEach((a, i) => (progressiveAmount += eligible[i] ? a : 0));
   const earned = customer === null ? { total: 0, lines: amounts.map(() => 0) } : accrue({ accrual: level.accrual, base, eligible, terms, progressiveAmount, rounding: p.source.rounding });
-  const accrual = withPromotionBonuses(earned, offer, base, afterDiscount);
+  // What the promotions left on the lines they may touch: the last weights for bonuses on top
+  // (promotions.ts gives them only when some such line still costs something).
+  const promoLeft = afterPromo.map((a, i) => (isExcluded(p, lines[i]!) ? 0 : a));
+  const accrual = withPromotionBonuses(earned, offer, [base, afterDiscount, promoLeft]);
 
   return completeEvaluation(p, check, customer, {
     level,
@@ -96,13 +99,15 @@ function withPersonalDiscount(promo: PromotionOutcome | null, boost: BoostTerms,
 /**
  * Bonus promotions' points added to the accrual, split over the lines by what was paid on them
  * (largest remainder, so a partial refund takes back its lines' share), or by their amounts when
- * bonuses paid for everything. Each line's `promotions` names the bonus it carries.
+ * bonuses paid for everything, or by what the promotions left when the level's discount or a
+ * personal offer took the rest (the promotion has said its bonus: it is given). Each line's
+ * `promotions` names the bonus it carries.
  */
-function withPromotionBonuses(earned: { total: number; lines: number[] }, offer: PromotionOutcome | null, paid: readonly number[], afterDiscount: readonly number[]): { total: number; lines: number[] } {
+function withPromotionBonuses(earned: { total: number; lines: number[] }, offer: PromotionOutcome | null, weightsInTurn: readonly (readonly number[])[]): { total: number; lines: number[] } {
   const bonuses = offer?.bonuses ?? [];
   if (bonuses.length === 0 || offer === null) return earned;
-  const weights = paid.some((b) => b > 0) ? paid : afterDiscount;
-  if (!weights.some((w) => w > 0)) return earned;
+  const weights = weightsInTurn.find((w) => w.some((x) => x > 0));
+  if (weights === undefined) return earned;
   const lines = [...earned.lines];
   let total = earned.total;
   for (const b of bonuses) {

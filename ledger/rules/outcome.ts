@@ -1,7 +1,7 @@
 import type { Boost } from '../boosts.ts';
 import type { CheckTotals, LineResult, ParsedCheck } from '../check.ts';
 import { formatPoints, formatRub } from '../errors.ts';
-import { accrualLotTimes } from '../lots.ts';
+import { accrualLotTimes, ruleLotTimes } from '../lots.ts';
 import { effectiveLevel, type CompiledLevel, type CompiledProgram, type Gift } from '../program.ts';
 import { localDate } from '../time-zone.ts';
 import type { PromotionOutcome } from './promotions.ts';
@@ -21,6 +21,13 @@ export interface CustomerState {
   pending: number;
   referrerId: string | null;
   registeredAt: number;
+  /** What a promotion's segment asks of the customer (rules/audience.ts); null: never told. */
+  source: string | null;
+  gender: string | null;
+  /** YYYY-MM-DD. */
+  birthDate: string | null;
+  /** When the last purchase was made (the check's time), ms; null: never bought. */
+  lastPurchaseAt: number | null;
   /** Personal offers (boosts.ts); the rules use those running at the check's time. */
   boosts?: readonly Boost[];
 }
@@ -83,6 +90,30 @@ function ddmmyyyy(at: number, timeZone: string): string {
   return text;
 }
 
+/**
+ * «Начислено N бонусов» and when they become spendable. Lines under a modifier's own activation
+ * (bonuses for promotional goods spendable at once) say their part apart: the program's date for
+ * the whole accrual would tell the customer that bonuses already spendable are not.
+ */
+function accrualMessage(p: CompiledProgram, check: ParsedCheck, accrual: Priced['accrual'], lotTerms: readonly LotTerms[] | null, activatesAt: number): string {
+  const when = (at: number) => (at > check.at ? `станут доступны ${ddmmyyyy(at, p.source.timezone)}` : 'доступны сразу');
+  const byTime = new Map<number, number>();
+  if (lotTerms === null) byTime.set(activatesAt, accrual.total);
+  else {
+    accrual.lines.forEach((x, i) => {
+      if (x === 0) return;
+      const at = ruleLotTimes(p.source, check.at, lotTerms[i]!).activatesAt;
+      byTime.set(at, (byTime.get(at) ?? 0) + x);
+    });
+  }
+  const head = `Начислено ${formatPoints(accrual.total)} бонусов`;
+  if (byTime.size <= 1) {
+    const at = byTime.size === 0 ? activatesAt : [...byTime.keys()][0]!;
+    return at > check.at ? `${head}, ${when(at)}` : head;
+  }
+  return `${head}: ${[...byTime].sort((a, b) => a[0] - b[0]).map(([at, x]) => `${formatPoints(x)} ${when(at)}`).join(', ')}`;
+}
+
 export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, customer: CustomerState | null, priced: Priced): Evaluation {
   const { level, amount, redeemed, accrual } = priced;
   const discount = priced.discounts.reduce((s, d) => s + d, 0);
@@ -102,13 +133,7 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
   if (levelDiscount > 0) messages.push(`Скидка ${formatRub(levelDiscount)} по уровню «${level.name}»`);
   if (redeemed.total > 0) messages.push(`Списано ${formatPoints(redeemed.total)} бонусов`);
   if (shortfall > 0) messages.push(`Не хватило ${formatPoints(shortfall)} бонусов для оплаты, принятой кассой: чек передан на разбор`);
-  if (accrual.total > 0) {
-    messages.push(
-      activatesAt > check.at
-        ? `Начислено ${formatPoints(accrual.total)} бонусов, станут доступны ${ddmmyyyy(activatesAt, p.source.timezone)}`
-        : `Начислено ${formatPoints(accrual.total)} бонусов`,
-    );
-  }
+  if (accrual.total > 0) messages.push(accrualMessage(p, check, accrual, priced.lotTerms ?? null, activatesAt));
   if (levelAfter.rank !== level.rank) messages.push(`Новый уровень: ${levelAfter.name}`);
   for (const g of gifts) {
     messages.push(g.kind === 'firstPurchase' ? `Подарок за первую покупку: ${formatPoints(g.gift.points)} бонусов` : `Подарок за новый уровень: ${formatPoints(g.gift.points)} бонусов`);

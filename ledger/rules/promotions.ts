@@ -2,11 +2,12 @@ import type { CheckLine, ParsedCheck } from '../check.ts';
 import { formatPoints, formatRub } from '../errors.ts';
 import type { CompiledEffect, CompiledProgram, CompiledPromotion } from '../program.ts';
 import { checkMatches, lineMatches } from './modifiers.ts';
+import { inSegment } from './audience.ts';
 import type { CustomerState } from './outcome.ts';
 import { percentOf, stepBp } from './steps.ts';
 
 // Promotions: discounts a tenant declares for a period, hours and weekdays, stores, cashiers,
-// payment types, an audience (levels, new customers), goods (products, groups, a bundle), or a
+// payment types, an audience (levels, new customers, a segment: audience.ts), goods (products, groups, a bundle), or a
 // coupon. Pure and deterministic: the same check and program give the same discounts, line by line.
 //
 // Stacking, in this order: an applicable `exclusive` promotion (the first by priority, then id)
@@ -65,7 +66,10 @@ export function applyPromotions(
     takeBest(active.filter((x) => x.stacking === 'best'), lines, remaining, allowed, take);
     for (const x of active) if (x.stacking === 'combinable') take(x, cuts(x, lines, remaining, allowed));
     // Bonus promotions give no discount: they add to the accrual unless an exclusive one took the check.
-    const bonuses = active.flatMap((x) => (x.effect.type === 'bonus' && customer !== null && lines.some((l, i) => allowed[i] && lineMatches(x, l)) ? [{ id: x.id, points: x.effect.points }] : []));
+    // They are split over what the lines still cost (evaluate.ts): a check left costing nothing gets
+    // none — not a message promising them, nor an issued coupon spent on them.
+    const paysSomething = lines.some((_, i) => allowed[i] && remaining[i]! > 0);
+    const bonuses = active.flatMap((x) => (x.effect.type === 'bonus' && customer !== null && paysSomething && lines.some((l, i) => allowed[i] && lineMatches(x, l)) ? [{ id: x.id, points: x.effect.points }] : []));
     if (bonuses.length > 0) out.bonuses = bonuses;
   }
   if (unlocked !== null && (out.byLine.some((l) => l.some((g) => g.id === unlocked)) || out.bonuses?.some((b) => b.id === unlocked))) out.couponUsed = coupon;
@@ -92,6 +96,7 @@ function applies(x: CompiledPromotion, check: ParsedCheck, customer: CustomerSta
   if (x.issued && x.id !== unlocked) return false;
   if (x.period !== null && (check.localDay < x.period.from || check.localDay > x.period.to)) return false;
   if (x.newCustomers && (customer === null || customer.purchases > 0)) return false;
+  if (x.segment !== null && !inSegment(x.segment, customer, levelCode, check)) return false;
   if (x.coupons !== null && (coupon === null || !x.coupons.has(coupon))) return false;
   return checkMatches(x, check, levelCode);
 }

@@ -12,7 +12,7 @@ const oneLevel = (level: Record<string, unknown>, over: Partial<ProgramInput> = 
   program({ levels: [{ code: 'base', name: 'Базовая', threshold: 0, accrual: { type: 'percent', percent: 10 }, maxRedeemPercent: 100, ...level } as never], activationDays: 0, ...over });
 
 const customer = (o: Partial<CustomerState> = {}): CustomerState => ({
-  id: '1', totalSpent: 0, purchases: 1, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt: Date.parse('2026-01-01T00:00:00Z'), ...o,
+  id: '1', totalSpent: 0, purchases: 1, assignedLevel: null, available: 0, pending: 0, referrerId: null, registeredAt: Date.parse('2026-01-01T00:00:00Z'), source: null, gender: null, birthDate: null, lastPurchaseAt: null, ...o,
 });
 
 function check(lines: { amount: number; productId?: string; groupId?: string; quantity?: number }[], o: Partial<CheckInput> = {}) {

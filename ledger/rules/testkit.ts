@@ -23,6 +23,10 @@ export const customer = (o: Partial<CustomerState> = {}): CustomerState => ({
   pending: 0,
   referrerId: null,
   registeredAt: Date.parse('2026-01-01T00:00:00Z'),
+  source: null,
+  gender: null,
+  birthDate: null,
+  lastPurchaseAt: null,
   ...o,
 });
 

@@ -1,10 +1,12 @@
 import { Button, Card, Col, Form, Input, InputNumber, Radio, Row, Select, Space, Switch, Typography } from 'antd';
 import { DateField } from './DateField';
 import { Codes, Conditions, Steps } from './ProgramParts';
+import { PromotionSegment } from './ProgramSegment';
 
 // Modifiers (more or fewer bonuses, or a different bonus-payment cap, for some goods, days, hours,
 // stores or levels) and promotions (a discount by percent, by quantity, by check sum, or for a
-// bundle; for a period, days, hours, stores, levels, with coupon codes; and how they stack).
+// bundle; for a period, days, hours, stores, levels, a segment of customers, with coupon codes;
+// and how they stack).
 
 type Levels = { value: string; label: string }[];
 
@@ -140,6 +142,7 @@ function Promotion({ index, levels, onRemove }: { index: number; levels: Levels;
         </Col>
       </Row>
       <Conditions name={[index, 'when']} levels={levels} promotion />
+      <PromotionSegment index={index} />
     </Card>
   );
 }
@@ -161,7 +164,7 @@ export function ProgramPromotions({ levels }: { levels: Levels }) {
                 name: '',
                 periodOn: false,
                 period: { from: '', to: '' },
-                when: { productIds: [], groupIds: [], weekdays: [], paymentTypes: [], cashierIds: [], storeIds: [], levels: [], hoursOn: false, hours: { from: 9, to: 12 }, newCustomers: false },
+                when: { productIds: [], groupIds: [], weekdays: [], paymentTypes: [], cashierIds: [], storeIds: [], levels: [], hoursOn: false, hours: { from: 9, to: 12 }, newCustomers: false, segmentOn: false, segment: { sources: [], gender: '' } },
                 coupons: [],
                 issuedCoupons: false,
                 effect: { type: 'percent', percent: 10, sumSteps: [{ from: 1000, percent: 5 }], qtySteps: [{ from: 2, percent: 10 }], productIds: [] },

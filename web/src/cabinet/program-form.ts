@@ -66,6 +66,30 @@ function whenOut(source: Any | undefined, w: Any, promotion: boolean): Any {
   for (const k of CONDITIONS) out[k] = list(w[k]);
   out.hours = w.hoursOn ? { from: w.hours.from, to: w.hours.to } : undefined;
   if (promotion) out.newCustomers = w.newCustomers ? true : undefined;
+  if (promotion) out.segment = segmentOut(source?.segment, w);
+  return out;
+}
+
+// A promotion's audience by segment (ledger/audience.ts): the switch says whether there is one
+// (an empty segment is «any customer the check names»); bounds in rubles and points on the form.
+// Its levels are not shown (the promotion's own «Уровни клиентов» say the same) and are kept.
+const SEGMENT_COUNTS = ['Purchases', 'DaysWithoutPurchase', 'Age'] as const;
+const SEGMENT_MONEY = ['Spent', 'AverageCheck', 'Balance'] as const;
+const BOUNDS = (k: string) => [`min${k}`, `max${k}`];
+
+function segmentIn(s: Any | undefined): Any {
+  const f: Any = { sources: s?.sources ?? [], gender: s?.gender ?? '' };
+  for (const k of SEGMENT_COUNTS.flatMap(BOUNDS)) f[k] = s?.[k] ?? null;
+  for (const k of SEGMENT_MONEY.flatMap(BOUNDS)) f[k] = rub(s?.[k]);
+  return { segmentOn: !!s, segment: f };
+}
+
+function segmentOut(source: Any | undefined, w: Any): Any | undefined {
+  if (!w.segmentOn) return undefined;
+  const f = w.segment ?? {};
+  const out: Any = { ...(source ?? {}), sources: list(f.sources), gender: f.gender || undefined };
+  for (const k of SEGMENT_COUNTS.flatMap(BOUNDS)) out[k] = f[k] == null ? undefined : f[k];
+  for (const k of SEGMENT_MONEY.flatMap(BOUNDS)) out[k] = f[k] == null ? undefined : kop(f[k]);
   return out;
 }
 
@@ -111,7 +135,7 @@ export function toForm(p: Program): Any {
       name: x.name,
       periodOn: !!x.period,
       period: x.period ?? { from: '', to: '' },
-      when: whenIn(x.when),
+      when: { ...whenIn(x.when), ...segmentIn(x.when?.segment) },
       coupons: x.coupons ?? [],
       issuedCoupons: x.issuedCoupons ?? false,
       effect: effectIn(x.effect),
