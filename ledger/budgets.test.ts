@@ -84,6 +84,52 @@ describe('promotion budgets', () => {
   });
 });
 
+describe('promotion budgets: bonus and gift promotions', () => {
+  const withPhone = (amount: number, phone: string | null, productId = 'p') => ({ ...sale(amount, productId), customer: phone === null ? null : { phone } });
+  const bonusOf = (r: CheckResult, id: string) => r.lines.flatMap((l) => l.promotions ?? []).filter((g) => g.id === id).reduce((s, g) => s + (g.bonus ?? 0), 0);
+
+  it('a bonus promotion counts a use per check it gave points to, and stops at the limit', async () => {
+    const t = (await a.createTenant('Кофейня', 'month', { levels: [level], promotions: [{ id: 'plus', name: 'Плюс 50', effect: { type: 'bonus', points: 5_000 }, budget: { uses: 2 } }] })).id;
+    const plain = 500; // 5 % of 100 ₽
+    // No customer: no points given, no use spent.
+    answer(await a.commit(t, 'api', withPhone(10_000, null)));
+    expect((await db.pool.query('SELECT uses_spent FROM promotion_budgets WHERE tenant_id = $1', [t])).rows[0].uses_spent).toBe(0);
+    const first = answer(await a.commit(t, 'api', withPhone(10_000, '+79160000901')));
+    expect([first.totals.accrued, bonusOf(first, 'plus')]).toEqual([plain + 5_000, 5_000]);
+    expect(answer(await a.commit(t, 'api', withPhone(10_000, '+79160000902'))).totals.accrued).toBe(plain + 5_000);
+    const calc = await a.calculate(t, withPhone(10_000, '+79160000903'));
+    expect(calc.totals.accrued).toBe(plain);
+    expect(calc.messages).toContain('Бюджет акции «Плюс 50» исчерпан: чек проведён без неё');
+    const third = answer(await a.commit(t, 'api', withPhone(10_000, '+79160000903')));
+    expect([third.totals.accrued, bonusOf(third, 'plus')]).toEqual([plain, 0]);
+    const spent = await db.pool.query('SELECT discount_spent::int AS d, uses_spent AS u FROM promotion_budgets WHERE tenant_id = $1', [t]);
+    expect(spent.rows).toEqual([{ d: 10_000, u: 2 }]);
+    // The report says none is left.
+    expect((await a.promotionsReport(t, { from: '2026-11-22', to: '2026-11-22' })).promotions[0]).toMatchObject({ id: 'plus', checks: 2, discount: 0, budgetLeft: { uses: 0, discount: null } });
+  });
+
+  it('budget.discount of a bonus promotion counts the points it gave: a check that would overrun gets none', async () => {
+    const t = (await a.createTenant('Чайная', 'month', { levels: [level], promotions: [{ id: 'pts', name: 'Плюс 40', effect: { type: 'bonus', points: 4_000 }, budget: { discount: 10_000 } }] })).id;
+    expect(answer(await a.commit(t, 'api', withPhone(10_000, '+79160000911'))).totals.accrued).toBe(500 + 4_000);
+    expect(answer(await a.commit(t, 'api', withPhone(10_000, '+79160000912'))).totals.accrued).toBe(500 + 4_000);
+    const third = answer(await a.commit(t, 'api', withPhone(10_000, '+79160000913'))); // 40 + 80 > 100 points
+    expect(third.totals.accrued).toBe(500);
+    expect(third.messages).toContain('Бюджет акции «Плюс 40» исчерпан: чек проведён без неё');
+    const spent = await db.pool.query('SELECT discount_spent::int AS d, uses_spent AS u FROM promotion_budgets WHERE tenant_id = $1', [t]);
+    expect(spent.rows).toEqual([{ d: 8_000, u: 2 }]);
+  });
+
+  it('a gift promotion counts a use per check that got the free product', async () => {
+    const t = (await a.createTenant('Булочная', 'month', { levels: [level], promotions: [{ id: 'bun', name: 'Булка в подарок', effect: { type: 'gift', productId: 'bun' }, budget: { uses: 1 } }] })).id;
+    answer(await a.commit(t, 'api', sale(10_000, 'bread'))); // no bun on the check: not a use
+    const got = answer(await a.commit(t, 'api', sale(6_000, 'bun')));
+    expect(got.lines[0]!.promotions).toEqual([{ id: 'bun', discount: 3_000 }]);
+    const next = answer(await a.commit(t, 'api', sale(6_000, 'bun')));
+    expect([next.totals.discount, next.lines[0]!.promotions]).toEqual([0, undefined]);
+    expect((await db.pool.query('SELECT uses_spent FROM promotion_budgets WHERE tenant_id = $1', [t])).rows[0].uses_spent).toBe(1);
+  });
+});
+
 describe('promotions report', () => {
   it('per promotion: checks, discount, revenue less refunds, average check with and without', async () => {
     const t = (

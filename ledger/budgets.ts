@@ -14,6 +14,12 @@ import type { Evaluation } from './rules/evaluate.ts';
 // At commit the counters are locked with the batch (prefetch) and spent by the sale that records
 // the discount, so two gateways cannot overrun a budget between them; calculate reads them
 // without a lock and says when a promotion's budget is spent. Refunds do not give a budget back.
+//
+// A use is a check the promotion gave something to: a discount (`percent`, steps, `bundle`), a
+// free product (`gift`, a discount on its line) or bonuses on top (`bonus`: no discount at all,
+// so counting discounts alone would never stop it). For a `bonus` promotion `budget.discount` is
+// the bonuses it may give in all, in hundredths of a point like its `points`: a promotion gives
+// either money or points, never both, so one counter per promotion stays in one unit.
 
 export interface Spent {
   discount: number;
@@ -46,10 +52,10 @@ export function budgeted(p: CompiledProgram): CompiledPromotion[] {
   return b;
 }
 
-/** What each promotion gave on an evaluated check, kopecks. */
+/** What each promotion gave on an evaluated check: kopecks of discount, or hundredths of bonus points (effect `bonus`). */
 export function givenBy(ev: Pick<Evaluation, 'lines'>): Map<string, number> {
   const given = new Map<string, number>();
-  for (const l of ev.lines) for (const g of l.promotions ?? []) given.set(g.id, (given.get(g.id) ?? 0) + g.discount);
+  for (const l of ev.lines) for (const g of l.promotions ?? []) given.set(g.id, (given.get(g.id) ?? 0) + g.discount + (g.bonus ?? 0));
   return given;
 }
 
@@ -86,7 +92,7 @@ export function withinBudgets(p: CompiledProgram, ev: Evaluation, spent: ((id: s
   return { ...out, messages: [...out.messages, ...dropped.map((n) => `Бюджет акции «${n}» исчерпан: чек проведён без неё`)] };
 }
 
-/** A recorded sale spends what its budgeted promotions gave. */
+/** A recorded sale spends what its budgeted promotions gave (discount or bonuses) and one use of each. */
 export function spendBudgets(book: BudgetBook, tenantId: string, p: CompiledProgram, ev: Evaluation): void {
   const list = budgeted(p);
   if (list.length === 0) return;

@@ -148,6 +148,67 @@ describe('gift certificates', () => {
     expect((await a.giftcards(t, { status: 'expired' })).map((c) => c.code)).toEqual([code]);
   });
 
+  it('a blocked certificate cannot pay a Kopilka-priced check; a till-closed one is recorded and kept for review; unblocked, it pays again', async () => {
+    const t = (await a.createTenant('Ювелир', 'month', program)).id;
+    const code = await soldCard(t, 50_000);
+    answer(await a.commit(t, 'api', sale(20_000, [{ type: 'giftcard', amount: 10_000, code }, { type: 'card', amount: 10_000 }])));
+    const blocked = await a.blockGiftcard(t, code.toLowerCase(), { reason: 'Клиент сообщил о потере', by: 'Ольга' }, 'кабинет');
+    expect(blocked).toMatchObject({ replay: false, giftcard: { code, status: 'blocked', balance: 40_000, blocked: { by: 'Ольга (кабинет)', reason: 'Клиент сообщил о потере' } } });
+    expect((await a.blockGiftcard(t, code, { reason: 'ещё раз' }, 'API')).replay).toBe(true); // a retry: the first block stands
+    const calc = await a.calculate(t, sale(20_000, [{ type: 'giftcard', amount: 10_000, code }, { type: 'card', amount: 10_000 }]));
+    expect(calc.messages).toContain(`Сертификат «${code}» заблокирован: оплатить им нельзя`);
+    const refused = await expectError(a.commit(t, 'api', sale(20_000, [{ type: 'giftcard', amount: 10_000, code }, { type: 'card', amount: 10_000 }])), 'GIFTCARD_REFUSED');
+    expect(refused.message).toBe(`Сертификат «${code}» заблокирован: оплатить им нельзя`);
+    // The till has closed the check: recorded, nothing taken, all of it for review.
+    const closed = answer(await a.commit(t, 'pos', sale(20_000, [{ type: 'giftcard', amount: 10_000, code }, { type: 'cash', amount: 10_000 }], { pricedBy: 'till' })));
+    expect(closed.giftcards![0]).toMatchObject({ status: 'blocked', taken: 0, overdraft: 10_000, balance: 40_000 });
+    const items = (await a.reviewItems(t)).items;
+    expect(items).toEqual([expect.objectContaining({ reasonCode: 'GIFTCARD_OVERDRAFT', externalId: closed.externalId })]);
+    expect(items[0]!.reason).toMatch(/списано 0,00 ₽ \(заблокирован\)/);
+    // Listed as blocked, with the reason; a blocked one cannot be sold either.
+    const list = await a.giftcardPage(t, { status: 'blocked' });
+    expect([list.total, list.items[0]!.blocked?.reason]).toEqual([1, 'Клиент сообщил о потере']);
+    const unblocked = await a.unblockGiftcard(t, code, { reason: 'Нашёлся' }, 'API');
+    expect(unblocked).toMatchObject({ replay: false, giftcard: { status: 'active', balance: 40_000, blocked: null } });
+    expect((await a.unblockGiftcard(t, code, {}, 'API')).replay).toBe(true);
+    answer(await a.commit(t, 'api', sale(20_000, [{ type: 'giftcard', amount: 10_000, code }, { type: 'card', amount: 10_000 }])));
+    const h = await a.giftcard(t, code);
+    expect(h.balance).toBe(30_000);
+    expect(h.uses.map((u) => [u.amount, u.overdraft])).toEqual([[10_000, 0], [0, 10_000], [10_000, 0]]);
+    expect(h.blocks.map((b) => [b.action, b.by, b.reason])).toEqual([
+      ['block', 'Ольга (кабинет)', 'Клиент сообщил о потере'],
+      ['unblock', 'API', 'Нашёлся'],
+    ]);
+    // An unsold certificate blocked and unblocked is unsold again; an unknown code is NOT_FOUND.
+    const { codes } = await a.issueGiftcards(t, { count: 1, nominal: 10_000 });
+    await a.blockGiftcard(t, codes[0]!, { reason: 'Испорчен бланк' }, 'API');
+    expect((await expectError(a.activateGiftcard(t, codes[0]!, 'pos', {}), 'GIFTCARD_REFUSED')).message).toMatch(/заблокирован/);
+    expect((await a.unblockGiftcard(t, codes[0]!, undefined, 'API')).giftcard.status).toBe('issued');
+    expect((await expectError(a.blockGiftcard(t, 'NOPE', { reason: 'потерян' }, 'API'), 'NOT_FOUND')).message).toBe('Сертификат «NOPE» не найден: проверьте код');
+    await expectError(a.blockGiftcard(t, code, { reason: '' }, 'API'), 'INVALID_INPUT');
+    await expectLedgerInvariants(db.pool);
+  });
+
+  it('the list pages with a total, filters by prefix and batch, and gives CSV', async () => {
+    const t = (await a.createTenant('Спорт', 'month', program)).id;
+    const one = await a.issueGiftcards(t, { count: 5, nominal: 100_000, prefix: 'SP-', validTo: '2027-12-31' });
+    await a.issueGiftcards(t, { count: 2, nominal: 50_000, prefix: 'XA' });
+    const p1 = await a.giftcardPage(t, { prefix: 'sp-', limit: '2' });
+    const p3 = await a.giftcardPage(t, { prefix: 'sp-', limit: '2', offset: '4' });
+    expect([p1.total, p1.items.length, p3.items.length, p3.total]).toEqual([5, 2, 1, 5]);
+    expect((await a.giftcardPage(t, { prefix: 'SP-', offset: '10' })).total).toBe(5);
+    expect((await a.giftcardPage(t, { batch: one.batch })).total).toBe(5);
+    // LIKE's signs are plain: «SP_» is not «SP and any one sign».
+    expect((await a.giftcardPage(t, { prefix: 'SP_' })).total).toBe(0);
+    expect((await a.giftcardPage(t, { prefix: 'XA' })).total).toBe(2);
+    await a.blockGiftcard(t, one.codes[0]!, { reason: '=HYPERLINK("x")' }, 'API');
+    const csv = await a.giftcardsCsv(t, { prefix: 'SP-' });
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe('\ufeffКод сертификата;Номинал, ₽;Остаток, ₽;Статус;Действует до;Продан;Магазин;Партия;Причина блокировки');
+    expect(lines).toHaveLength(7);
+    expect(lines.find((l) => l.startsWith(one.codes[0]!))).toBe(`${one.codes[0]};1000,00;1000,00;заблокирован;2027-12-31;;;${one.batch};"'=HYPERLINK(""x"")"`);
+  });
+
   it('a till-closed check above the balance is recorded: the balance taken, the difference kept for review', async () => {
     const t = (await a.createTenant('Аптека', 'month', program)).id;
     const code = await soldCard(t, 20_000);

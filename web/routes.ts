@@ -14,6 +14,7 @@ import { customerRoutes } from './customer-api.ts';
 import { messageRoutes } from './messages-api.ts';
 import { chainRoutes } from './chains-api.ts';
 import { connectorRoutes } from './connectors-api.ts';
+import { giftcardRoutes } from './giftcards-api.ts';
 import { checkSameOrigin, cookieOf, SESSION_TTL_S, sessionCookie, signedIn } from './session.ts';
 
 // The pages for people, hosted like a connector: the built app (assets.ts) and the JSON its pages
@@ -73,5 +74,5 @@ function sessionRoutes(ctx: ConnectorContext): RouteSpec<any>[] {
 
 export const web: Connector = {
   name: 'web',
-  routes: (ctx) => [...sessionRoutes(ctx), ...loginRoutes(ctx), ...cabinetRoutes(ctx), ...checkRoutes(ctx), ...invoiceRoutes(ctx), ...reportRoutes(ctx), ...reviewRoutes(ctx), ...messageRoutes(ctx), ...chainRoutes(ctx), ...connectorRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
+  routes: (ctx) => [...sessionRoutes(ctx), ...loginRoutes(ctx), ...cabinetRoutes(ctx), ...checkRoutes(ctx), ...invoiceRoutes(ctx), ...reportRoutes(ctx), ...reviewRoutes(ctx), ...messageRoutes(ctx), ...chainRoutes(ctx), ...connectorRoutes(ctx), ...giftcardRoutes(ctx), ...cashierRoutes(ctx), ...customerRoutes(ctx), ...assetRoutes()],
 };

@@ -6,6 +6,8 @@ import { SignIn } from '../SignIn';
 import { CustomerCard } from './CustomerCard';
 import { Customers } from './Customers';
 import { Feedback } from './Feedback';
+import { GiftcardCard } from './GiftcardCard';
+import { Giftcards } from './Giftcards';
 import { Keys } from './Keys';
 import { Messages } from './Messages';
 import { Campaigns } from './Campaigns';
@@ -30,6 +32,7 @@ const SECTIONS = [
   { key: 'feedback', label: 'Отзывы' },
   { key: 'messages', label: 'Сообщения' },
   { key: 'campaigns', label: 'Рассылки' },
+  { key: 'giftcards', label: 'Сертификаты' },
   { key: 'chains', label: 'Цепочки' },
   { key: 'connectors', label: 'Подключения' },
   { key: 'keys', label: 'Каналы и ключи' },
@@ -76,6 +79,7 @@ export function Cabinet({ path }: { path: string }) {
           {section === 'feedback' && <Feedback />}
           {section === 'messages' && <Messages />}
           {section === 'campaigns' && <Campaigns />}
+          {section === 'giftcards' && (parts[2] ? <GiftcardCard code={decodeURIComponent(parts[2])} /> : <Giftcards />)}
           {section === 'chains' && <Chains />}
           {section === 'connectors' && <Connectors />}
           {section === 'keys' && <Keys />}
