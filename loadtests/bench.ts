@@ -7,6 +7,7 @@ import { measured, processTree } from './process-cpu.ts';
 import { connect, recordSales, replay, type Recording } from './same-rows.ts';
 import { BENCH_PROGRAM, saleBody } from './scenarios.ts';
 import { ensureWrk, wrk, type WrkResult } from './wrk-load.ts';
+import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.ts';
 
 // `npm run bench`: in one run, on this machine,
 //   1. the same-rows ceiling: exactly the statements Kopilka's writer sends for these sales (its
@@ -18,16 +19,21 @@ import { ensureWrk, wrk, type WrkResult } from './wrk-load.ts';
 //   4. the ratios; 5. CPU per check of the gateway, Postgres and the load generator.
 // Every phase starts from a copy of one seeded database (CUSTOMERS customers with a purchase each).
 // Sizes: BENCH_SECONDS (15) per phase, CUSTOMERS (20000), CONNECTIONS (256), CALC_CONNECTIONS (64),
-// CALC_LOW_CONNECTIONS (4), WRK_THREADS (2), CEILING_CHECKS (60000), BASELINE_CHECKS (10000),
+// CALC_LOW_CONNECTIONS (4), RETURNING_CUSTOMERS (5000), WRK_THREADS (2), CEILING_CHECKS (60000), BASELINE_CHECKS (10000),
 // BASELINE_CONNECTIONS (32). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
 // POS_PROCESSES, WORKERS, WRITER_MAX_BATCH, WRITER_CONCURRENCY, PG_POOL_SIZE reach the gateway as set.
+// BENCH_SIZE=N (e.g. 10000000): at size, see atSize below. BENCH_PHASES=http runs phase 3 only, BENCH_PHASES=calculate its calculate part (to profile the
+// gateway: GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR", then loadtests/profile-summary.ts).
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const SECONDS = env('BENCH_SECONDS', 15);
-const CUSTOMERS = env('CUSTOMERS', 20_000);
+/** BENCH_SIZE=N: the HTTP phases and the sweeper on a database of N customers seeded by COPY (size-seed.ts). */
+const AT_SIZE = process.env.BENCH_SIZE === undefined ? null : Number(process.env.BENCH_SIZE);
+const CUSTOMERS = AT_SIZE ?? env('CUSTOMERS', 20_000);
 const CONNECTIONS = env('CONNECTIONS', 256);
 const CALC_CONNECTIONS = env('CALC_CONNECTIONS', 64);
 const CALC_LOW_CONNECTIONS = env('CALC_LOW_CONNECTIONS', 4);
+const RETURNING = env('RETURNING_CUSTOMERS', 5_000);
 const WRK_THREADS = env('WRK_THREADS', 2);
 const CEILING_CHECKS = env('CEILING_CHECKS', 60_000);
 const BASELINE_CHECKS = env('BASELINE_CHECKS', 10_000);
@@ -148,11 +154,12 @@ async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: stri
 }
 
 /** Commit, then calculate at many and at few connections, through a gateway process on its own copy. */
-async function httpPhases(server: BenchServer, key: string): Promise<{ commit: WrkResult; calc: WrkResult; calcLow: WrkResult }> {
+/** The phases run on a fresh copy of the seed, or (at size, where a copy would not fit) on `db` itself. */
+async function httpPhases(server: BenchServer, key: string, db?: { url: string; name: string }): Promise<{ commit: WrkResult; calc: WrkResult; calcLow: WrkResult }> {
   const gwName = 'gateway';
-  const gwUrl = await server.create(gwName, 'seed');
+  const gwUrl = db?.url ?? (await server.create(gwName, 'seed'));
   const nodeArgs = process.env.GATEWAY_NODE_ARGS; // e.g. --cpu-prof, to see where the gateway's time goes
-  const gateway = await startGatewayProcess({ DATABASE_URL: gwUrl, LOG_LEVEL: 'warn', ...(nodeArgs ? { NODE_OPTIONS: nodeArgs } : {}) });
+  const gateway = await startGatewayProcess({ DATABASE_URL: gwUrl, LOG_LEVEL: 'warn' }, undefined, nodeArgs ? nodeArgs.split(/\s+/).filter(Boolean) : []);
   try {
     const run = `${Date.now()}`;
     const args = (tag: string) => [key, String(CUSTOMERS), `${tag}-${run}`];
@@ -161,8 +168,9 @@ async function httpPhases(server: BenchServer, key: string): Promise<{ commit: W
     const w1 = await wrk({ ...warm, script: COMMIT_LUA, args: args('warm'), connections: CONNECTIONS });
     const w2 = await wrk({ ...warm, script: CALCULATE_LUA, args: args('warmcalc'), connections: CALC_CONNECTIONS });
     console.log(`gateway warm-up (not measured): ${fmt(w1.requests)} commits, ${fmt(w2.requests)} calculations\n`);
-    const http = { database: server.databaseOf(gwName), seconds: SECONDS };
-    const commit = await overHttp(server, gateway, {
+    const http = { database: db?.name ?? server.databaseOf(gwName), seconds: SECONDS };
+    // BENCH_PHASES=calculate: the warm-up's commits only (to profile calculate alone).
+    const commit = process.env.BENCH_PHASES === 'calculate' ? w1 : await overHttp(server, gateway, {
       ...http,
       label: `3. Kopilka commit over HTTP: ${CONNECTIONS} connections`,
       short: `commit, ${CONNECTIONS} connections`,
@@ -170,22 +178,39 @@ async function httpPhases(server: BenchServer, key: string): Promise<{ commit: W
       args: args('commit'),
       connections: CONNECTIONS,
     });
+    // Returning customers: each of RETURNING buys once first (not measured), so the writer has
+    // cached their records, as a till prices the next check of someone who bought before.
+    // Long enough at the commit rate just measured for every one of them to buy once.
+    const visitSeconds = Math.min(120, Math.ceil((1.5 * RETURNING) / Math.max(commit.rps, 100)) + 1);
+    const visit = await wrk({ ...warm, seconds: visitSeconds, script: COMMIT_LUA, args: [key, String(RETURNING), `visit-${run}`, `seq:${WRK_THREADS}`], connections: 64 });
+    const everyone = visit.requests - visit.non2xx - visit.errors >= RETURNING;
+    console.log(`    (then ${fmt(visit.requests)} purchases by ${fmt(RETURNING)} returning customers${everyone ? ', each of them at least once' : ': NOT all of them, the run was too short'}; not measured)`);
+    const returning = [key, String(RETURNING), `calc-${run}`];
     const calc = await overHttp(server, gateway, {
       ...http,
-      label: `   Kopilka calculate over HTTP: ${CALC_CONNECTIONS} connections`,
+      label: `   calculate, returning customers: ${CALC_CONNECTIONS} connections`,
       short: `calculate, ${CALC_CONNECTIONS} connections`,
       script: CALCULATE_LUA,
-      args: args('calc'),
+      args: returning,
       connections: CALC_CONNECTIONS,
     });
     const calcLow = await overHttp(server, gateway, {
       ...http,
       seconds: Math.min(SECONDS, 10),
-      label: `   Kopilka calculate over HTTP: ${CALC_LOW_CONNECTIONS} connections`,
+      label: `   calculate, returning customers: ${CALC_LOW_CONNECTIONS} connections`,
       short: `calculate, ${CALC_LOW_CONNECTIONS} connections`,
       script: CALCULATE_LUA,
-      args: args('calclow'),
+      args: returning,
       connections: CALC_LOW_CONNECTIONS,
+    });
+    await overHttp(server, gateway, {
+      ...http,
+      seconds: Math.min(SECONDS, 10),
+      label: `   calculate, any of ${fmt(CUSTOMERS)} (mostly read from Postgres): ${CALC_CONNECTIONS} conn.`,
+      short: `calculate, any customer`,
+      script: CALCULATE_LUA,
+      args: args('calcany'),
+      connections: CALC_CONNECTIONS,
     });
     console.log(`    (wrk is closed-loop: Debian's wrk has no fixed-rate -R, wrk2 is not packaged; so calculate is measured at the most it answers and at a few connections, not at a set rate)`);
     return { commit, calc, calcLow };
@@ -201,9 +226,16 @@ function printSummary(ceiling: number, single: number, h: { commit: WrkResult; c
   console.log(`  commit over HTTP ÷ same-rows ceiling:            ${(commit.rps / ceiling).toFixed(2)}`);
   console.log(`  same-rows ceiling ÷ one transaction per check:   ${(ceiling / single).toFixed(1)}×`);
   console.log(`  commit over HTTP ÷ one transaction per check:    ${(commit.rps / single).toFixed(1)}×`);
+  printTargets(h);
+  printCpu();
+}
+
+function printTargets({ commit, calc, calcLow }: { commit: WrkResult; calc: WrkResult; calcLow: WrkResult }): void {
   console.log(`  commit vs target 15,000/s with p99 ≤ 25 ms:      ${((commit.rps / 15_000) * 100).toFixed(0)}% of the rate, p99 ${ms(commit.p99)} ms (${commit.p99 <= 25 ? 'within' : 'over'})`);
   console.log(`  calculate vs target 10,000/s with p99 ≤ 5 ms:    ${((calc.rps / 10_000) * 100).toFixed(0)}% of the rate at most; p99 ${ms(calc.p99)} ms at ${CALC_CONNECTIONS} connections, ${ms(calcLow.p99)} ms at ${CALC_LOW_CONNECTIONS} (${fmt(calcLow.rps)}/s)`);
+}
 
+function printCpu(): void {
   console.log('\n5. CPU per check, µs (user + system, from /proc)');
   console.log(`  ${'per check or request'.padEnd(32)} ${'gateway'.padStart(8)} ${'Postgres'.padStart(9)} ${'PG server'.padStart(10)} ${'load'.padStart(8)}`);
   for (const r of cpuRows) {
@@ -227,11 +259,41 @@ try {
     `  gateway: POS_PROCESSES=${process.env.POS_PROCESSES ?? '1'} WORKERS=${process.env.WORKERS ?? '0'} PG_POOL_SIZE=${process.env.PG_POOL_SIZE ?? '12'} writer maxBatch ${WRITER.maxBatch}, ${WRITER.concurrency} writers` +
       `; load: wrk, ${WRK_THREADS} threads\n`,
   );
+  if (AT_SIZE !== null) await atSize(server, AT_SIZE);
+  else await atSeedSize(server);
+} finally {
+  await server.close();
+}
+
+async function atSeedSize(server: BenchServer): Promise<void> {
   const seedUrl = await server.create('seed');
   const { tenantId, key } = await benchTenant(seedUrl);
   const seedRate = await seedCustomers(seedUrl, tenantId);
   console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); every phase starts from a copy\n`);
 
+  if (process.env.BENCH_PHASES === 'http' || process.env.BENCH_PHASES === 'calculate') await httpPhases(server, key);
+  else await allPhases(server, tenantId, key);
+}
+
+/**
+ * At size: a database of `n` customers seeded by COPY (kept between runs: seeding 10M takes most of
+ * an hour; BENCH_DROP=1 drops it after), the HTTP phases on it, then the sweeper's work per minute.
+ * The same-rows phases are left out: each needs two copies of the database, which at 10M do not fit
+ * on a disk that holds one.
+ */
+async function atSize(server: BenchServer, n: number): Promise<void> {
+  const db = await sizeDatabase(server, n);
+  console.log(`database of ${fmt(n)} customers: ${db.summary}\n`);
+  const h = await httpPhases(server, db.cashierKey, db);
+  console.log('\n4. Against the targets');
+  printTargets(h);
+  printCpu();
+  console.log('\n6. The sweeper at this size');
+  for (const line of await sweeperPerMinute(db.url)) console.log(`  ${line}`);
+  if (process.env.BENCH_DROP === '1') await dropSizeDatabase(server, db.name);
+}
+
+async function allPhases(server: BenchServer, tenantId: string, key: string): Promise<void> {
   const ceiling = await sameRows(server, tenantId, {
     tag: 'ceiling',
     label: `1. Same-rows ceiling: Kopilka's statements, bare SQL`,
@@ -255,6 +317,4 @@ try {
   });
   console.log('');
   printSummary(ceiling, single, await httpPhases(server, key));
-} finally {
-  await server.close();
 }

@@ -28,10 +28,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startGatewayProcess(env: Record<string, string>, ports?: { pos: number; api: number }): Promise<GatewayProcess> {
+/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+export async function startGatewayProcess(env: Record<string, string>, ports?: { pos: number; api: number }, nodeArgs: string[] = []): Promise<GatewayProcess> {
   const pos = ports?.pos ?? (await freePort());
   const api = ports?.api ?? (await freePort());
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  // GATEWAY_JS=dist: the gateway as `npm run build` compiled it (plain JavaScript: profiles name lines).
+  const entry = process.env.GATEWAY_JS === 'dist' ? ['dist/gateway/main.js'] : ['--import', 'tsx', 'gateway/main.ts'];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     env: { ...process.env, POS_PORT: String(pos), API_PORT: String(api), HOST: '127.0.0.1', OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_KEY: '1000000', SWEEP_INTERVAL_MS: '3600000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -45,4 +45,25 @@ describe.skipIf(!existsSync(WRK))('wrk scripts', () => {
     expect(ids.size).toBe(bodies.length);
     expect(bodies.some((b) => b.body.includes('"redeem":"max"'))).toBe(true);
   }, 20_000);
+
+  it('seq: each thread walks the customers in turn, so a short run visits every one', async () => {
+    const customers: number[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        customers.push(Number((JSON.parse(body) as { customer: { phone: string } }).customer.phone.slice(5)));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      await wrk({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, script: 'loadtests/wrk/commit.lua', args: ['k', '20', 'run', 'seq:1'], seconds: 1, connections: 1, threads: 1 });
+    } finally {
+      server.close();
+    }
+    expect(customers.length).toBeGreaterThan(40);
+    // In turn (wrk may build a request before the first one it sends, so the walk need not start at 0).
+    for (let i = 1; i < 40; i++) expect(customers[i]).toBe((customers[i - 1]! + 1) % 20);
+  }, 20_000);
 });

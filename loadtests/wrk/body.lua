@@ -39,9 +39,11 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
--- args: key, customers, run id
+-- args: key, customers, run id[, "seq:<threads>"]: customers drawn at random, or (seq) each thread
+-- walks its share of them in turn, so a short run visits every one (the bench's returning customers).
 function load_args(args, path)
   key, customers, run = args[1], tonumber(args[2]), args[3] .. "-t" .. thread_id
+  stride = args[4] and tonumber(args[4]:match("^seq:(%d+)$")) or nil
   math.randomseed(os.time() * 1000 + thread_id)
   counter = 0
   wrk.method = "POST"
@@ -52,7 +54,8 @@ end
 
 function request()
   counter = counter + 1
-  return wrk.format(nil, nil, nil, sale_body(counter, math.random(0, customers - 1), run))
+  local customer = stride and ((counter - 1) * stride + thread_id) % customers or math.random(0, customers - 1)
+  return wrk.format(nil, nil, nil, sale_body(counter, customer, run))
 end
 
 -- One JSON line for the bench to parse: counts, errors, wrk's latency percentiles (µs) and the CPU
