@@ -34,7 +34,7 @@ describe('promotions: the examples document', () => {
   it('has every kind, each with a check in and a result out, and no issued code in clear', () => {
     expect(examples.map((e) => e.key)).toEqual([
       'happyHours', 'eveningBoost', 'groupOffer', 'bundle', 'byQuantity', 'bySum', 'freeProduct', 'bonusOnTop',
-      'minCheck', 'notPayable', 'issuedCoupon', 'unknownCoupon', 'budget', 'stacking', 'giftcard', 'lifetime',
+      'minCheck', 'notPayable', 'issuedCoupon', 'unknownCoupon', 'budget', 'stacking', 'giftcard', 'lifetime', 'audience',
     ]);
     for (const e of examples) expect(text).toContain(`## ${examples.indexOf(e) + 1}. ${e.title}`);
     expect(text.match(/Check in:/g)!.length).toBeGreaterThanOrEqual(16);
@@ -105,5 +105,12 @@ describe('promotions: the examples document', () => {
     const schedule = out('lifetime', 2) as unknown as { activating: { at: string; points: number }[]; burning: { at: string; points: number }[] };
     expect(schedule.activating).toEqual([{ at: '2026-12-07T07:00:00.000Z', points: 3_000 }]);
     expect(schedule.burning).toEqual([{ at: '2026-11-30T07:00:00.000Z', points: 2_000 }]);
+  });
+
+  it('audience by segment: purchases counted before the check, the next one in; an anonymous check out', () => {
+    expect([out('audience', 0).totals.discount, out('audience', 1).totals.discount]).toEqual([0, 0]);
+    expect(out('audience', 2).lines[0]!.promotions).toEqual([{ id: 'regulars', discount: 6_000 }]);
+    expect(out('audience', 3).totals).toMatchObject({ discount: 6_000, toPay: 54_000 });
+    expect(out('audience', 4).totals).toMatchObject({ discount: 0, accrued: 0 });
   });
 });

@@ -73,7 +73,7 @@ export async function runExamples(ledger: Ledger): Promise<{ examples: Example[]
     return { t, phone, customerId: c.id };
   };
   const ctx = { ledger, tenant, masks };
-  for (const make of [happyHours, eveningBoost, groupOffer, bundle, byQuantity, bySum, freeProduct, bonusOnTop, minCheck, notPayable, issuedCoupon, unknownCoupon, budget, stacking, giftcard, lifetime]) {
+  for (const make of [happyHours, eveningBoost, groupOffer, bundle, byQuantity, bySum, freeProduct, bonusOnTop, minCheck, notPayable, issuedCoupon, unknownCoupon, budget, stacking, giftcard, lifetime, audience]) {
     examples.push(await make(ctx));
   }
   return { examples, masks };
@@ -391,6 +391,29 @@ async function lifetime({ ledger, tenant }: Ctx): Promise<Example> {
       { call: 'commit', input: c, output: committed },
       { call: 'customer balance', output: summary.balance },
       { call: 'bonus schedule (activating / burning)', output: await ledger.bonusSchedule(t, customerId) },
+    ],
+  };
+}
+
+async function audience({ ledger, tenant }: Ctx): Promise<Example> {
+  const promotions = [{ id: 'regulars', name: 'Постоянным −10 %', when: { segment: { minPurchases: 3 } }, effect: { type: 'percent', percent: 10 } }];
+  const { t, phone } = await tenant({ promotions });
+  const sale = (externalId: string) => ({ externalId, occurredAt: at('10:00'), customer: { phone }, lines: [line(1, 'beans', 'coffee', 1, 600)] });
+  // Two purchases before the example: the customer starts it with 2.
+  for (const id of ['seg-0a', 'seg-0b']) await ledger.commit(t, 'api', sale(id));
+  const anonymous = { externalId: 'seg-5', occurredAt: at('10:00'), lines: [line(1, 'beans', 'coffee', 1, 600)] };
+  return {
+    key: 'audience',
+    title: 'Аудитория по сегменту / Audience by segment',
+    ru: 'Скидка 10 % клиентам от 3 покупок (segment.minPurchases 3): у клиента 2 покупки — его 3-я (600 ₽) без скидки, покупки считаются до чека; после неё следующий чек −60 ₽; анонимный чек не в сегменте.',
+    en: '10 % off for customers with at least 3 purchases (segment.minPurchases 3): with 2 purchases the customer\'s 3rd (600 ₽) gets nothing, purchases count before the check; after it the next check is −60 ₽; an anonymous check is in no segment.',
+    program: { promotions },
+    steps: [
+      { call: 'calculate seg-3 (2 purchases so far)', input: sale('seg-3'), output: trimCheck(await ledger.calculate(t, sale('seg-3'))) },
+      { call: 'commit seg-3 (the 3rd purchase)', input: { externalId: 'seg-3', '…': 'the same check' }, output: sold(await ledger.commit(t, 'api', sale('seg-3'))) },
+      { call: 'calculate seg-4 (3 purchases)', input: sale('seg-4'), output: trimCheck(await ledger.calculate(t, sale('seg-4'))) },
+      { call: 'commit seg-4', input: { externalId: 'seg-4', '…': 'the same check' }, output: sold(await ledger.commit(t, 'api', sale('seg-4'))) },
+      { call: 'calculate seg-5 (anonymous)', input: anonymous, output: trimCheck(await ledger.calculate(t, anonymous)) },
     ],
   };
 }
