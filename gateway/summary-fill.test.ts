@@ -138,5 +138,10 @@ describe.each([
     expect((await front.getCustomer(tenantId, id)).json).toBeNull();
     expect((await ledger.customer(tenantId, { phone })).balance.pending).toBe(5500);
     expect((await front.getCustomer(tenantId, id)).json).not.toBeNull(); // refilled by the read
+    // The record does not depend on the program: a renamed level shows at once, the record still cached.
+    const program = (await ledger.program(tenantId)).source;
+    await ledger.setProgram(tenantId, { ...program, levels: program.levels.map((l, i) => (i === 0 ? { ...l, name: 'Новичок' } : l)) });
+    expect((await ledger.customer(tenantId, { phone })).level.name).toBe('Новичок');
+    expect((await front.getCustomer(tenantId, id)).json).not.toBeNull();
   });
 });

@@ -39,6 +39,14 @@ export interface PostingView {
 }
 
 const BIGINT_ID = /^[1-9]\d{0,17}$/;
+interface ParsedRecord {
+  json: string;
+  record: CustomerRecord;
+  program: CompiledProgram;
+  summary: CustomerSummary;
+  changesAt: number | null;
+}
+
 const refKeyOf = (tenantId: string, kind: 'p' | 'c', value: string) => `${tenantId}\u0000${kind}\u0000${value}`;
 /** Lookups by phone or card remembered per process; the least recently used are forgotten first. */
 const REMEMBERED_REFS = 200_000;
@@ -49,10 +57,11 @@ export class Reads {
   /** Phone and card → customer id. Neither changes once given, so an entry never goes stale. */
   private readonly idByRef = new LRUCache<string, string>({ max: REMEMBERED_REFS });
   /**
-   * Records already parsed, by the cached text they came from: a till pricing the same customer
-   * again finds the same text in the front (the same string, in process) and skips JSON.parse.
+   * Records already parsed, by the cached text they came from, with the summary made of them: a
+   * till pricing the same customer again finds the same text in the front and, until the program
+   * changes or a lot activates or burns (`changesAt`), the same summary.
    */
-  private readonly parsed = new LRUCache<string, { json: string; record: CustomerRecord }>({ max: PARSED_RECORDS });
+  private readonly parsed = new LRUCache<string, ParsedRecord>({ max: PARSED_RECORDS });
 
   constructor(
     private readonly pool: pg.Pool,
@@ -92,24 +101,32 @@ export class Reads {
       if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
       return id === undefined ? view.summary : this.stillTheirs(tenantId, by, refKey, view.summary);
     }
-    const [program, record] = await Promise.all([this.program(tenantId), this.cachedRecord(tenantId, id, this.summaries)]);
-    if (record === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
-    return this.stillTheirs(tenantId, by, refKey, summaryOf(program, record, this.now()).summary);
+    const [program, hit] = await Promise.all([this.program(tenantId), this.summaries.getCustomer(tenantId, id)]);
+    const summary = this.fromCache(tenantId, id, program, hit.json) ?? (await this.loadAndCache(tenantId, id, program, hit.generation, this.summaries));
+    if (summary === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
+    return this.stillTheirs(tenantId, by, refKey, summary);
   }
 
-  /** The record from the cache, else from Postgres, cached unless a write moved the generation meanwhile. */
-  private async cachedRecord(tenantId: string, id: string, cache: SummaryCache): Promise<CustomerRecord | null> {
-    const hit = await cache.getCustomer(tenantId, id);
-    if (hit.json !== null) {
-      const key = `${tenantId}\u0000${id}`;
-      const known = this.parsed.get(key);
-      if (known !== undefined && known.json === hit.json) return known.record;
-      const record = parseRecord(hit.json);
-      if (record !== null) return (this.parsed.set(key, { json: hit.json, record }), record);
-    }
+  /** The summary of a cached record: made once per record, program and stretch of time without a change. */
+  private fromCache(tenantId: string, id: string, program: CompiledProgram, json: string | null): CustomerSummary | null {
+    if (json === null) return null;
+    const key = `${tenantId}\u0000${id}`;
+    const now = this.now();
+    const known = this.parsed.get(key);
+    if (known !== undefined && known.json === json && known.program === program && (known.changesAt === null || now < known.changesAt)) return known.summary;
+    const record = known !== undefined && known.json === json ? known.record : parseRecord(json);
+    if (record === null) return null;
+    const v = summaryOf(program, record, now);
+    this.parsed.set(key, { json, record, program, summary: v.summary, changesAt: v.changesAt });
+    return v.summary;
+  }
+
+  /** From Postgres, then cached unless a write moved the generation since it was read. */
+  private async loadAndCache(tenantId: string, id: string, program: CompiledProgram, generation: number, cache: SummaryCache): Promise<CustomerSummary | null> {
     const found = await this.loadCustomer(tenantId, { id });
-    if (found !== null) await cache.setCustomer(tenantId, id, recordJson(found.row, found.lots), hit.generation, RECORD_TTL_S);
-    return found;
+    if (found === null) return null;
+    await cache.setCustomer(tenantId, id, recordJson(found.row, found.lots), generation, RECORD_TTL_S);
+    return summaryOf(program, found, this.now()).summary;
   }
 
   private async idOf(tenantId: string, by: { phone: string } | { cardNumber: string }): Promise<string | undefined> {
