@@ -46,6 +46,8 @@ export interface BenchServer {
   databaseOf(name: string): string;
   create(name: string, template?: string): Promise<string>;
   drop(name: string): Promise<void>;
+  /** Runs `f` on a connection to the server's admin database. */
+  admin<T>(f: (c: pg.Client) => Promise<T>): Promise<T>;
   /** Drops every database made here, then stops an embedded server. */
   close(): Promise<void>;
 }
@@ -91,6 +93,7 @@ export async function benchServer(): Promise<BenchServer> {
       return urlOf(name);
     },
     drop,
+    admin,
     async close() {
       for (const name of [...made]) await drop(name).catch(() => {});
       await server.stop();

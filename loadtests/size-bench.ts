@@ -1,4 +1,3 @@
-import pg from 'pg';
 import { KeyStore } from '../gateway/keys.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { createPool } from '../ledger/postgres.ts';
@@ -17,27 +16,17 @@ export interface SizeDatabase {
 
 const mb = (b: number) => `${(b / 1048576).toLocaleString('en-US', { maximumFractionDigits: 0 })} MB`;
 
-async function admin<T>(server: BenchServer, f: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: server.url });
-  await c.connect();
-  try {
-    return await f(c);
-  } finally {
-    await c.end();
-  }
-}
-
 /** `kopilka_size_<n>`: seeded once and kept, since seeding 10M customers takes most of an hour; reused when it is complete. */
 export async function sizeDatabase(server: BenchServer, n: number): Promise<SizeDatabase> {
   const name = `kopilka_size_${n}`;
   const u = new URL(server.url);
   u.pathname = `/${name}`;
   const url = u.toString();
-  const exists = await admin(server, async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
+  const exists = await server.admin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
   const reused = exists ? await reuse(url, n) : null;
   if (reused !== null) return { url, name, ...reused };
   if (exists) await dropSizeDatabase(server, name); // an interrupted seed: start again
-  await admin(server, (c) => c.query(`CREATE DATABASE ${name}`));
+  await server.admin((c) => c.query(`CREATE DATABASE ${name}`));
   console.log(`seeding ${n.toLocaleString('en-US')} customers by COPY into ${name} (kept for later runs; BENCH_DROP=1 drops it)…`);
   const r = await seedAtSize(url, { customers: n, log: (l) => console.log(l) });
   const rows = Object.values(r.rows).reduce((a, b) => a + b, 0);
@@ -67,7 +56,7 @@ async function reuse(url: string, n: number): Promise<{ cashierKey: string; summ
 }
 
 export async function dropSizeDatabase(server: BenchServer, name: string): Promise<void> {
-  await admin(server, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  await server.admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
 }
 
 /**
