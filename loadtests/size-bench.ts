@@ -40,14 +40,16 @@ async function reuse(url: string, n: number): Promise<{ cashierKey: string; summ
     const t = await pool.query<{ id: string }>('SELECT id FROM tenants ORDER BY created_at LIMIT 1').catch(() => ({ rows: [] as { id: string }[] }));
     const tenantId = t.rows[0]?.id;
     if (tenantId === undefined) return null;
-    const counts = await pool.query<{ customers: string; postings: string; bytes: string }>(
+    // Complete: the sequences moved past the seeded ids and the derived tables filled (the seed's last steps).
+    const counts = await pool.query<{ customers: string; postings: string; bytes: string; complete: boolean }>(
       `SELECT (SELECT count(*) FROM customers WHERE tenant_id = $1) AS customers,
+              (SELECT last_value FROM customers_id_seq) >= $2 AND EXISTS (SELECT 1 FROM sales_daily WHERE tenant_id = $1) AS complete,
               (SELECT reltuples::bigint FROM pg_class WHERE relname = 'postings') AS postings,
               pg_database_size(current_database()) AS bytes`,
-      [tenantId],
+      [tenantId, n],
     );
     const c = counts.rows[0]!;
-    if (Number(c.customers) < n) return null;
+    if (Number(c.customers) < n || !c.complete) return null;
     const cashierKey = await new KeyStore(pool, 'size-bench-unused-operator-token', undefined).create(tenantId, 'channel', 'cashier', null);
     return { cashierKey, summary: `seeded before and reused: ${Number(c.customers).toLocaleString('en-US')} customers, about ${Number(c.postings).toLocaleString('en-US')} postings, ${mb(Number(c.bytes))}` };
   } finally {

@@ -356,6 +356,8 @@ async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
+    // Set-based over every seeded row: at 10M customers minutes, past the pool's statement timeout.
+    await c.query('SET LOCAL statement_timeout = 0');
     // As migration 015 counts the customers already there (the temp table empties at commit).
     await c.query('SELECT customer_stats_delta_ready()');
     await c.query(
@@ -388,6 +390,24 @@ async function moveSequences(pool: pg.Pool): Promise<void> {
                            setval('lots_id_seq', GREATEST((SELECT max(id) FROM lots), 1)),
                            setval('checks_id_seq', GREATEST((SELECT max(id) FROM checks), 1)),
                            setval(pg_get_serial_sequence('postings', 'id'), GREATEST((SELECT max(id) FROM postings), 1))`);
+}
+
+/**
+ * After the COPY: the derived tables, the sequences, ANALYZE. Exported so a seed whose last steps
+ * failed (the tables, the long part, loaded) can be finished without loading again.
+ */
+export async function finishSeed(pool: pg.Pool, tenantId: string): Promise<{ derived: number; done: number }> {
+  await fillDerived(pool, tenantId);
+  await moveSequences(pool);
+  const derived = performance.now();
+  const c = await pool.connect();
+  try {
+    await c.query('SET statement_timeout = 0');
+    await c.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, sales_daily`);
+  } finally {
+    c.release();
+  }
+  return { derived, done: performance.now() };
 }
 
 /** A tenant on BENCH_PROGRAM with an admin and a cashier key, as the gateway's API makes them. */
@@ -430,11 +450,7 @@ export async function seedAtSize(url: string, o: SizeSeedOptions = {}): Promise<
       clearInterval(timer);
     }
     const copied = performance.now();
-    await fillDerived(pool, t.tenantId);
-    await moveSequences(pool);
-    const derived = performance.now();
-    await pool.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, sales_daily`);
-    const done = performance.now();
+    const { derived, done } = await finishSeed(pool, t.tenantId);
     const sizes = await pool.query<{ name: Table; bytes: string; db: string }>(
       `SELECT t AS name, pg_total_relation_size(t::regclass)::text AS bytes, pg_database_size(current_database())::text AS db FROM unnest($1::text[]) t`,
       [TABLES],
