@@ -202,7 +202,7 @@ async function serve(s: StartSettings, role: Role, router: Router, api: Koa, met
 }
 
 /**
- * The main process's timers: usage counters rebuilt from Postgres at start and every 10 minutes
+ * The main process's timers: usage counters rebuilt from Postgres right after start and every 10 minutes
  * (a Redis that lost them, or counted an event twice, is put right), and the sweeper writing due
  * activations, expiries and gifts. Extra POS processes run neither.
  */
@@ -210,9 +210,14 @@ async function startTimers(s: StartSettings, role: Role, ledger: Ledger, front: 
   if (role !== 'all') return { stop() {} };
   const reconcile = () =>
     reconcileCounters(front, pool, usageMonth(new Date().toISOString())).catch((e: Error) => log.warn({ err: e.message }, 'metering: reconcile failed'));
-  await reconcile();
-  const reconciler = setInterval(reconcile, 600_000);
-  reconciler.unref();
+  // Not awaited: it counts the month's checks, which on a large database takes longer than a start
+  // may wait (10M checks in a month: about 40 s); the events keep counting meanwhile.
+  let reconciler: NodeJS.Timeout | null = null;
+  if (s.USAGE_RECONCILE_MINUTES > 0) {
+    void reconcile();
+    reconciler = setInterval(reconcile, s.USAGE_RECONCILE_MINUTES * 60_000);
+    reconciler.unref();
+  }
   let sweeping = false;
   const sweeper = setInterval(() => {
     if (sweeping) return;
@@ -227,7 +232,7 @@ async function startTimers(s: StartSettings, role: Role, ledger: Ledger, front: 
   return {
     stop() {
       clearInterval(sweeper);
-      clearInterval(reconciler);
+      if (reconciler !== null) clearInterval(reconciler);
     },
   };
 }
