@@ -70,8 +70,7 @@ function readGenerations(summaries: SummaryCache, written: CustomerEntry[]): Pro
 function freshRecords(state: BatchState, written: CustomerEntry[], generations: number[]): FreshRecord[] {
   return written.map((e, i) => {
     const lots = e.account?.lots ?? state.openLots.get(k(e.row.tenantId, e.row.id)) ?? [];
-    const r = e.row;
-    return { tenantId: r.tenantId, customerId: r.id, phone: r.phone, cardNumber: r.cardNumber, generation: generations[i] ?? -1, json: recordJson(r, lots), ttlSeconds: RECORD_TTL_S };
+    return { tenantId: e.row.tenantId, customerId: e.row.id, generation: generations[i] ?? -1, json: recordJson(e.row, lots), ttlSeconds: RECORD_TTL_S };
   });
 }
 

@@ -58,8 +58,7 @@ export class Ledger {
     this.pool = o.pool;
     this.now = o.now ?? Date.now;
     this.reads = new Reads(o.pool, this.programs, o.summaries ?? null, this.now);
-    const summaries = o.summaries === undefined ? null : rememberingRefs(o.summaries, this.reads);
-    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0), summaries);
+    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0), o.summaries ?? null);
     this.sweeper = { pool: o.pool, writer: this.writer, now: this.now, program: (t) => this.reads.program(t) };
   }
 
@@ -169,17 +168,6 @@ export class Ledger {
   async sweep(limit = 1000): Promise<number> {
     return sweep(this.sweeper, limit);
   }
-}
-
-/** The cache as the writer uses it: refreshing a customer's record also teaches the reads their phone and card. */
-function rememberingRefs(cache: SummaryCache, reads: Reads): SummaryCache {
-  return {
-    getCustomer: (t, c) => cache.getCustomer(t, c),
-    setCustomer: (t, c, json, g, ttl) => cache.setCustomer(t, c, json, g, ttl),
-    customerGenerations: (cs) => cache.customerGenerations(cs),
-    invalidateCustomer: (t, c) => cache.invalidateCustomer(t, c),
-    refreshCustomers: (records) => (reads.rememberRefs(records), cache.refreshCustomers(records)),
-  };
 }
 
 function unwrap<T>(o: Outcome<T>): T {

@@ -9,7 +9,7 @@ import { boostFromView } from './boosts.ts';
 import type { CustomerSummary } from './customers.ts';
 import { isKopilkaError, KopilkaError } from './errors.ts';
 import { checkAge } from './limits.ts';
-import { parseRecord, recordJson, RECORD_TTL_S, summaryOf, type CustomerRecord, type FreshRecord, type SummaryCache } from './summary-cache.ts';
+import { parseRecord, recordJson, RECORD_TTL_S, summaryOf, type CustomerRecord, type SummaryCache } from './summary-cache.ts';
 import { requirePhone } from './phone.ts';
 import type { CompiledProgram } from './program.ts';
 import type { ProgramCache } from './programs.ts';
@@ -133,14 +133,6 @@ export class Reads {
     const [col, value] = 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
     const r = await this.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE tenant_id = $1 AND ${col} = $2`, [tenantId, value]);
     return r.rows[0]?.id;
-  }
-
-  /** Phones and cards of customers a batch just wrote: a till's next lookup by them needs no Postgres. */
-  rememberRefs(records: readonly FreshRecord[]): void {
-    for (const r of records) {
-      if (r.phone !== null) this.idByRef.set(refKeyOf(r.tenantId, 'p', r.phone), r.customerId);
-      if (r.cardNumber !== null) this.idByRef.set(refKeyOf(r.tenantId, 'c', r.cardNumber), r.customerId);
-    }
   }
 
   /**

@@ -39,9 +39,6 @@ export interface CustomerRecord {
 export interface FreshRecord {
   tenantId: string;
   customerId: string;
-  /** The customer's phone and card, so lookups by them find the id without Postgres. */
-  phone: string | null;
-  cardNumber: string | null;
   generation: number;
   json: string;
   ttlSeconds: number;

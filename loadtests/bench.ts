@@ -179,26 +179,17 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const w1 = await wrk({ ...warm, script: COMMIT_LUA, args: args('warm'), connections: CONNECTIONS });
     const w2 = await wrk({ ...warm, script: CALCULATE_LUA, args: args('warmcalc'), connections: CALC_CONNECTIONS });
     console.log(`gateway warm-up (not measured): ${fmt(w1.requests)} commits, ${fmt(w2.requests)} calculations\n`);
-    const http = { database: db?.name ?? server.databaseOf(gwName), seconds: SECONDS };
+    const database = db?.name ?? server.databaseOf(gwName);
+    const phase = (label: string, short: string, script: string, a: string[], connections: number, seconds = SECONDS) =>
+      overHttp(server, gateway, { database, seconds, label, short, script, args: a, connections });
+    const short = Math.min(SECONDS, 10);
     // BENCH_PHASES=calculate: the warm-up's commits only (to profile calculate alone).
-    const commit = process.env.BENCH_PHASES === 'calculate' ? w1 : await overHttp(server, gateway, {
-      ...http,
-      label: `3. Kopilka commit over HTTP: ${CONNECTIONS} connections`,
-      short: `commit, ${CONNECTIONS} connections`,
-      script: COMMIT_LUA,
-      args: args('commit'),
-      connections: CONNECTIONS,
-    });
+    const commitsToo = process.env.BENCH_PHASES !== 'calculate';
+    const commit = commitsToo ? await phase(`3. Kopilka commit over HTTP: ${CONNECTIONS} connections`, `commit, ${CONNECTIONS} connections`, COMMIT_LUA, args('commit'), CONNECTIONS) : w1;
     // The latency of commits at a fraction of the most: wrk cannot hold a rate, fewer connections can.
-    const commitLow = process.env.BENCH_PHASES === 'calculate' ? null : await overHttp(server, gateway, {
-      ...http,
-      seconds: Math.min(SECONDS, 10),
-      label: `   Kopilka commit over HTTP: ${COMMIT_LOW_CONNECTIONS} connections`,
-      short: `commit, ${COMMIT_LOW_CONNECTIONS} connections`,
-      script: COMMIT_LUA,
-      args: args('commitlow'),
-      connections: COMMIT_LOW_CONNECTIONS,
-    });
+    const commitLow = commitsToo
+      ? await phase(`   Kopilka commit over HTTP: ${COMMIT_LOW_CONNECTIONS} connections`, `commit, ${COMMIT_LOW_CONNECTIONS} connections`, COMMIT_LUA, args('commitlow'), COMMIT_LOW_CONNECTIONS, short)
+      : null;
     // Returning customers: each of RETURNING buys once first (not measured), so the writer has
     // cached their records, as a till prices the next check of someone who bought before.
     // Long enough at the commit rate just measured for every one of them to buy once.
@@ -207,32 +198,9 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const everyone = visit.requests - visit.non2xx - visit.errors >= RETURNING;
     console.log(`    (then ${fmt(visit.requests)} purchases by ${fmt(RETURNING)} returning customers${everyone ? ', each of them at least once' : ': NOT all of them, the run was too short'}; not measured)`);
     const returning = [key, String(RETURNING), `calc-${run}`];
-    const calc = await overHttp(server, gateway, {
-      ...http,
-      label: `   calculate, returning customers: ${CALC_CONNECTIONS} connections`,
-      short: `calculate, ${CALC_CONNECTIONS} connections`,
-      script: CALCULATE_LUA,
-      args: returning,
-      connections: CALC_CONNECTIONS,
-    });
-    const calcLow = await overHttp(server, gateway, {
-      ...http,
-      seconds: Math.min(SECONDS, 10),
-      label: `   calculate, returning customers: ${CALC_LOW_CONNECTIONS} connections`,
-      short: `calculate, ${CALC_LOW_CONNECTIONS} connections`,
-      script: CALCULATE_LUA,
-      args: returning,
-      connections: CALC_LOW_CONNECTIONS,
-    });
-    await overHttp(server, gateway, {
-      ...http,
-      seconds: Math.min(SECONDS, 10),
-      label: `   calculate, any of ${fmt(CUSTOMERS)} (mostly read from Postgres): ${CALC_CONNECTIONS} conn.`,
-      short: `calculate, any customer`,
-      script: CALCULATE_LUA,
-      args: args('calcany'),
-      connections: CALC_CONNECTIONS,
-    });
+    const calc = await phase(`   calculate, returning customers: ${CALC_CONNECTIONS} connections`, `calculate, ${CALC_CONNECTIONS} connections`, CALCULATE_LUA, returning, CALC_CONNECTIONS);
+    const calcLow = await phase(`   calculate, returning customers: ${CALC_LOW_CONNECTIONS} connections`, `calculate, ${CALC_LOW_CONNECTIONS} connections`, CALCULATE_LUA, returning, CALC_LOW_CONNECTIONS, short);
+    await phase(`   calculate, any of ${fmt(CUSTOMERS)} (mostly read from Postgres): ${CALC_CONNECTIONS} conn.`, 'calculate, any customer', CALCULATE_LUA, args('calcany'), CALC_CONNECTIONS, short);
     console.log(`    (wrk is closed-loop: Debian's wrk has no fixed-rate -R, wrk2 is not packaged; so calculate is measured at the most it answers and at a few connections, not at a set rate)`);
     return { commit, commitLow, calc, calcLow };
   } finally {

@@ -1,8 +1,7 @@
-import { KeyStore } from '../gateway/keys.ts';
 import { Ledger } from '../ledger/ledger.ts';
 import { createPool } from '../ledger/postgres.ts';
 import type { BenchServer } from './bench-db.ts';
-import { seedAtSize } from './size-seed.ts';
+import { newCashierKey, seedAtSize } from './size-seed.ts';
 
 // `BENCH_SIZE=N npm run bench`: the database of N customers (size-seed.ts, by COPY) the HTTP
 // phases run on, and the sweeper's work per minute on it.
@@ -50,7 +49,7 @@ async function reuse(url: string, n: number): Promise<{ cashierKey: string; summ
     );
     const c = counts.rows[0]!;
     if (Number(c.customers) < n || !c.complete) return null;
-    const cashierKey = await new KeyStore(pool, 'size-bench-unused-operator-token', undefined).create(tenantId, 'channel', 'cashier', null);
+    const cashierKey = await newCashierKey(pool, tenantId);
     return { cashierKey, summary: `seeded before and reused: ${Number(c.customers).toLocaleString('en-US')} customers, about ${Number(c.postings).toLocaleString('en-US')} postings, ${mb(Number(c.bytes))}` };
   } finally {
     await pool.end();

@@ -410,14 +410,23 @@ export async function finishSeed(pool: pg.Pool, tenantId: string): Promise<{ der
   return { derived, done: performance.now() };
 }
 
+/** Keys stored as the gateway stores them (the operator token is not used here). */
+function seedKeys(pool: pg.Pool): KeyStore {
+  return new KeyStore(pool, 'size-seed-unused-operator-token', undefined);
+}
+
+/** A key of the seed's sales channel: what the wrk scripts send (also for a seed reused later, whose key is stored hashed). */
+export function newCashierKey(pool: pg.Pool, tenantId: string): Promise<string> {
+  return seedKeys(pool).create(tenantId, 'channel', CHANNEL, null);
+}
+
 /** A tenant on BENCH_PROGRAM with an admin and a cashier key, as the gateway's API makes them. */
 async function createSeedTenant(pool: pg.Pool): Promise<{ tenantId: string; program: Program; adminKey: string; cashierKey: string }> {
   const program = parseProgram(BENCH_PROGRAM);
   const tenantId = `t_size_${Date.now().toString(36)}`;
   await pool.query('INSERT INTO tenants (id, name, plan, program) VALUES ($1, $2, $3, $4)', [tenantId, 'Большой магазин', 'month', JSON.stringify(program)]);
-  const keys = new KeyStore(pool, 'size-seed-unused-operator-token', undefined);
-  const adminKey = await keys.create(tenantId, 'admin', null, null);
-  const cashierKey = await keys.create(tenantId, 'channel', CHANNEL, null);
+  const adminKey = await seedKeys(pool).create(tenantId, 'admin', null, null);
+  const cashierKey = await newCashierKey(pool, tenantId);
   return { tenantId, program, adminKey, cashierKey };
 }
 

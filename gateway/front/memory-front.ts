@@ -95,7 +95,7 @@ export class MemoryFront implements Front {
 
   /** Moves a customer's generation on and drops the cached entry. */
   private nextGeneration(k: string): void {
-    // The rule of invalidateCustomer in redis-scripts.ts: strictly growing, and never a value
+    // The rule of refreshCustomer in redis-scripts.ts: strictly growing, and never a value
     // issued before the entry was lost, so a reader holding an old generation cannot match.
     const next = Math.max((this.generations.get(k) ?? 0) + 1, Date.now() * 1000);
     this.generations.set(k, next, expiring(GENERATION_TTL_S * 1000));

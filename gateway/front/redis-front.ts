@@ -197,7 +197,8 @@ export class RedisFront implements Front {
     // a check already recorded helps nobody (a replay does not invalidate again). A summary left
     // behind is stale for at most its TTL; while Redis is away nothing new gets cached anyway.
     await this.soft('invalidateCustomer', 0, () =>
-      this.client.invalidateCustomer(this.keys.customerGeneration(tenantId, customerId), this.keys.customer(tenantId, customerId), GENERATION_TTL_S),
+      // The refresh that never stores: -1 matches no generation, so the entry is dropped and the generation moves on.
+      this.client.refreshCustomer(this.keys.customerGeneration(tenantId, customerId), this.keys.customer(tenantId, customerId), -1, '', 1, GENERATION_TTL_S),
     );
   }
 

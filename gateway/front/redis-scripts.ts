@@ -5,31 +5,6 @@ import { defineScript, type CommandParser } from 'redis';
 // (after a restart or SCRIPT FLUSH), so a script body crosses the network only when needed.
 
 /**
- * KEYS: generation, summary. ARGV: generation ttl (s).
- * The new generation is max(old + 1, Redis time in µs): it always grows, and never repeats a value
- * issued before the key was lost (eviction, a flushed Redis), so an old reader cannot match it.
- * %.0f because Lua 5.1 prints large numbers as 1.8e+15.
- */
-const invalidateCustomer = defineScript({
-  SCRIPT: `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local g = tonumber(redis.call('GET', KEYS[1]) or '0') + 1
-if g < now then g = now end
-redis.call('SET', KEYS[1], string.format('%.0f', g), 'EX', ARGV[1])
-redis.call('DEL', KEYS[2])
-return 1
-`,
-  NUMBER_OF_KEYS: 2,
-  parseCommand(parser: CommandParser, generationKey: string, summaryKey: string, ttlSeconds: number) {
-    parser.pushKey(generationKey);
-    parser.pushKey(summaryKey);
-    parser.push(String(ttlSeconds));
-  },
-  transformReply: (reply: unknown) => reply as number,
-});
-
-/**
  * KEYS: generation, summary. ARGV: the generation the reader saw, summary, ttl (ms).
  * Stores the summary only if no invalidation happened since the reader looked; compared as
  * strings because both sides print the integer the same way.
@@ -53,8 +28,11 @@ return 1
 /**
  * KEYS: generation, record. ARGV: the generation the writer read, record, ttl (ms), generation ttl (s).
  * After a commit: the record is stored only if the generation is still the one read (compared as
- * strings, as setCustomer does), else dropped; either way the generation moves on, as
- * invalidateCustomer moves it, so readers that looked before the commit cannot store theirs.
+ * strings, as setCustomer does), else dropped. Either way the generation moves on — to
+ * max(old + 1, Redis time in µs), so it always grows and never repeats a value issued before the
+ * key was lost (eviction, a flushed Redis) — and readers that looked before the commit cannot store
+ * theirs. An invalidation is this with a generation no key holds ('-1'). %.0f because Lua 5.1
+ * prints large numbers as 1.8e+15.
  */
 const refreshCustomer = defineScript({
   SCRIPT: `
@@ -119,4 +97,4 @@ return {allowed, retry}
 });
 
 /** The front's scripts, as createClient({ scripts }) takes them: each becomes a client method. */
-export const FRONT_SCRIPTS = { invalidateCustomer, setCustomer, refreshCustomer, rateLimit };
+export const FRONT_SCRIPTS = { setCustomer, refreshCustomer, rateLimit };
