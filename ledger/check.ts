@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { requirePhone } from './phone.ts';
 import { KopilkaError, formatRub } from './errors.ts';
+import { plainCheck } from './check-shape.ts';
 import { freeText, idText, plainText, isoTimeText, ISO_WITH_OFFSET, parseInput, unsafeTextReason } from './validation.ts';
 
 // The common Check: every connector translates its system's sale into this shape.
@@ -97,7 +98,8 @@ export interface ParsedCheck extends Check {
 }
 
 export function parseCheck(input: unknown): ParsedCheck {
-  const check = parseInput(checkSchema, input, 'чек');
+  // The plain reader takes the well-formed check a till sends; anything else gets zod's verdict.
+  const check = plainCheck(input) ?? parseInput(checkSchema, input, 'чек');
   if (check.customer != null && 'phone' in check.customer) {
     check.customer = { phone: requirePhone(check.customer.phone, 'customer.phone') };
   }
