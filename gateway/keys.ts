@@ -22,10 +22,9 @@ export function newSecret(kind: 'admin' | Channel): string {
   return `kp_${kind}_${randomBytes(24).toString('base64url')}`;
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(hash(a));
-  const y = Buffer.from(hash(b));
-  return timingSafeEqual(x, y);
+/** Compared as digests of equal length, in constant time: the token's length leaks nothing. */
+function sameDigest(a: Buffer, b: Buffer | undefined): boolean {
+  return b !== undefined && timingSafeEqual(a, b);
 }
 
 interface Cached {
@@ -40,12 +39,18 @@ export class KeyStore {
   private static readonly CACHE_MS = 30_000;
   private readonly cache = new LRUCache<string, Cached>({ max: 100_000, ttl: KeyStore.CACHE_MS });
   private readonly inflight = new Map<string, Promise<Principal | null>>();
+  // The tokens' digests, made once: every request is hashed once, not once per token it is compared with.
+  private readonly operatorDigest: Buffer;
+  private readonly billingDigest: Buffer | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly operatorToken: string,
-    private readonly billingToken: string | undefined,
-  ) {}
+    operatorToken: string,
+    billingToken: string | undefined,
+  ) {
+    this.operatorDigest = Buffer.from(hash(operatorToken), 'hex');
+    this.billingDigest = billingToken === undefined ? undefined : Buffer.from(hash(billingToken), 'hex');
+  }
 
   async create(tenantId: string, role: 'admin' | 'channel', channel: Channel | null, storeId: string | null): Promise<string> {
     const secret = newSecret(role === 'admin' ? 'admin' : channel!);
@@ -67,10 +72,10 @@ export class KeyStore {
   async authenticate(authorization: string | undefined, unknownAttempt?: () => Promise<void>): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
-    const secret = m[1]!;
-    if (sameSecret(secret, this.operatorToken)) return { kind: 'operator' };
-    if (this.billingToken !== undefined && sameSecret(secret, this.billingToken)) return { kind: 'billing' };
-    const h = hash(secret);
+    const h = hash(m[1]!);
+    const digest = Buffer.from(h, 'hex');
+    if (sameDigest(digest, this.operatorDigest)) return { kind: 'operator' };
+    if (sameDigest(digest, this.billingDigest)) return { kind: 'billing' };
     const c = this.cache.get(h);
     if (c?.principal) return c.principal;
     if (c !== undefined) {

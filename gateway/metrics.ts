@@ -48,12 +48,18 @@ export function createMetrics(writer: () => WriterStats | null): Metrics {
       this.set(writer()?.largestBatch ?? 0);
     },
   });
+  const series = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }>();
   return {
     registry,
     events,
     observe(port, route, method, status, ms) {
-      requests.inc({ port, route, method, status: String(status) });
-      duration.observe({ port, route, method }, ms / 1000);
+      // A route's series, looked up once: prom-client hashes a label set on every call otherwise.
+      // Routes are the table's templates (or 'unmatched'), so the map stays as small as the table.
+      const key = `${port} ${route} ${method} ${status}`;
+      let s = series.get(key);
+      if (s === undefined) series.set(key, (s = { count: requests.labels(port, route, method, String(status)), time: duration.labels(port, route, method) }));
+      s.count.inc();
+      s.time.observe(ms / 1000);
     },
   };
 }

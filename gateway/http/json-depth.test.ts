@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JSON_MAX_DEPTH } from '../../ledger/validation.ts';
-import { jsonBody, nestedDeeperThan } from './router.ts';
+import { findUnsafeJson, JSON_MAX_DEPTH } from '../../ledger/validation.ts';
+import { jsonBody, mayHoldUnsafeJson, nestedDeeperThan } from './router.ts';
 
 // Deep nesting is refused by a byte scan before JSON.parse, which would hold the event loop for
 // ~100 ms on 150,000 nested objects. The scan must agree with the JSON it reads: brackets inside
@@ -24,5 +25,24 @@ describe('nesting depth before JSON.parse', () => {
     const body = jsonBody(Buffer.from(nested(150_000)), 'application/json');
     expect(body).toThrow(/слишком глубокая вложенность \(больше 64\)/);
     expect(jsonBody(Buffer.from(JSON.stringify({ ok: [[{ x: 1 }]] })), 'application/json')()).toEqual({ ok: [[{ x: 1 }]] });
+  });
+});
+
+describe('the pass for unstorable text, skipped for short bodies without a backslash', () => {
+  it('skips only bodies that findUnsafeJson would pass', () => {
+    // Any JSON, with any UTF-16 in its strings (lone surrogates and NUL come out as \\u escapes).
+    const value = fc.jsonValue({ maxDepth: 4 }).chain((v) => fc.tuple(fc.constant(v), fc.array(fc.string({ unit: 'binary' }), { maxLength: 4 })));
+    fc.assert(
+      fc.property(value, ([v, strings]) => {
+        const body = Buffer.from(JSON.stringify({ v, strings }));
+        if (!mayHoldUnsafeJson(body)) expect(findUnsafeJson(JSON.parse(body.toString()))).toBeNull();
+      }),
+      { numRuns: 5_000 },
+    );
+    expect(mayHoldUnsafeJson(Buffer.from(JSON.stringify({ a: 'x\u0000' })))).toBe(true);
+    expect(jsonBody(Buffer.from('{"a":"x\\u0000"}'), 'application/json')).toThrow(/NUL/);
+    expect(jsonBody(Buffer.from('{"a":"\\ud800"}'), 'application/json')).toThrow(/суррогат/);
+    // A list longer than the pass allows is long text: the pass runs.
+    expect(mayHoldUnsafeJson(Buffer.from(JSON.stringify(new Array(5_001).fill(1))))).toBe(true);
   });
 });

@@ -114,7 +114,7 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     }
     // Every protocol's body, whatever its schema: NUL and lone surrogates never get past here
     // (Postgres refuses the first and silently alters the second, breaking idempotency).
-    const bad = findUnsafeJson(parsed.v);
+    const bad = mayHoldUnsafeJson(body) ? findUnsafeJson(parsed.v) : null;
     if (bad !== null) {
       parsed = undefined;
       throw new KopilkaError('INVALID_INPUT', `Неверные данные: поле «${bad.field}» ${bad.reason}`, { field: bad.field });
@@ -122,6 +122,19 @@ export function jsonBody(body: Buffer, contentType: string | undefined): () => u
     return parsed.v;
   };
 }
+
+/**
+ * Whether a parsed body could hold what findUnsafeJson refuses. JSON text can carry a NUL or a
+ * lone surrogate only as a \u escape (JSON.parse refuses a raw control character, and decoding
+ * UTF-8 never yields a surrogate), and a list longer than findUnsafeJson allows takes more than
+ * SMALL_JSON bytes: a short body without a backslash is clean, and most tills' bodies are that.
+ */
+export function mayHoldUnsafeJson(body: Buffer): boolean {
+  return body.length > SMALL_JSON || body.indexOf(0x5c) !== -1;
+}
+
+/** Shorter than the shortest list of JSON_MAX_ARRAY + 1 elements ("[1,1,…]"). */
+const SMALL_JSON = 10_000;
 
 /** Whether JSON text nests objects and arrays deeper than `max` (strings and escapes skipped; malformed text is JSON.parse's to refuse). */
 export function nestedDeeperThan(body: Buffer, max: number): boolean {

@@ -163,6 +163,9 @@ interface BodyReader {
 /** Most bytes buffered before a route asks for the body (reading is paused; this is what the socket already held). */
 const BEFORE_ASKED = 4 * MAX_BODY;
 
+/** A body declared this small is read as it comes, without pausing the socket (a check is a few KB). */
+const EAGER_BODY = 64 * 1024;
+
 /**
  * A request's body, read only when its route asks: the socket is paused until then, so a caller
  * refused (unknown key, no such address) never sends its whole body. uWS delivers data only to
@@ -174,7 +177,6 @@ function bufferBody(res: HttpResponse, declared: number, onComplete: () => void)
   let done = false;
   let over = false;
   let gone = false;
-  let paused = true;
   let cap = BEFORE_ASKED;
   let waiting: { limit: number; resolve(b: Buffer): void; reject(e: unknown): void } | null = null;
   const whole = () => (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
@@ -195,7 +197,10 @@ function bufferBody(res: HttpResponse, declared: number, onComplete: () => void)
     waiting?.resolve(whole());
     waiting = null;
   });
-  res.pause();
+  // Paused until the route asks, unless the body is small: a small body is in the socket's buffer
+  // already, and pausing and resuming would cost two system calls per till request for nothing.
+  let paused = declared === 0 || declared > EAGER_BODY;
+  if (paused) res.pause();
   return {
     complete: () => done,
     release: () => void (paused && ((paused = false), res.resume())),
