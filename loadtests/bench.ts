@@ -264,8 +264,10 @@ async function atSeedSize(server: BenchServer): Promise<void> {
   const seedRate = await seedCustomers(seedUrl, tenantId);
   console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); every phase starts from a copy\n`);
 
-  if (process.env.BENCH_PHASES === 'http' || process.env.BENCH_PHASES === 'calculate') await httpPhases(server, key);
-  else await allPhases(server, tenantId, key);
+  if (process.env.BENCH_PHASES === 'http' || process.env.BENCH_PHASES === 'calculate') {
+    await httpPhases(server, key);
+    printCpu();
+  } else await allPhases(server, tenantId, key);
 }
 
 /**

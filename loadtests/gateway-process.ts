@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.ts';
 
 // A gateway in a process of its own (gateway/main.ts, as `npm start` runs it), for tests where
 // the process itself is the subject: does it survive a fault, does SIGTERM drain it, what does a
@@ -28,13 +29,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `nodeArgs`: flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+/** `nodeArgs`: flags for node itself beyond those `npm start` gives (GATEWAY_NODE_FLAGS) (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
 export async function startGatewayProcess(env: Record<string, string>, ports?: { pos: number; api: number }, nodeArgs: string[] = []): Promise<GatewayProcess> {
   const pos = ports?.pos ?? (await freePort());
   const api = ports?.api ?? (await freePort());
   // GATEWAY_JS=dist: the gateway as `npm run build` compiled it (plain JavaScript: profiles name lines).
   const entry = process.env.GATEWAY_JS === 'dist' ? ['dist/gateway/main.js'] : ['--import', 'tsx', 'gateway/main.ts'];
-  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...nodeArgs, ...entry], {
     env: { ...process.env, POS_PORT: String(pos), API_PORT: String(api), HOST: '127.0.0.1', OPERATOR_TOKEN: OPERATOR, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_KEY: '1000000', SWEEP_INTERVAL_MS: '3600000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
