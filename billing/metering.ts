@@ -1,9 +1,10 @@
 import type { KopilkaEvent } from '../ledger/index.ts';
-import { BILLING_TIME_ZONE, usageMonth } from './month.ts';
+import { usageMonth } from './month.ts';
 
 // Usage counters the billing team reads, kept in the gateway's front from the event stream:
-// checks per tenant, month and sales channel. Postgres can always recount them (checks are rows
-// there). Billing names only what it uses of the front; the gateway's Front has all of it.
+// checks per tenant, month and sales channel. Postgres can always recount them (usage_months,
+// kept with the checks themselves). Billing names only what it uses of the front; the gateway's
+// Front has all of it.
 
 export interface MeteringConsumer {
   stop(): Promise<void>;
@@ -55,13 +56,13 @@ export function startMetering(front: CounterStore, consumer: string, log: { warn
  * double counts from at-least-once delivery. Returns how many counters it set.
  */
 export async function reconcileCounters(front: CounterStore, pool: CheckCountSource, month: string): Promise<number> {
+  // usage_months (migration 026) holds the month's sales per tenant and channel, kept by the writer
+  // in the statement that inserts the checks, with months in BILLING_TIME_ZONE: a lookup, not a
+  // scan of the month's checks. A channel with only refunds that month has no sales counter.
   const r = await pool.query<{ tenant_id: string; channel: string; n: string }>(
-    `WITH b AS (SELECT (($1::text || '-01')::date::timestamp AT TIME ZONE $2) AS lo,
-                       (($1::text || '-01')::date + interval '1 month')::timestamp AT TIME ZONE $2 AS hi)
-     SELECT tenant_id, channel, count(*) AS n FROM checks, b
-      WHERE kind = 'sale' AND committed_at >= b.lo AND committed_at < b.hi
-      GROUP BY tenant_id, channel`,
-    [month, BILLING_TIME_ZONE],
+    `SELECT tenant_id, channel, checks AS n FROM usage_months
+      WHERE month = ($1::text || '-01')::date AND checks > 0`,
+    [month],
   );
   for (const row of r.rows) await front.setCounter(row.tenant_id, `${month}:checks:${row.channel}`, Number(row.n));
   return r.rows.length;

@@ -7,6 +7,7 @@ import { rollupCte, salesDaily } from './rollups.ts';
 import { budgetCte } from './budgets.ts';
 import { giftcardCtes } from './giftcards.ts';
 import { promotionDaily, promotionRollupCte } from './promotion-rollups.ts';
+import { usageRollupCte } from './usage.ts';
 
 // Persist: everything a batch changed, written in one statement (one CTE per table). A row that
 // another process wrote meanwhile is not overwritten: the counts tell, and the batch runs again.
@@ -46,6 +47,7 @@ export async function persist(client: pg.PoolClient, state: BatchState): Promise
   ${lotCtes(p, c)},
   ${logCtes(p, c)},
   ${rollupCte(p, salesDaily(state, c.newChecks))},
+  ${usageRollupCte()},
   ${couponCtes(p, state)},
   ${giftcardCtes(p, state.giftcards)},
   ${budgetCte(p, state.budgets)},
@@ -134,7 +136,8 @@ function checkCtes(p: Params, c: Changes): string {
       ${p.col(n, (x) => x.accrued, 'bigint')}, ${p.col(n, (x) => JSON.stringify(x.detail), 'jsonb')},
       ${p.col(n, (x) => x.cashierId, 'text')})
     ON CONFLICT DO NOTHING
-    RETURNING 1),
+    -- What usage_rollup counts: only the rows written here (a check already there returns none).
+    RETURNING tenant_id, channel, kind),
   refunded_checks AS (
     UPDATE checks c SET refunded_qty = u.q
       FROM unnest(${p.col(q, (x) => x.tenantId, 'text')}, ${p.col(q, (x) => x.id, 'bigint')},

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 
-// Usage per tenant and month, counted from Postgres: checks are rows of `checks`, SMS rows of
-// `sms_messages`, so what billing reads always equals what the ledger holds, whatever happened
-// to Redis. Months are calendar months in the operator's time zone. Prices are billing's
-// (billing/prices.ts): the ledger only counts.
+// Usage per tenant and month, counted from Postgres: checks from usage_months (migration 026), the
+// rollup the writer keeps in the statement that inserts them, SMS from rows of `sms_messages`, so
+// what billing reads always equals what the ledger holds, whatever happened to Redis. Months are
+// calendar months in the operator's time zone. Prices are billing's (billing/prices.ts): the
+// ledger only counts.
 
 export interface UsageCounts {
   tenantId: string;
@@ -18,6 +19,27 @@ export interface UsageCounts {
 /** The operator's zone: billing months start at its midnight (billing/month.ts reads months in it too). */
 export const BILLING_TIME_ZONE = 'Europe/Moscow';
 
+/**
+ * The writer's share of usage_months, one CTE of the batch statement (ledger/persist.ts): the checks
+ * that statement's `new_checks` inserted (it returns tenant, channel and kind of each row written; a
+ * resent check already there returns nothing, so it never counts twice), per tenant and channel,
+ * added to the month of their committed_at. committed_at is the column's default, the statement's
+ * now(), so the month is taken from the same now() in SQL: the two cannot fall in different months.
+ * Rows in key order, as sales_daily's: two writers lock the same rows in the same order.
+ */
+export function usageRollupCte(): string {
+  return `usage_rollup AS (
+    INSERT INTO usage_months (tenant_id, month, channel, checks, refunds)
+    SELECT tenant_id, date_trunc('month', now() AT TIME ZONE '${BILLING_TIME_ZONE}')::date, channel,
+           count(*) FILTER (WHERE kind = 'sale'), count(*) FILTER (WHERE kind = 'refund')
+      FROM new_checks
+     GROUP BY tenant_id, channel
+     ORDER BY tenant_id, channel
+    ON CONFLICT (tenant_id, month, channel) DO UPDATE SET
+      checks = usage_months.checks + EXCLUDED.checks, refunds = usage_months.refunds + EXCLUDED.refunds
+    RETURNING 1)`;
+}
+
 export function monthBounds(month: string): { from: string; to: string } {
   const [y, m] = month.split('-').map(Number) as [number, number];
   const next = m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
@@ -30,12 +52,14 @@ export async function usageCounts(pool: pg.Pool, month: string, tenantId?: strin
   const r = await pool.query<{ id: string; name: string; plan: UsageCounts['plan']; checks: string; channels: string[] | null; sms: Record<string, number> | null }>(
     `WITH b AS (SELECT ($2::date::timestamp AT TIME ZONE $4) AS lo, ($3::date::timestamp AT TIME ZONE $4) AS hi)
      SELECT t.id, t.name, t.plan,
-            (SELECT count(*) FROM checks c, b WHERE c.tenant_id = t.id AND c.kind = 'sale' AND c.committed_at >= b.lo AND c.committed_at < b.hi) AS checks,
+            -- usage_months: sales counted per month and channel as the writer inserts them (no scan of checks)
+            (SELECT COALESCE(sum(u.checks), 0) FROM usage_months u WHERE u.tenant_id = t.id AND u.month = $2::date) AS checks,
             (SELECT array_agg(DISTINCT ch ORDER BY ch) FROM (
                SELECT k.channel AS ch FROM api_keys k, b WHERE k.tenant_id = t.id AND k.role = 'channel'
                   AND k.created_at < b.hi AND (k.revoked_at IS NULL OR k.revoked_at >= b.lo)
                UNION
-               SELECT DISTINCT c.channel FROM checks c, b WHERE c.tenant_id = t.id AND c.committed_at >= b.lo AND c.committed_at < b.hi) x) AS channels,
+               -- a row exists only for a channel with a check (sale or refund) that month
+               SELECT u.channel FROM usage_months u WHERE u.tenant_id = t.id AND u.month = $2::date) x) AS channels,
             (SELECT jsonb_object_agg(topic, n) FROM (
                SELECT topic, count(*) AS n FROM (
                  SELECT s.topic FROM sms_messages s, b WHERE s.tenant_id = t.id AND s.sent_at >= b.lo AND s.sent_at < b.hi

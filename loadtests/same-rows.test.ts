@@ -125,6 +125,7 @@ describe('same-rows replay', () => {
       // The sales did write what a sale writes: checks, lots, postings, spends, rollups, customers.
       for (const t of ['checks', 'lots', 'postings', 'spends']) expect(want[t]!.length, t).toBeGreaterThan(before[t]!.length);
       expect(want.sales_daily).not.toEqual(before.sales_daily);
+      expect(want.usage_months).not.toEqual(before.usage_months);
       expect(want.customers).not.toEqual(before.customers);
       expect(got).toEqual(want);
     }, 60_000);

@@ -62,6 +62,8 @@ describe('size seed', () => {
     expect(stats.rows[0]).toEqual({ n: CUSTOMERS, revenue: totals.rows[0].revenue });
     const daily = await db.pool.query(`SELECT sum(sales)::int AS n FROM sales_daily`);
     expect(daily.rows[0].n).toBe(totals.rows[0].purchases);
+    const usage = await db.pool.query(`SELECT sum(checks)::int AS n, sum(refunds)::int AS refunds FROM usage_months`);
+    expect(usage.rows[0]).toEqual({ n: totals.rows[0].purchases, refunds: 0 });
     const src = await db.pool.query(`SELECT sum(customers)::int AS n, sum(buyers)::int AS buyers FROM customer_source_stats`);
     expect(src.rows[0]).toEqual({ n: CUSTOMERS, buyers: CUSTOMERS });
   });

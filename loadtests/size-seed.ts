@@ -9,6 +9,7 @@ import { KeyStore } from '../gateway/keys.ts';
 import { migrate } from '../ledger/migrate.ts';
 import { createPool } from '../ledger/postgres.ts';
 import { parseProgram, type Program } from '../ledger/program.ts';
+import { BILLING_TIME_ZONE } from '../ledger/usage.ts';
 import { BENCH_PROGRAM, phoneOf } from './scenarios.ts';
 
 // The size seeder (issue #17): a database as a large shop's would be after months of trading —
@@ -28,7 +29,7 @@ import { BENCH_PROGRAM, phoneOf } from './scenarios.ts';
 // transaction that empties the table first and builds its indexes after the rows are in (an index
 // built once is far cheaper than one kept row by row). The customer-report triggers (migration 015)
 // are off for the COPY (session_replication_role = replica) and their tables are filled once
-// afterwards, as the migration itself does for customers already there; so is sales_daily.
+// afterwards, as the migration itself does for customers already there; so are sales_daily and usage_months.
 // The five tables must be empty: seed a fresh database.
 
 const DAY = 86_400_000;
@@ -351,7 +352,7 @@ async function loadTable(url: string, s: Seed, table: Table, progress: { custome
   }
 }
 
-/** What the triggers and the writer would have kept: the customer-report tables and sales_daily, each in one statement. */
+/** What the triggers and the writer would have kept: the customer-report tables, sales_daily and usage_months, each in one statement. */
 async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
   const c = await pool.connect();
   try {
@@ -374,6 +375,15 @@ async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
         WHERE ch.tenant_id = $1 AND ch.kind = 'sale'
         GROUP BY 1, 2, 3, 4, 5`,
       [tenant],
+    );
+    // As migration 026 counts the checks already there: billing's months read usage_months.
+    await c.query(
+      `INSERT INTO usage_months (tenant_id, month, channel, checks, refunds)
+       SELECT tenant_id, date_trunc('month', committed_at AT TIME ZONE $2)::date, channel,
+              count(*) FILTER (WHERE kind = 'sale'), count(*) FILTER (WHERE kind = 'refund')
+         FROM checks WHERE tenant_id = $1
+        GROUP BY 1, 2, 3`,
+      [tenant, BILLING_TIME_ZONE],
     );
     await c.query('COMMIT');
   } catch (e) {
@@ -403,7 +413,7 @@ export async function finishSeed(pool: pg.Pool, tenantId: string): Promise<{ der
   const c = await pool.connect();
   try {
     await c.query('SET statement_timeout = 0');
-    await c.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, sales_daily`);
+    await c.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, sales_daily, usage_months`);
   } finally {
     c.release();
   }
