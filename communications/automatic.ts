@@ -82,7 +82,7 @@ export async function speak(
   dedupeKey: string,
 ): Promise<StoredOrNothing> {
   const template = (await comms.templates(tenantId)).find((t) => t.event === event)!;
-  if (!template.enabled) return null;
+  if (!template.enabled || !(await anyChannelSetUp(comms, tenantId))) return null;
   const customer = await comms.o.ledger.findCustomer(tenantId, { id: customerId });
   if (customer === null) return null;
   const address = await reach(comms, tenantId, customer);
@@ -115,6 +115,15 @@ interface Reachable {
   phone: string | null;
   email: string | null;
   id: string;
+}
+
+/**
+ * Whether any channel in the tenant's order is set up (both are cached): a shop that sends no
+ * messages costs its sales no read of the customer (it was 7 % of the gateway's CPU per commit).
+ */
+export async function anyChannelSetUp(comms: Communications, tenantId: string): Promise<boolean> {
+  for (const channel of (await comms.rules(tenantId)).channels) if ((await comms.provider(tenantId, channel)) !== null) return true;
+  return false;
 }
 
 /** The first channel in the tenant's order that is set up and that the customer has an address for. */

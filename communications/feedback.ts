@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { KopilkaError, zoneOffset, type KopilkaEvent, type Ledger } from '../ledger/index.ts';
-import { reach } from './automatic.ts';
+import { anyChannelSetUp, reach } from './automatic.ts';
 import type { Communications } from './service.ts';
 import type { SqlClient, StoredMessage } from './store.ts';
 
@@ -44,7 +44,7 @@ export async function askForFeedback(comms: Communications, e: KopilkaEvent): Pr
   const { sql, ledger, publicUrl } = comms.o;
   // Every recorded check asks: the settings are kept briefly (a save forgets them).
   const s = await comms.remembered(e.tenantId, 'feedback', () => feedbackSettings(ledger, e.tenantId));
-  if (!s.enabled) return null;
+  if (!s.enabled || !(await anyChannelSetUp(comms, e.tenantId))) return null;
   if (publicUrl === undefined) {
     comms.o.log.warn({ tenantId: e.tenantId }, 'feedback: PUBLIC_URL is not set, no link to send');
     return null;
