@@ -36,7 +36,7 @@ const schema = z.object({
   /** Most messages a second per provider (SMS.ru, SMSC, SMTP, Telegram) the sending worker sends. */
   MESSAGES_PER_SECOND: z.coerce.number().int().min(1).max(1000).default(20),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
-  /** How often the usage counters are recounted from the month's checks; 0: never (events alone keep them). */
+  /** How often the usage counters are recounted from Postgres (usage_months); 0: never (events alone keep them). */
   USAGE_RECONCILE_MINUTES: z.coerce.number().int().min(0).max(1440).default(10),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   DEMO: z.enum(['0', '1']).optional(),
