@@ -21,6 +21,8 @@ const schema = z.object({
   PG_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(12),
   WRITER_MAX_BATCH: z.coerce.number().int().min(1).max(10_000).default(1000),
   WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** The writer's statements as named prepared statements; 0 for a pooler that cannot keep them (PgBouncer in transaction mode before 1.21). */
+  PG_PREPARED_STATEMENTS: z.enum(['0', '1']).default('1'),
   /** Requests a second per key before 429; bursts up to twice as much pass. */
   RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(2000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

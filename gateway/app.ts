@@ -62,7 +62,7 @@ export async function startKopilka(s: StartSettings, role: Role = 'all'): Promis
     summaries: front,
     answers: front,
     onEvents: publish,
-    writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY },
+    writer: { maxBatch: s.WRITER_MAX_BATCH, concurrency: s.WRITER_CONCURRENCY, preparedStatements: s.PG_PREPARED_STATEMENTS === '1' },
     workers: s.WORKERS,
   });
   const keys = new KeyStore(pool, s.OPERATOR_TOKEN, s.BILLING_TOKEN);

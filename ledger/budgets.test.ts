@@ -17,7 +17,8 @@ beforeAll(async () => {
   db = await createTestDatabase();
   const secrets = new SecretBox(randomBytes(32));
   a = await Ledger.open({ pool: db.pool, secrets, now: () => T0 });
-  b = await Ledger.open({ pool: db.pool, secrets, now: () => T0 });
+  // The second gateway runs its batches unnamed (PG_PREPARED_STATEMENTS=0): both ways write alike.
+  b = await Ledger.open({ pool: db.pool, secrets, now: () => T0, writer: { preparedStatements: false } });
 });
 afterAll(async () => {
   await a?.close();

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { preparing } from './statements.ts';
 import { BatchConflict, executeBatch, type BatchOutput } from './batch.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
@@ -20,9 +21,11 @@ export interface WriterOptions {
   concurrency: number;
   /** Runs of a batch that raced another writer or deadlocked, before giving up. */
   attempts: number;
+  /** The batch's statements as named prepared statements (ledger/statements.ts). */
+  preparedStatements: boolean;
 }
 
-export const DEFAULT_WRITER_OPTIONS: WriterOptions = { maxBatch: 1000, concurrency: 2, attempts: 5 };
+export const DEFAULT_WRITER_OPTIONS: WriterOptions = { maxBatch: 1000, concurrency: 2, attempts: 5, preparedStatements: true };
 
 interface Pending {
   op: LedgerOp;
@@ -165,7 +168,8 @@ export class GroupCommitWriter {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const out = await executeBatch(client, ops, this.programs, this.ids, this.now(), this.evaluator, this.summaries);
+        const batchClient = this.opts.preparedStatements ? preparing(client) : client;
+        const out = await executeBatch(batchClient, ops, this.programs, this.ids, this.now(), this.evaluator, this.summaries);
         await client.query('COMMIT');
         return out;
       } catch (e) {

@@ -114,6 +114,10 @@ describe('same-rows replay', () => {
       expect(rec.checks).toBe(120);
       if (writer.maxBatch === 1) expect(rec.largestBatch).toBe(1);
       else expect(rec.largestBatch).toBeGreaterThan(1);
+      // The batch's statements are named prepared statements (ledger/statements.ts), replayed as such.
+      const statements = rec.txns.flatMap((t) => t.statements).filter((st) => st.text !== 'BEGIN' && st.text !== 'COMMIT');
+      expect(statements.length).toBeGreaterThan(0);
+      expect(statements.every((st) => st.name?.startsWith('kopilka_'))).toBe(true);
 
       const clients = await connect(replayed, connections);
       const r = await replay(clients, rec.txns, 60);

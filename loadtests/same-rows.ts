@@ -21,6 +21,8 @@ import { Ledger } from '../ledger/ledger.ts';
 export interface Statement {
   text: string;
   values: unknown[] | undefined;
+  /** The prepared statement's name when the writer named it (ledger/statements.ts): replayed named too. */
+  name?: string;
   /** The write statement's answer: rows written per table (persist.ts's final SELECT). */
   written?: Record<string, number>;
 }
@@ -42,12 +44,15 @@ function recordingClient(out: RecordedTxn[]): typeof pg.Client {
   return class RecordingClient extends pg.Client {
     private txn: RecordedTxn | null = null;
 
-    // pg's query() has many overloads; the ledger only ever calls query(text, values?).
+    // pg's query() has many overloads; the ledger calls query(text, values?) and, for the batch's
+    // named statements, query({ name, text, values }).
     override query(...args: unknown[]): never {
-      const text = typeof args[0] === 'string' ? args[0] : undefined;
+      const config = typeof args[0] === 'object' && args[0] !== null ? (args[0] as { name?: string; text?: string; values?: unknown[] }) : null;
+      const text = typeof args[0] === 'string' ? args[0] : config?.text;
       if (text === 'BEGIN') this.txn = { statements: [], after: out.length, checks: 0 };
       const txn = this.txn;
-      const st: Statement | null = txn !== null && text !== undefined ? { text, values: Array.isArray(args[1]) ? args[1] : undefined } : null;
+      const values = config !== null ? config.values : Array.isArray(args[1]) ? args[1] : undefined;
+      const st: Statement | null = txn !== null && text !== undefined ? { text, values, ...(config?.name !== undefined ? { name: config.name } : {}) } : null;
       if (st !== null) txn!.statements.push(st);
       const r = (super.query as (...a: unknown[]) => unknown)(...args);
       if (st !== null && WRITE.test(st.text) && r instanceof Promise) {
@@ -170,7 +175,7 @@ export async function replay(clients: readonly pg.Client[], txns: readonly Recor
       }
       next++;
       for (const st of txns[j]!.statements) {
-        const r = await c.query(st.text, st.values);
+        const r = await (st.name === undefined ? c.query(st.text, st.values) : c.query({ name: st.name, text: st.text, values: st.values }));
         if (st.written !== undefined && JSON.stringify(r.rows[0]) !== JSON.stringify(st.written)) mismatches++;
       }
       done[j] = 1;
