@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { z } from 'zod';
 import type { CheckTotals, ParsedCheck } from './check.ts';
-import { formatPoints, isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
+import { formatBonuses, formatPoints, isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
 import { noteGiftcardOverdraft } from './giftcards.ts';
 import { refundRequestSchema } from './refunds.ts';
 import { markResolved, openReviewItem, queueForReview, recordedAnswer, type ReviewRequest, type StoredReviewItem } from './review.ts';
@@ -129,7 +129,7 @@ async function noteShortfall(pool: pg.Pool, tenantId: string, channel: string, e
     reasonCode: SHORTFALL,
     reason:
       `Касса приняла оплату бонусами ${formatPoints(totals.redeemed + shortfall)}, списано ${formatPoints(totals.redeemed)}: ` +
-      `не хватило ${formatPoints(shortfall)} бонусов. Продажа проведена`,
+      `не хватило ${formatBonuses(shortfall, { genitive: true })}. Продажа проведена`,
     payload: document,
     request,
     dedupeKey: `${SHORTFALL}\n${JSON.stringify(request)}`,

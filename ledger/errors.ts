@@ -85,6 +85,25 @@ export function isKopilkaError(e: unknown): e is KopilkaError {
 }
 
 /** Formats hundredths of a point as bonuses for a cashier: 5500 → "55", 5550 → "55,5". */
+/**
+ * Points with the word in its form, as a receipt says them: «1 бонус», «2 бонуса», «5 бонусов»,
+ * «1,5 бонуса». `genitive`: after a word that asks for it («не хватило», «не больше»): «1 бонуса»,
+ * «2 бонусов».
+ */
+export function formatBonuses(hundredths: number, o: { genitive?: boolean } = {}): string {
+  return `${formatPoints(hundredths)} ${bonusWord(hundredths, o.genitive === true)}`;
+}
+
+function bonusWord(hundredths: number, genitive: boolean): string {
+  if (hundredths % 100 !== 0) return 'бонуса'; // a fraction: «1,5 бонуса», «не хватило 0,5 бонуса»
+  const n = Math.abs(hundredths / 100);
+  const last = n % 10;
+  const lastTwo = n % 100;
+  if (last === 1 && lastTwo !== 11) return genitive ? 'бонуса' : 'бонус';
+  if (!genitive && last >= 2 && last <= 4 && (lastTwo < 12 || lastTwo > 14)) return 'бонуса';
+  return 'бонусов';
+}
+
 export function formatPoints(hundredths: number): string {
   const sign = hundredths < 0 ? '-' : '';
   const abs = Math.abs(hundredths);

@@ -64,7 +64,7 @@ describe('МойСклад Loyalty API', () => {
     expect(r.body.bonusProgram).toMatchObject({ transactionType: 'EARNING', agentBonusBalance: 0, bonusValueToSpend: 0, bonusValueToEarn: 1524, paidByBonusPoints: 0 });
     expect(r.body.positions[0]).toMatchObject({ quantity: 123.456, price: 123.45, discountPercent: 0, discountedPrice: 123.45 });
     expect(r.body.needVerification).toBe(false);
-    expect(r.body.bonusProgram.receiptExtraInfo).toContain('Начислено 1524 бонусов');
+    expect(r.body.bonusProgram.receiptExtraInfo).toContain('Начислено 1524 бонуса');
   });
 
   it('records a sale once, spends bonuses at the next one (split to the kopeck), takes them back on a return', async () => {

@@ -1,6 +1,6 @@
 import type { Boost } from '../boosts.ts';
 import type { CheckTotals, LineResult, ParsedCheck } from '../check.ts';
-import { formatPoints, formatRub } from '../errors.ts';
+import { formatBonuses, formatPoints, formatRub } from '../errors.ts';
 import { accrualLotTimes, ruleLotTimes } from '../lots.ts';
 import { effectiveLevel, type CompiledLevel, type CompiledProgram, type Gift } from '../program.ts';
 import { localDate } from '../time-zone.ts';
@@ -106,7 +106,7 @@ function accrualMessage(p: CompiledProgram, check: ParsedCheck, accrual: Priced[
       byTime.set(at, (byTime.get(at) ?? 0) + x);
     });
   }
-  const head = `Начислено ${formatPoints(accrual.total)} бонусов`;
+  const head = `Начислено ${formatBonuses(accrual.total)}`;
   if (byTime.size <= 1) {
     const at = byTime.size === 0 ? activatesAt : [...byTime.keys()][0]!;
     return at > check.at ? `${head}, ${when(at)}` : head;
@@ -131,12 +131,12 @@ export function completeEvaluation(p: CompiledProgram, check: ParsedCheck, custo
   const messages: string[] = promo === null ? [] : [...promo.messages];
   const levelDiscount = promo === null ? discount : discount - promo.discounts.reduce((s, d) => s + d, 0);
   if (levelDiscount > 0) messages.push(`Скидка ${formatRub(levelDiscount)} по уровню «${level.name}»`);
-  if (redeemed.total > 0) messages.push(`Списано ${formatPoints(redeemed.total)} бонусов`);
-  if (shortfall > 0) messages.push(`Не хватило ${formatPoints(shortfall)} бонусов для оплаты, принятой кассой: чек передан на разбор`);
+  if (redeemed.total > 0) messages.push(`Списано ${formatBonuses(redeemed.total)}`);
+  if (shortfall > 0) messages.push(`Не хватило ${formatBonuses(shortfall, { genitive: true })} для оплаты, принятой кассой: чек передан на разбор`);
   if (accrual.total > 0) messages.push(accrualMessage(p, check, accrual, priced.lotTerms ?? null, activatesAt));
   if (levelAfter.rank !== level.rank) messages.push(`Новый уровень: ${levelAfter.name}`);
   for (const g of gifts) {
-    messages.push(g.kind === 'firstPurchase' ? `Подарок за первую покупку: ${formatPoints(g.gift.points)} бонусов` : `Подарок за новый уровень: ${formatPoints(g.gift.points)} бонусов`);
+    messages.push(g.kind === 'firstPurchase' ? `Подарок за первую покупку: ${formatBonuses(g.gift.points)}` : `Подарок за новый уровень: ${formatBonuses(g.gift.points)}`);
   }
 
   const n = check.lines.length;

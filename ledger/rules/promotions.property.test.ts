@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatPoints } from '../errors.ts';
+import { formatBonuses } from '../errors.ts';
 import type { ProgramInput } from '../program.ts';
 import { evaluateCheck } from './evaluate.ts';
 import { check, customer, oneLevel, sum } from './testkit.ts';
@@ -138,7 +138,7 @@ describe('promotions: properties over every effect', () => {
           const points = p.effect.points;
           const parts = e.lines.map((l) => sum((l.promotions ?? []).filter((g) => g.id === p.id).map((g) => g.bonus ?? 0)));
           // Said to the cashier exactly when given: a bonus the message promises is on the lines.
-          const said = e.messages.includes(`Акция «${p.name}»: +${formatPoints(points)} бонусов`);
+          const said = e.messages.includes(`Акция «${p.name}»: +${formatBonuses(points)}`);
           expect(said).toBe(sum(parts) > 0);
           if (!said) continue; // not given to this check
           expect(sum(parts)).toBe(points);

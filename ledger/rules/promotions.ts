@@ -1,5 +1,5 @@
 import type { CheckLine, ParsedCheck } from '../check.ts';
-import { formatPoints, formatRub } from '../errors.ts';
+import { formatBonuses, formatRub } from '../errors.ts';
 import type { CompiledEffect, CompiledProgram, CompiledPromotion } from '../program.ts';
 import { checkMatches, lineMatches } from './modifiers.ts';
 import { inSegment } from './audience.ts';
@@ -149,7 +149,7 @@ function messagesFor(p: CompiledProgram, out: PromotionOutcome, coupon: string |
   const given = new Map<string, number>();
   for (const l of out.byLine) for (const g of l) given.set(g.id, (given.get(g.id) ?? 0) + g.discount);
   const messages = p.promotions.filter((x) => given.has(x.id)).map((x) => `Акция «${x.name}»: скидка ${formatRub(given.get(x.id)!)}`);
-  for (const b of out.bonuses ?? []) messages.push(`Акция «${p.promotions.find((x) => x.id === b.id)!.name}»: +${formatPoints(b.points)} бонусов`);
+  for (const b of out.bonuses ?? []) messages.push(`Акция «${p.promotions.find((x) => x.id === b.id)!.name}»: +${formatBonuses(b.points)}`);
   for (const b of out.bonuses ?? []) given.set(b.id, 0);
   if (coupon === null || out.couponUsed !== null || p.promotions.some((x) => x.coupons?.has(coupon) && given.has(x.id))) return messages;
   if (issued !== null && 'refusal' in issued) messages.push(`Купон «${coupon}» ${issued.refusal}: чек проведён без него`);

@@ -47,7 +47,7 @@ describe('planRedeem', () => {
     expect(e.details).toMatchObject({ requested: 300_001, maxRedeem: 300_000, maxRedeemPercent: 30 });
     // Some lines excluded: the percent is of the lines bonuses may pay for.
     const x = err(() => planRedeem(10_000, [10_000, 10_000], [2550, 0], 10 ** 9, true));
-    expect(x.message).toBe('Можно списать не больше 25,5 бонусов (25,5% суммы товаров, которые можно оплатить бонусами)');
+    expect(x.message).toBe('Можно списать не больше 25,5 бонуса (25,5% суммы товаров, которые можно оплатить бонусами)');
     expect(x.details).toMatchObject({ maxRedeemPercent: 25.5 });
     // Lines with different shares: no single percent to name.
     const y = err(() => planRedeem(10_000, [10_000, 10_000], [5000, 3000], 10 ** 9, true));

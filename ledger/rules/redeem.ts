@@ -1,4 +1,4 @@
-import { KopilkaError, formatPoints } from '../errors.ts';
+import { KopilkaError, formatBonuses, formatPoints } from '../errors.ts';
 import { apportion } from './apportion.ts';
 
 // Paying with bonuses. Each line may be paid up to its share (basis points of what is left after
@@ -50,9 +50,9 @@ function limitMessage(cap: number, afterDiscount: readonly number[], shareBp: re
   const u = uniformShare(afterDiscount, shareBp);
   const percent = u === null ? (cap === 0 ? 0 : null) : u.bp / 100;
   if (cap === 0) return { message: 'Этот чек нельзя оплатить бонусами', percent };
-  if (u === null) return { message: `Можно списать не больше ${formatPoints(cap)} бонусов`, percent };
+  if (u === null) return { message: `Можно списать не больше ${formatBonuses(cap, { genitive: true })}`, percent };
   const where = u.wholeCheck ? 'суммы чека' : 'суммы товаров, которые можно оплатить бонусами';
-  return { message: `Можно списать не больше ${formatPoints(cap)} бонусов (${formatPercent(u.bp)}% ${where})`, percent };
+  return { message: `Можно списать не больше ${formatBonuses(cap, { genitive: true })} (${formatPercent(u.bp)}% ${where})`, percent };
 }
 
 /**

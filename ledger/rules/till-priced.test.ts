@@ -73,7 +73,7 @@ describe('till-priced checks: cases', () => {
   it('a payment beyond the program cap and within the balance is taken as reported', () => {
     const e = evaluateCheck(p, check([{ amount: 10_000 }], { ...till, redeem: 9_000 }), customer({ available: 50_000 }));
     expect(e.totals).toEqual({ amount: 10_000, discount: 0, redeemed: 9_000, toPay: 1_000, accrued: 100, maxRedeem: 50_000, shortfall: 0 });
-    expect(e.messages).toEqual(['Списано 90 бонусов', 'Начислено 1 бонусов']);
+    expect(e.messages).toEqual(['Списано 90 бонусов', 'Начислено 1 бонус']);
   });
 
   it('more than the balance: the balance is spent, the rest is the shortfall, accrual still on the money paid', () => {

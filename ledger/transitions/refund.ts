@@ -3,7 +3,7 @@ import { returnGiftcards } from '../giftcards.ts';
 import { refundDays } from '../promotion-rollups.ts';
 import { giveBack, holding, takeBack, type Spend } from '../account.ts';
 import { BatchState, type CustomerEntry, type SaleEntry } from '../batch-state.ts';
-import { KopilkaError, formatPoints, formatRub } from '../errors.ts';
+import { KopilkaError, formatBonuses, formatRub } from '../errors.ts';
 import { checkAge, ensureBalanceRoom } from '../limits.ts';
 import { answerOf, type Answer, type Outcome, type RefundOp, type RefundResult } from '../operations.ts';
 import { effectiveLevel, type CompiledProgram } from '../program.ts';
@@ -71,12 +71,12 @@ function refundCustomer(state: BatchState, program: CompiledProgram, sale: SaleE
   const spends = remainingSpends(state.spends.get(BatchState.key(sale.tenantId, sale.id)) ?? [], plan.redeemedBefore);
   if (plan.redeemed > 0) {
     giveBack(acc, spends, plan.redeemed, refundId, state.now, state.lotsById);
-    messages.push(`Возвращено ${formatPoints(plan.redeemed)} бонусов, оплаченных этим чеком`);
+    messages.push(`Возвращено ${formatBonuses(plan.redeemed)}, оплаченных этим чеком`);
   }
   if (plan.accrued > 0) {
     debt = takeBack(acc, [sale.id], plan.accrued, refundId, state.now);
-    messages.push(`Списано ${formatPoints(plan.accrued)} бонусов, начисленных за возвращённые товары`);
-    if (debt > 0) messages.push(`Не хватило ${formatPoints(debt)} бонусов: они будут удержаны из следующих начислений`);
+    messages.push(`Списано ${formatBonuses(plan.accrued)}, начисленных за возвращённые товары`);
+    if (debt > 0) messages.push(`Не хватило ${formatBonuses(debt, { genitive: true })}: они будут удержаны из следующих начислений`);
   }
   const level = restate(state, program, entry, plan, refundId);
   entry.dirty = true;

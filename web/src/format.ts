@@ -6,6 +6,12 @@ const num = new Intl.NumberFormat('ru-RU', { minimumFractionDigits: 0, maximumFr
 
 export const money = (kopecks: number): string => rub.format(kopecks / 100);
 export const points = (hundredths: number): string => num.format(hundredths / 100);
+/** Points with the word in its form: «1 бонус», «2 бонуса», «5 бонусов», «1,5 бонуса» (as ledger/errors.ts formatBonuses says them on receipts). */
+export function bonuses(hundredths: number): string {
+  const n = Math.abs(hundredths / 100);
+  const word = hundredths % 100 !== 0 ? 'бонуса' : n % 10 === 1 && n % 100 !== 11 ? 'бонус' : n % 10 >= 2 && n % 10 <= 4 && (n % 100 < 12 || n % 100 > 14) ? 'бонуса' : 'бонусов';
+  return `${points(hundredths)} ${word}`;
+}
 /** "123,45" or "123.45" typed by a person → hundredths; null when it is not a number. */
 export function parseHundredths(text: string): number | null {
   const t = text.replace(/\s/g, '').replace(',', '.');

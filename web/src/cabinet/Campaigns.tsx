@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Checkbox, Col, Input, InputNumber, Modal, Row, Select, Space, Statistic, Switch, Table, Tag, Typography, message } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
-import { dateTime, money, points } from '../format';
+import { bonuses, dateTime, money, points } from '../format';
 import { CampaignsSegment, compact, type Segment } from './CampaignsSegment';
 import { STATUS } from './MessagesLog';
 
@@ -108,7 +108,7 @@ export function Campaigns() {
     if (preview === null) return;
     Modal.confirm({
       title: `Отправить рассылку «${id}»?`,
-      content: `Сообщений: ${preview.messages}${preview.smsParts ? `, частей SMS: ${preview.smsParts}` : ''}${preview.cost != null ? `, примерно ${money(preview.cost)}` : ''}${gift ? `; подарок ${points(gift.points)} бонусов каждому` : ''}. Отменить нельзя.`,
+      content: `Сообщений: ${preview.messages}${preview.smsParts ? `, частей SMS: ${preview.smsParts}` : ''}${preview.cost != null ? `, примерно ${money(preview.cost)}` : ''}${gift ? `; подарок ${bonuses(gift.points)} каждому` : ''}. Отменить нельзя.`,
       okText: 'Отправить',
       cancelText: 'Отмена',
       onOk: async () => {

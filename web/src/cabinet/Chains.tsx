@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Checkbox, Col, Input, InputNumber, Row, Select, Space, Statistic, Tag, Typography, message } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
-import { dateTime, money, points } from '../format';
+import { bonuses, dateTime, money, points } from '../format';
 import { CampaignsSegment, compact, segmentText, type Segment } from './CampaignsSegment';
 import { STATUS } from './MessagesLog';
 
@@ -27,7 +27,7 @@ interface Results {
 }
 
 const stepText = (s: Step, i: number) =>
-  `${i + 1}. ${s.delayDays === 0 ? 'сразу' : `через ${s.delayDays} дн.`}: ${[s.message ? `«${s.message.text}» (${s.message.channel})` : null, s.gift ? `подарок ${points(s.gift.points)} бонусов` : null].filter(Boolean).join(' + ')}`;
+  `${i + 1}. ${s.delayDays === 0 ? 'сразу' : `через ${s.delayDays} дн.`}: ${[s.message ? `«${s.message.text}» (${s.message.channel})` : null, s.gift ? `подарок ${bonuses(s.gift.points)}` : null].filter(Boolean).join(' + ')}`;
 
 function ChainCard({ r, ran }: { r: Results; ran: (r: Results) => void }) {
   const [busy, setBusy] = useState(false);
