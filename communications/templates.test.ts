@@ -14,6 +14,15 @@ describe('templates and quiet hours', () => {
     expect(templateSchema.safeParse({ body: 'Привет {name}' }).success).toBe(true);
   });
 
+  it('puts «бонусов» after a number in the form the number asks for, in the defaults and an owner\'s copy', () => {
+    const said = (points: string) => render('Начислено {points} бонусов. Баланс: {balance}.', { points, balance: '1 021' });
+    expect(['22', '1', '1,5', '11', '105', '21', '0,07'].map(said)).toEqual([
+      'Начислено 22 бонуса. Баланс: 1 021.', 'Начислено 1 бонус. Баланс: 1 021.', 'Начислено 1,5 бонуса. Баланс: 1 021.', 'Начислено 11 бонусов. Баланс: 1 021.',
+      'Начислено 105 бонусов. Баланс: 1 021.', 'Начислено 21 бонус. Баланс: 1 021.', 'Начислено 0,07 бонуса. Баланс: 1 021.',
+    ]);
+    expect(render('{name}, {points} бонусов сгорят {date}.', { name: 'Анна', points: '2', date: '01.12.2026' })).toBe('Анна, 2 бонуса сгорят 01.12.2026.');
+  });
+
   it('says bonuses, not the hundredths the ledger counts', () => {
     expect([bonusText(5500), bonusText(5550), bonusText(5505), bonusText(7), bonusText(0), bonusText(-250)]).toEqual(['55', '55,5', '55,05', '0,07', '0', '-2,5']);
   });

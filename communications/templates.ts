@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bonusWord } from '../ledger/index.ts';
 
 // Automatic messages: which ledger events speak to the customer, in what words, and when not to.
 // Pure rules; the rows are in store.ts and the I/O in automatic.ts.
@@ -66,8 +67,15 @@ export function render(template: string, values: Partial<Record<(typeof PLACEHOL
       return v === null || v === undefined ? '' : String(v);
     })
     .replace(/\s+([,.!])/g, '$1')
-    .replace(/^[,\s]+/, '');
+    .replace(/^[,\s]+/, '')
+    .replace(BONUSES_AFTER_NUMBER, (_, whole: string, frac: string | undefined) => `${whole}${frac === undefined ? '' : `,${frac}`} ${bonusWord(Number(whole) * 100 + (frac === undefined ? 0 : Number(frac.padEnd(2, '0'))))}`);
 }
+
+/**
+ * «{points} бонусов» in a template (the defaults', and every owner's copy of them) said with the
+ * word in the form the number asks for: «Начислено 22 бонуса», «1 бонус», «1,5 бонуса».
+ */
+const BONUSES_AFTER_NUMBER = /(?<![\d,])(\d+)(?:,(\d{1,2}))? бонусов/g;
 
 /** HH:MM → minutes after midnight. */
 function minutes(hhmm: string): number {

@@ -94,7 +94,8 @@ export function formatBonuses(hundredths: number, o: { genitive?: boolean } = {}
   return `${formatPoints(hundredths)} ${bonusWord(hundredths, o.genitive === true)}`;
 }
 
-function bonusWord(hundredths: number, genitive: boolean): string {
+/** «бонус», «бонуса» or «бонусов» for this many hundredths of a point (formatBonuses). */
+export function bonusWord(hundredths: number, genitive = false): string {
   if (hundredths % 100 !== 0) return 'бонуса'; // a fraction: «1,5 бонуса», «не хватило 0,5 бонуса»
   const n = Math.abs(hundredths / 100);
   const last = n % 10;
