@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bonusWord } from '../ledger/index.ts';
+import { bonusWord, formatPoints } from '../ledger/index.ts';
 
 // Automatic messages: which ledger events speak to the customer, in what words, and when not to.
 // Pure rules; the rows are in store.ts and the I/O in automatic.ts.
@@ -51,14 +51,9 @@ export const templateSchema = z
 
 /**
  * Points as a customer reads them: the ledger counts hundredths of a point, a message says
- * bonuses — 5500 → "55", 5550 → "55,5", 5505 → "55,05".
+ * bonuses — 5500 → "55", 5550 → "55,5", 5505 → "55,05" (the ledger's own formatting, as on receipts).
  */
-export function bonusText(hundredths: number): string {
-  const abs = Math.abs(hundredths);
-  const frac = abs % 100;
-  const whole = `${hundredths < 0 ? '-' : ''}${Math.floor(abs / 100)}`;
-  return frac === 0 ? whole : `${whole},${String(frac).padStart(2, '0').replace(/0$/, '')}`;
-}
+export const bonusText = formatPoints;
 
 export function render(template: string, values: Partial<Record<(typeof PLACEHOLDERS)[number], string | number | null>>): string {
   return template

@@ -16,7 +16,8 @@ export type Principal =
   | { kind: 'admin'; tenantId: string }
   | { kind: 'channel'; tenantId: string; channel: Channel; storeId: string | null };
 
-const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+const digestOf = (secret: string) => createHash('sha256').update(secret).digest();
+const hash = (secret: string) => digestOf(secret).toString('hex');
 
 export function newSecret(kind: 'admin' | Channel): string {
   return `kp_${kind}_${randomBytes(24).toString('base64url')}`;
@@ -48,8 +49,8 @@ export class KeyStore {
     operatorToken: string,
     billingToken: string | undefined,
   ) {
-    this.operatorDigest = Buffer.from(hash(operatorToken), 'hex');
-    this.billingDigest = billingToken === undefined ? undefined : Buffer.from(hash(billingToken), 'hex');
+    this.operatorDigest = digestOf(operatorToken);
+    this.billingDigest = billingToken === undefined ? undefined : digestOf(billingToken);
   }
 
   async create(tenantId: string, role: 'admin' | 'channel', channel: Channel | null, storeId: string | null): Promise<string> {
@@ -72,8 +73,8 @@ export class KeyStore {
   async authenticate(authorization: string | undefined, unknownAttempt?: () => Promise<void>): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
-    const h = hash(m[1]!);
-    const digest = Buffer.from(h, 'hex');
+    const digest = digestOf(m[1]!);
+    const h = digest.toString('hex');
     if (sameDigest(digest, this.operatorDigest)) return { kind: 'operator' };
     if (sameDigest(digest, this.billingDigest)) return { kind: 'billing' };
     const c = this.cache.get(h);

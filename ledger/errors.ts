@@ -84,7 +84,6 @@ export function isKopilkaError(e: unknown): e is KopilkaError {
   return e instanceof KopilkaError;
 }
 
-/** Formats hundredths of a point as bonuses for a cashier: 5500 → "55", 5550 → "55,5". */
 /**
  * Points with the word in its form, as a receipt says them: «1 бонус», «2 бонуса», «5 бонусов»,
  * «1,5 бонуса». `genitive`: after a word that asks for it («не хватило», «не больше»): «1 бонуса»,
@@ -105,6 +104,7 @@ export function bonusWord(hundredths: number, genitive = false): string {
   return 'бонусов';
 }
 
+/** Formats hundredths of a point as bonuses for a cashier: 5500 → "55", 5550 → "55,5". */
 export function formatPoints(hundredths: number): string {
   const sign = hundredths < 0 ? '-' : '';
   const abs = Math.abs(hundredths);

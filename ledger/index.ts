@@ -44,7 +44,7 @@ import type { WriterOptions, WriterStats } from './writer.ts';
 export { CHANNELS, type Channel } from './channels.ts';
 export type { CheckInput, CheckLine, CheckResult, CustomerRef, Payment } from './check.ts';
 export type { CustomerSummary } from './customers.ts';
-export { bonusWord, isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
+export { bonusWord, formatPoints, isKopilkaError, KopilkaError, type ErrorCode } from './errors.ts';
 export type { KopilkaEvent } from './events.ts';
 export type { CustomerLookup, PostingView, SummaryCache } from './ledger.ts';
 export type { RefundResult } from './operations.ts';
