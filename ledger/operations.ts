@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CheckResult, ParsedCheck } from './check.ts';
 import type { NewCustomer } from './customers.ts';
 import type { KopilkaError } from './errors.ts';
@@ -93,8 +93,9 @@ export type OutcomeOf<O extends LedgerOp> = Outcome<OpValues[O['kind']]>;
 /** Any operation's outcome (the writer's queue holds all kinds). */
 export type OpOutcome = OutcomeOf<LedgerOp>;
 
+/** One-shot (crypto.hash): no native Hash object per check for the GC to finalise (issue #17). */
 export function requestHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
+  return hash('sha256', JSON.stringify(value), 'base64url');
 }
 
 /** Keeps the answer and its stored text together: the text is what a replay returns. */
