@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Lot, Posting } from './account.ts';
 import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
+import { arrayLiteral } from './array-literal.ts';
 import { iso } from './rows.ts';
 import { couponCtes } from './coupons.ts';
 import { rollupCte, salesDaily } from './rollups.ts';
@@ -32,7 +33,8 @@ class Params {
   readonly values: unknown[] = [];
 
   col<T>(rows: readonly T[], f: (r: T) => unknown, type: string): string {
-    this.values.push(rows.map(f));
+    const column = rows.map(f);
+    this.values.push(arrayLiteral(column) ?? column);
     return `$${this.values.length}::${type}[]`;
   }
 }
