@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
-import { arrayLiteral } from './array-literal.ts';
+import { arrayLiteral, jsonColumn } from './array-literal.ts';
 
 // The batch's columns are sent as array literals made by ledger/array-literal.ts instead of pg's
 // encoder. Postgres must read every literal as the array pg's own encoding gives: the same
@@ -69,6 +69,21 @@ describe('array literals', () => {
       ),
       { numRuns: 150 },
     );
+  });
+
+  it('JSON columns sent as one JSON array: the same values in the same order, json kept as written', async () => {
+    const outcome = (q: Promise<{ rows: { v: unknown }[] }>) => q.then((r) => r.rows[0]!.v, (e: Error) => `error: ${e.message}`);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.jsonValue(), { minLength: 0, maxLength: 8 }), fc.constantFrom('json' as const, 'jsonb' as const), async (values, type) => {
+        const texts = values.map((v) => JSON.stringify(v));
+        const col = jsonColumn(texts, type)!;
+        const ours = await outcome(db.pool.query(`SELECT (${col.expression('$1')})::text AS v`, [col.param]));
+        const pgs = await outcome(db.pool.query(`SELECT $1::${type}[]::text AS v`, [texts]));
+        expect(ours).toEqual(pgs);
+      }),
+      { numRuns: 300 },
+    );
+    expect(jsonColumn(['{"a":1}', null], 'jsonb')).toBeNull();
   });
 
   it('leaves to pg what is not a plain value: a Date, an object, a number that is not finite', () => {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Lot, Posting } from './account.ts';
 import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
-import { arrayLiteral } from './array-literal.ts';
+import { arrayLiteral, jsonColumn } from './array-literal.ts';
 import { iso } from './rows.ts';
 import { couponCtes } from './coupons.ts';
 import { rollupCte, salesDaily } from './rollups.ts';
@@ -34,6 +34,11 @@ class Params {
 
   col<T>(rows: readonly T[], f: (r: T) => unknown, type: string): string {
     const column = rows.map(f);
+    const json = type === 'json' || type === 'jsonb' ? jsonColumn(column, type) : null;
+    if (json !== null) {
+      this.values.push(json.param);
+      return json.expression(`$${this.values.length}`);
+    }
     this.values.push(arrayLiteral(column) ?? column);
     return `$${this.values.length}::${type}[]`;
   }
