@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { GATEWAY_NODE_FLAGS } from '../gateway/node-flags.ts';
 
@@ -47,7 +48,10 @@ export async function startGatewayProcess(env: Record<string, string>, ports?: {
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('gateway did not start in 30 s')), 30_000);
     void exited.then((code) => reject(new Error(`gateway exited with ${code}: ${err}`)));
+    // GATEWAY_STDOUT=<file>: what the gateway prints is kept there (e.g. V8's --trace-gc-nvp lines).
+    const keep = process.env.GATEWAY_STDOUT;
     child.stdout!.on('data', (d: Buffer) => {
+      if (keep) appendFileSync(keep, d);
       if (d.toString().includes('Kopilka is running')) {
         clearTimeout(t);
         resolve();
