@@ -180,7 +180,7 @@ async function applyItem(pool: pg.Pool, writer: DocumentWriter, tenantId: string
     if (link !== null && (link.customerId === undefined || link.saleExternalId !== undefined)) {
       throw new KopilkaError('INVALID_INPUT', 'Продажу связывают с клиентом: укажите customerId', { field: 'customerId' });
     }
-    const check = link === null ? request.check : { ...request.check, customer: { id: link.customerId } };
+    const check = link === null ? request.check : Object.assign({}, request.check, { customer: { id: link.customerId } });
     const w = await writer.sale(tenantId, channel, check);
     await noteShortfall(pool, tenantId, channel, item.externalId, { kind: 'sale', check }, item.payload, (w.answer as { totals: CheckTotals } | undefined)?.totals);
     return link === null ? { externalId: item.externalId } : { externalId: item.externalId, customerId: link.customerId };

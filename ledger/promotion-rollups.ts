@@ -19,6 +19,8 @@ export interface PromotionDay {
   refundRevenue: number;
 }
 
+// Rows are made with Object.assign, not `{ ...zero, tenantId, … }`: V8 11 makes a new hidden class
+// for every spread copy that gains a property (gateway/http/router.ts, issue #17).
 const zero = { checks: 0, discount: 0, revenue: 0, refunds: 0, refundDiscount: 0, refundRevenue: 0 };
 
 /** A sale's rows: each promotion on it counts the check, its own discount and the check's revenue. */
@@ -27,7 +29,7 @@ export function saleDays(tenantId: string, at: number, timeZone: string, lines: 
   for (const l of lines) for (const g of l.promotions ?? []) given.set(g.id, (given.get(g.id) ?? 0) + g.discount);
   if (given.size === 0) return [];
   const day = localIsoDate(at, timeZone);
-  return [...given].map(([promotionId, discount]) => ({ ...zero, tenantId, day, promotionId, checks: 1, discount, revenue }));
+  return [...given].map(([promotionId, discount]) => Object.assign({}, zero, { tenantId, day, promotionId, checks: 1, discount, revenue }));
 }
 
 const part = (v: number, q: number, total: number): number => Number((BigInt(v) * BigInt(q)) / BigInt(total));
@@ -57,7 +59,7 @@ export function refundDays(
   if (back.size === 0) return [];
   const day = localIsoDate(at, timeZone);
   const refundRevenue = plan.amount - plan.discount;
-  return [...back].map(([promotionId, refundDiscount]) => ({ ...zero, tenantId, day, promotionId, refunds: 1, refundDiscount, refundRevenue }));
+  return [...back].map(([promotionId, refundDiscount]) => Object.assign({}, zero, { tenantId, day, promotionId, refunds: 1, refundDiscount, refundRevenue }));
 }
 
 /** Summed per key, in key order (two writers lock rows in the same order). */

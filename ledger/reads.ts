@@ -161,7 +161,7 @@ export class Reads {
     const row = r.rows[0];
     if (row === undefined) return null;
     const lots = (row.lots ?? []).map((l) =>
-      lotFromRow({ ...l, activates_at: new Date(l.activates_at), expires_at: l.expires_at === null ? null : new Date(l.expires_at) }),
+      lotFromRow(Object.assign({}, l, { activates_at: new Date(l.activates_at), expires_at: l.expires_at === null ? null : new Date(l.expires_at) })),
     );
     return { row: customerFromRow(row), lots };
   }

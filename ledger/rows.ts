@@ -153,5 +153,5 @@ export function checkFromRow(r: CheckDbRow): CheckEntry {
     isNew: false,
     qtyChanged: false,
   };
-  return r.kind === 'sale' ? { ...common, kind: 'sale', answer: r.answer } : { ...common, kind: 'refund', answer: r.answer };
+  return r.kind === 'sale' ? Object.assign({}, common, { kind: 'sale' as const, answer: r.answer }) : Object.assign({}, common, { kind: 'refund' as const, answer: r.answer });
 }

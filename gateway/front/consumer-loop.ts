@@ -184,7 +184,9 @@ class ConsumeLoop {
 
   private async deliver(r: StreamReader, deliveries: Delivery[]): Promise<void> {
     const events: KopilkaEvent[] = [];
-    for (const d of deliveries) if (d.event !== null) events.push({ ...d.event, id: d.id });
+    // Object.assign, not `{ ...event, id }`: the same keys in the same order, without V8 11's new
+    // hidden class per spread copy that gains a property (gateway/http/router.ts, issue #17).
+    for (const d of deliveries) if (d.event !== null) events.push(Object.assign({}, d.event, { id: d.id }));
     if (events.length > 0) {
       try {
         await this.handler(events);

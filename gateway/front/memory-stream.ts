@@ -38,7 +38,7 @@ export class MemoryStream {
 
   append(events: readonly KopilkaEvent[]): void {
     // Serialise all first: a bad event fails the whole publish, nothing half-appended.
-    const jsons = events.map((e) => JSON.stringify({ ...e, id: undefined }));
+    const jsons = events.map((e) => JSON.stringify(e.id === undefined ? e : { ...e, id: undefined }));
     for (const json of jsons) {
       const seq = this.nextSeq++;
       this.entries.push({ seq, id: `${this.now()}-${seq}`, json });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { Server as NetServer } from 'node:net';
 import Koa from 'koa';
-import { ClientGone, dispatch, errorOutcome, parseQuery, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
+import { ClientGone, dispatch, errorOutcome, parseQuery, routed, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
 import { DRAIN_GRACE_MS, settle } from './drain.ts';
 import type { Served, ServerHooks } from './uws-server.ts';
 
@@ -77,7 +77,7 @@ export function routeTableMiddleware(router: Router, log: Logger, hooks: ServerH
       // The client went away or was cut for being too slow (slowloris): nobody to answer, and
       // nothing to log at error level, once per such connection.
       if (e instanceof ClientGone || clientGone(e)) o = { status: 408, text: '', headers: { connection: 'close' }, route: 'unmatched' };
-      else o = { ...errorOutcome(e, log, { method, path: ctx.path }), route: 'unmatched' };
+      else o = routed(errorOutcome(e, log, { method, path: ctx.path }), 'unmatched');
     }
     ctx.status = o.status;
     // A body refused or never asked for may still be streaming in: close the connection rather

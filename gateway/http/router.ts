@@ -198,7 +198,7 @@ export async function dispatch(router: Router, req: Incoming, log: Logger): Prom
   try {
     if (m === null) throw new KopilkaError('NOT_FOUND', `Нет такого адреса: ${req.method} ${req.path}`);
     if (m === 'wrong-method') throw new KopilkaError('NOT_FOUND', `Метод ${req.method} не поддерживается для ${req.path}`, { method: req.method });
-    const full: ApiRequest = { ...req, params: m.params, json: jsonBody(EMPTY, undefined) };
+    const full = fullRequest(req, m.params);
     if (!m.route.readsBody) {
       full.body = await req.receive(MAX_BODY);
       full.json = jsonBody(full.body, req.headers['content-type']);
@@ -213,8 +213,36 @@ export async function dispatch(router: Router, req: Incoming, log: Logger): Prom
   } catch (e) {
     if (e instanceof ClientGone) throw e;
     const route = m !== null && m !== 'wrong-method' ? m.route.path : 'unmatched';
-    return { ...errorOutcome(e, log, req), route };
+    return routed(errorOutcome(e, log, req), route);
   }
+}
+
+// Objects on the path of every request are built field by field, never as `{ ...x, more }`: on
+// V8 11 (Node 20) a spread copy that then gains a property it did not have makes a new hidden
+// class each time — 15 to 50 times slower than a literal, and garbage that outlives two
+// young-generation collections, so each of them copied ~1 MB more (issue #17). Overriding a
+// property the source has is not affected.
+
+/** The request a route sees: the server's, with the path's parameters; the body comes later. */
+function fullRequest(req: Incoming, params: Record<string, string>): ApiRequest {
+  return {
+    method: req.method,
+    path: req.path,
+    params,
+    query: req.query,
+    headers: req.headers,
+    remoteAddress: req.remoteAddress,
+    localPort: req.localPort,
+    body: undefined,
+    json: jsonBody(EMPTY, undefined),
+    receive: req.receive,
+    peek: req.peek,
+  };
+}
+
+/** An outcome with the route it is counted under (see above for why not a spread). */
+export function routed(o: Omit<Outcome, 'route'>, route: string): Outcome {
+  return o.stream === undefined ? { status: o.status, text: o.text, headers: o.headers, route } : { status: o.status, text: o.text, stream: o.stream, headers: o.headers, route };
 }
 
 const EMPTY = Buffer.alloc(0);

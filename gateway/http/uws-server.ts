@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import { DRAIN_GRACE_MS, settle } from './drain.ts';
-import { ClientGone, dispatch, errorOutcome, MAX_BODY, parseQuery, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
+import { ClientGone, dispatch, errorOutcome, MAX_BODY, parseQuery, routed, tooLarge, type Logger, type Outcome, type Router } from './router.ts';
 import { statusLine } from './status.ts';
 
 // The POS port: uWebSockets.js, for the hot path. uWS request objects live only until the
@@ -90,7 +90,7 @@ export function serveUws(router: Router, host: string, port: number, log: Logger
       inFlight--;
     };
     const fail = (e: unknown) =>
-      finish(e instanceof ClientGone ? timedOut() : { ...errorOutcome(e, log, { method, path }), route: 'unmatched' });
+      finish(e instanceof ClientGone ? timedOut() : routed(errorOutcome(e, log, { method, path }), 'unmatched'));
 
     if (hasBody) {
       body = bufferBody(res, Number(headers['content-length'] ?? 0), () => {
