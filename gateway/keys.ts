@@ -77,7 +77,7 @@ export class KeyStore {
   async authenticate(authorization: string | undefined, unknownAttempt?: () => Promise<void>): Promise<Principal> {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
-    const { digest, hex: h } = this.digestOf(m[1]!);
+    const { digest, hex: h } = this.presented(m[1]!);
     if (sameDigest(digest, this.operatorDigest)) return { kind: 'operator' };
     if (sameDigest(digest, this.billingDigest)) return { kind: 'billing' };
     const c = this.cache.get(h);
@@ -91,7 +91,7 @@ export class KeyStore {
     return principal;
   }
 
-  private digestOf(token: string): { digest: Buffer; hex: string } {
+  private presented(token: string): { digest: Buffer; hex: string } {
     let d = this.digests.get(token);
     if (d === undefined) {
       const digest = digestOf(token);
