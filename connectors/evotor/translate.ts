@@ -169,7 +169,8 @@ export function posDocumentToSale(doc: PosDocument, zone: ZoneOffset): EvotorSal
   const kind = kindOf(doc.type);
   const occurredAt = localIso(doc.closeDate, 'closeDate', zone);
   const base = { kind, type: doc.type, id: doc.uuid, occurredAt, storeId: doc.storeUuid ?? null, cashierId: doc.closeUserUuid ?? doc.openUserUuid ?? null };
-  if (kind === 'OTHER') return { ...base, lines: [], payments: [], customer: null, baseId: null };
+  // Object.assign, not `{ ...base, … }`: V8 11 makes a new hidden class for each spread copy that gains properties (gateway/http/router.ts).
+  if (kind === 'OTHER') return Object.assign(base, { lines: [], payments: [], customer: null, baseId: null });
   const lines: EvotorSale['lines'] = [];
   doc.transactions.forEach((t, i) => {
     if (t.type !== 'REGISTER_POSITION') return;
@@ -188,7 +189,7 @@ export function posDocumentToSale(doc: PosDocument, zone: ZoneOffset): EvotorSal
   });
   if (lines.length === 0) throw invalid('transactions', `Документ ${doc.uuid}: нет позиций (REGISTER_POSITION)`, EVOTOR_CODES.missing);
   const baseId = doc.transactions.find((t) => t.type === 'DOCUMENT_OPEN' && t.baseDocumentUUID)?.baseDocumentUUID ?? doc.transactions.find((t) => t.baseDocumentUUID)?.baseDocumentUUID ?? null;
-  return { ...base, lines, payments: posPayments(doc.transactions, kind === 'PAYBACK' ? -1 : 1), customer: posCustomer(doc), baseId };
+  return Object.assign(base, { lines, payments: posPayments(doc.transactions, kind === 'PAYBACK' ? -1 : 1), customer: posCustomer(doc), baseId });
 }
 
 // ── receipts (v1 and v2) ───────────────────────────────────────────────────────────────────

@@ -36,9 +36,9 @@ function routes(ctx: ConnectorContext): RouteSpec<any>[] {
     endpoint('POST', '/commit', 'Frontol: запись закрытого документа продажи (один раз)', async (c) => {
       const r = parseInput(commitSchema, c.req.json(), 'чек Frontol');
       const check = toCheck(r, await zone(c.tenantId), Date.now());
-      const o = await ctx.ledger.commit(c.tenantId, CHANNEL, { ...check, pricedBy: 'till' }, { document: r });
+      const o = await ctx.ledger.commit(c.tenantId, CHANNEL, Object.assign({}, check, { pricedBy: 'till' as const }), { document: r });
       if (o.status === 'review') return ok(queuedAnswer(o));
-      return ok({ ...checkAnswer(check, r, o.answer), replay: o.replay });
+      return ok(Object.assign(checkAnswer(check, r, o.answer), { replay: o.replay }));
     }),
     endpoint('POST', '/refund', 'Frontol: возврат по документу продажи', async (c) => ok(await refund(ctx, c.tenantId, c.req, await zone(c.tenantId)))),
     endpoint('GET', '/balance', 'Frontol: баланс клиента по карте или телефону', async (c) => {
@@ -66,5 +66,5 @@ async function refund(ctx: ConnectorContext, tenantId: string, req: ApiRequest, 
   const request = { externalId: r.document, ...(occurredAt ? { occurredAt } : {}), ...(lines ? { lines } : {}), pricedBy: 'till' as const };
   const o = await ctx.ledger.refund(tenantId, CHANNEL, r.saleDocument, request, { document: r });
   if (o.status === 'review') return queuedAnswer(o);
-  return { ...refundAnswer(o.answer), replay: o.replay };
+  return Object.assign(refundAnswer(o.answer), { replay: o.replay });
 }

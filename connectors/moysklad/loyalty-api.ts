@@ -260,9 +260,9 @@ function giftcardAnswer(name: string, id: string, card: GiftcardView | null): Re
  */
 async function priceRecalc(ctx: ConnectorContext, tenantId: string, r: RecalcRequest, customer: CustomerRef, lines: ReturnType<typeof linesOf>) {
   const check = { externalId: 'moysklad-recalc', occurredAt: occurredAt(null, await tenantZone(ctx, tenantId)), storeId: r.retailStore.meta.id ?? null, customer, lines };
-  if (r.bonusProgram?.transactionType !== 'SPENDING' || customer === null) return ctx.ledger.calculate(tenantId, { ...check, redeem: 0 });
-  const max = await ctx.ledger.calculate(tenantId, { ...check, redeem: 'max' });
+  if (r.bonusProgram?.transactionType !== 'SPENDING' || customer === null) return ctx.ledger.calculate(tenantId, Object.assign({}, check, { redeem: 0 }));
+  const max = await ctx.ledger.calculate(tenantId, Object.assign({}, check, { redeem: 'max' as const }));
   const allowed = wholePoints(max.totals.redeemed) * 100;
   const wanted = r.preferredBonusToSpend == null ? allowed : Math.min(allowed, wholePoints(pointsToHundredths(r.preferredBonusToSpend, 'preferredBonusToSpend')) * 100);
-  return wanted === max.totals.redeemed ? max : ctx.ledger.calculate(tenantId, { ...check, redeem: wanted });
+  return wanted === max.totals.redeemed ? max : ctx.ledger.calculate(tenantId, Object.assign({}, check, { redeem: wanted }));
 }

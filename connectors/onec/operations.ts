@@ -77,13 +77,13 @@ export function operations(ctx: ConnectorContext) {
     },
     async commit(c: OnecCaller, check: OnecCheck, m: MoneyOut): Promise<Written> {
       const version = versionOf(check.Version);
-      const input = { ...checkFromOnec(check, c), externalId: recordedId(check.ExternalId, version) };
+      const input = Object.assign(checkFromOnec(check, c), { externalId: recordedId(check.ExternalId, version) });
       // After the fiscal print the check is the till's (pricedBy 'till'); RedeemMax instead asks
       // Kopilka to decide the bonus payment, so such a check is priced by Kopilka, as before.
       const pricedBy = input.redeem === 'max' ? undefined : ('till' as const);
       // An edited document re-posted: its earlier versions are cancelled before this one counts.
       const cancelled = version > 1 ? await cancelEarlier(ledger, c.tenantId, CHANNEL, check.ExternalId, version, check) : [];
-      const o = await ledger.commit(c.tenantId, CHANNEL, { ...input, ...(pricedBy ? { pricedBy } : {}) }, { document: check });
+      const o = await ledger.commit(c.tenantId, CHANNEL, Object.assign({}, input, pricedBy ? { pricedBy } : {}), { document: check });
       if (o.status === 'review') return { out: queuedCheck(input.externalId, input.lines, o, m), kind: 'review' };
       const out = checkResultOut(o.answer, o.replay, m);
       return { out: { ...out, Message: [...cancelled, ...(out.Message as string[])] }, kind: o.replay ? 'replay' : 'recorded' };
@@ -104,7 +104,7 @@ export function operations(ctx: ConnectorContext) {
           return { out: await returnForReview(ledger, c, q, e, m), kind: 'review' };
         }
       }
-      const body = { ...request, ...(lines === undefined ? {} : { lines }), pricedBy: 'till' as const };
+      const body = Object.assign({}, request, lines === undefined ? {} : { lines }, { pricedBy: 'till' as const });
       return written(await ledger.refund(c.tenantId, CHANNEL, saleExternalId, body, { document: q }), request.externalId, saleExternalId, m);
     },
   };

@@ -29,14 +29,13 @@ const HOT = [
   'connectors/native/tills.ts',
 ];
 
-/** Object literals that start with a spread and add named properties after it. */
+/** Object literals that start with a spread and have anything after it (a property, or another spread). */
 function spreadThenAdd(file: string): string[] {
   const src = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
     if (ts.isObjectLiteralExpression(node) && ts.isSpreadAssignment(node.properties[0] ?? node)) {
-      const added = node.properties.slice(1).filter((p) => !ts.isSpreadAssignment(p));
-      if (added.length > 0) found.push(`${file}:${src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1}: ${node.getText(src).slice(0, 80)}`);
+      if (node.properties.length > 1) found.push(`${file}:${src.getLineAndCharacterOfPosition(node.getStart(src)).line + 1}: ${node.getText(src).slice(0, 80)}`);
     }
     ts.forEachChild(node, visit);
   };
@@ -50,6 +49,6 @@ describe('objects on every request', () => {
   });
 
   it('the check finds the pattern it is for', () => {
-    expect(spreadThenAdd('gateway/http/object-shapes.fixture.ts')).toHaveLength(2);
+    expect(spreadThenAdd('gateway/http/object-shapes.fixture.ts')).toHaveLength(3);
   });
 });
