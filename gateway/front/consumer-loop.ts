@@ -22,6 +22,15 @@ export interface StreamConsumer extends Consumer {
   readonly ready: Promise<void>;
 }
 
+/**
+ * An event as a stream entry keeps it: without its id, which is the entry's own (deliver puts it
+ * back). An event without an id is written as it is, not copied (gateway/http/router.ts on why
+ * hot objects are not spread copies).
+ */
+export function entryJson(e: KopilkaEvent): string {
+  return JSON.stringify(e.id === undefined ? e : Object.assign({}, e, { id: undefined }));
+}
+
 export interface Delivery {
   id: string;
   /** null when the entry is gone (trimmed) or unreadable: it is acked and skipped. */

@@ -1,5 +1,5 @@
 import type { KopilkaEvent } from '../../ledger/events.ts';
-import type { Delivery, StreamReader } from './consumer-loop.ts';
+import { entryJson, type Delivery, type StreamReader } from './consumer-loop.ts';
 
 // The in-process event stream of memory-front.ts: a capped log with consumer groups, modelled on Redis Streams so
 // MemoryFront gives the same guarantees — each group sees every entry; within a group each entry
@@ -38,7 +38,7 @@ export class MemoryStream {
 
   append(events: readonly KopilkaEvent[]): void {
     // Serialise all first: a bad event fails the whole publish, nothing half-appended.
-    const jsons = events.map((e) => JSON.stringify(e.id === undefined ? e : { ...e, id: undefined }));
+    const jsons = events.map(entryJson);
     for (const json of jsons) {
       const seq = this.nextSeq++;
       this.entries.push({ seq, id: `${this.now()}-${seq}`, json });

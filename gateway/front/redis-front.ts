@@ -1,6 +1,7 @@
 import { createClient } from 'redis';
 import type { KopilkaEvent } from '../../ledger/events.ts';
 import {
+  entryJson,
   runConsumer,
   tracked,
   type Delivery,
@@ -276,7 +277,7 @@ export class RedisFront implements Front {
   async publish(events: readonly KopilkaEvent[]): Promise<void> {
     if (events.length === 0) return;
     // Serialise all first, so a bad event fails the publish before anything is appended.
-    const jsons = events.map((e) => JSON.stringify(e.id === undefined ? e : { ...e, id: undefined }));
+    const jsons = events.map(entryJson);
     const maxLen = String(this.streamMaxLen);
     // Issued in one tick, node-redis pipelines them into one write.
     await this.hard('publish', () =>
