@@ -372,7 +372,9 @@ describe('redis-front when Redis goes away', () => {
   it('connect() fails within its timeout when nothing answers', async () => {
     const started = Date.now();
     await expect(RedisFront.connect({ url: 'redis://127.0.0.1:1', connectTimeoutMs: 500 })).rejects.toThrow(/does not answer/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // A hang would never end (node-redis retries forever); the bound only has to be far from it. 2 s
+    // was once exceeded (2.3 s) while the whole suite shared two cores, so it is 5 s.
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('a generation never repeats after its key is lost, so an old reader stays refused', async () => {
