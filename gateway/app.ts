@@ -126,7 +126,7 @@ function publisher(front: Front, metrics: Metrics, log: Log): (events: KopilkaEv
   return (events) => {
     // The cached customer records are the ledger's own business (the writer refreshes them, the
     // face drops what it changes outside the writer); here events are counted and sent on.
-    for (const e of events) metrics.events.inc({ type: e.type });
+    metrics.published(events);
     // Published after commit; a lost event costs a recount from Postgres, never a point.
     front.publish(events).catch((e: Error) => log.warn({ err: e.message, events: events.length }, 'event stream: publish failed'));
   };
