@@ -22,7 +22,7 @@ import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.t
 // CALC_LOW_CONNECTIONS (4), RETURNING_CUSTOMERS (5000), WRK_THREADS (2), CEILING_CHECKS (60000), BASELINE_CHECKS (10000),
 // BASELINE_CONNECTIONS (32). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
 // POS_PROCESSES, WORKERS, WRITER_MAX_BATCH, WRITER_CONCURRENCY, PG_POOL_SIZE reach the gateway as set.
-// BENCH_SIZE=N (e.g. 10000000): at size, see atSize below. BENCH_PHASES=http runs phase 3 only, BENCH_PHASES=calculate its calculate part (to profile the
+// BENCH_SIZE=N (e.g. 10000000): at size, see atSize below. BENCH_PHASES=http runs phase 3 only, BENCH_PHASES=calculate its calculate part, BENCH_PHASES=commit its commit part (to profile the
 // gateway: GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR", then loadtests/profile-summary.ts).
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
@@ -193,6 +193,8 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     // Returning customers: each of RETURNING buys once first (not measured), so the writer has
     // cached their records, as a till prices the next check of someone who bought before.
     // Long enough at the commit rate just measured for every one of them to buy once.
+    // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
+    if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, calc: w2, calcLow: w2 };
     const visitSeconds = Math.min(120, Math.ceil((1.5 * RETURNING) / Math.max(commit.rps, 100)) + 1);
     const visit = await wrk({ ...warm, seconds: visitSeconds, script: COMMIT_LUA, args: [key, String(RETURNING), `visit-${run}`, `seq:${WRK_THREADS}`], connections: 64 });
     const everyone = visit.requests - visit.non2xx - visit.errors >= RETURNING;
@@ -264,7 +266,7 @@ async function atSeedSize(server: BenchServer): Promise<void> {
   const seedRate = await seedCustomers(seedUrl, tenantId);
   console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); every phase starts from a copy\n`);
 
-  if (process.env.BENCH_PHASES === 'http' || process.env.BENCH_PHASES === 'calculate') {
+  if (process.env.BENCH_PHASES === 'http' || process.env.BENCH_PHASES === 'calculate' || process.env.BENCH_PHASES === 'commit') {
     await httpPhases(server, key);
     printCpu();
   } else await allPhases(server, tenantId, key);
