@@ -195,11 +195,11 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const commitLow = commitsToo
       ? await phase(`   Kopilka commit over HTTP: ${COMMIT_LOW_CONNECTIONS} connections`, `commit, ${COMMIT_LOW_CONNECTIONS} connections`, COMMIT_LUA, args('commitlow'), COMMIT_LOW_CONNECTIONS, short)
       : null;
+    // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
+    if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, calc: w2, calcLow: w2 };
     // Returning customers: each of RETURNING buys once first (not measured), so the writer has
     // cached their records, as a till prices the next check of someone who bought before.
     // Long enough at the commit rate just measured for every one of them to buy once.
-    // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
-    if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, calc: w2, calcLow: w2 };
     const visitSeconds = Math.min(120, Math.ceil((1.5 * RETURNING) / Math.max(commit.rps, 100)) + 1);
     const visit = await wrk({ ...warm, seconds: visitSeconds, script: COMMIT_LUA, args: [key, String(RETURNING), `visit-${run}`, `seq:${WRK_THREADS}`], connections: 64 });
     const everyone = visit.requests - visit.non2xx - visit.errors >= RETURNING;
