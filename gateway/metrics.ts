@@ -17,6 +17,8 @@ export interface Metrics {
   published(events: readonly { type: string }[]): void;
 }
 
+const DURATION = 'kopilka_http_request_duration_seconds';
+
 /** The duration histogram's upper bounds, seconds. */
 const BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
@@ -49,7 +51,7 @@ export function createMetrics(writer: () => WriterStats | null): Metrics {
   tallied(registry, 'kopilka_http_requests_total', 'HTTP requests by port, route and status', 'counter', () =>
     all.flatMap((t) => [...t.statuses].map(([status, n]) => ({ labels: { ...t.labels, status: String(status) }, value: n }))),
   );
-  tallied(registry, 'kopilka_http_request_duration_seconds', 'HTTP request duration by port and route', 'histogram', () => all.flatMap(histogramValues));
+  tallied(registry, DURATION, 'HTTP request duration by port and route', 'histogram', () => all.flatMap(histogramValues));
   tallied(registry, 'kopilka_events_total', 'Ledger events published, by type', 'counter', () => [...events].map(([type, n]) => ({ labels: { type }, value: n })));
   writerMetrics(registry, writer);
   const tallyOf = (port: string, route: string, method: string): RouteTally => {
@@ -85,16 +87,15 @@ export function createMetrics(writer: () => WriterStats | null): Metrics {
 
 /** A route's histogram as prom-client prints one: cumulative buckets, +Inf, sum, count. */
 function histogramValues(t: RouteTally): Value[] {
-  const name = 'kopilka_http_request_duration_seconds';
   const out: Value[] = [];
   let below = 0;
   BOUNDS.forEach((le, i) => {
     below += t.buckets[i]!;
-    out.push({ labels: { le, ...t.labels }, value: below, metricName: `${name}_bucket` });
+    out.push({ labels: { le, ...t.labels }, value: below, metricName: `${DURATION}_bucket` });
   });
-  out.push({ labels: { le: '+Inf', ...t.labels }, value: t.count, metricName: `${name}_bucket` });
-  out.push({ labels: t.labels, value: t.sum, metricName: `${name}_sum` });
-  out.push({ labels: t.labels, value: t.count, metricName: `${name}_count` });
+  out.push({ labels: { le: '+Inf', ...t.labels }, value: t.count, metricName: `${DURATION}_bucket` });
+  out.push({ labels: t.labels, value: t.sum, metricName: `${DURATION}_sum` });
+  out.push({ labels: t.labels, value: t.count, metricName: `${DURATION}_count` });
   return out;
 }
 
