@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { LEDGER_TYPES } from './pg-timestamp.ts';
 
 export interface PoolOptions {
   connectionString: string;
@@ -7,8 +8,8 @@ export interface PoolOptions {
 }
 
 /**
- * A pool with the settings the ledger relies on: bigint stays a string (exact), and a
- * statement that hangs does not hold a till forever.
+ * A pool with the settings the ledger relies on: bigint stays a string (exact), timestamps are
+ * read quickly, and a statement that hangs does not hold a till forever.
  */
 export function createPool(o: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
@@ -21,6 +22,8 @@ export function createPool(o: PoolOptions): pg.Pool {
     // A server that vanished without a word (failover, cable) is noticed by TCP, not in hours.
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // timestamptz read without pg's regular expressions (ledger/pg-timestamp.ts); the same Dates.
+    types: LEDGER_TYPES,
   } as pg.PoolConfig);
   // An idle client's connection dropping must not crash the process; the next query reconnects.
   pool.on('error', () => {});

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { preparing } from './statements.ts';
+import { batchClient } from './statements.ts';
 import { BatchConflict, executeBatch, type BatchOutput } from './batch.ts';
 import { KopilkaError } from './errors.ts';
 import type { KopilkaEvent } from './events.ts';
@@ -168,8 +168,7 @@ export class GroupCommitWriter {
       let broken: Error | undefined;
       try {
         await client.query('BEGIN');
-        const batchClient = this.opts.preparedStatements ? preparing(client) : client;
-        const out = await executeBatch(batchClient, ops, this.programs, this.ids, this.now(), this.evaluator, this.summaries);
+        const out = await executeBatch(batchClient(client, this.opts.preparedStatements), ops, this.programs, this.ids, this.now(), this.evaluator, this.summaries);
         await client.query('COMMIT');
         return out;
       } catch (e) {
