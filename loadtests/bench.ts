@@ -7,6 +7,7 @@ import { measured, processTree } from './process-cpu.ts';
 import { connect, recordSales, replay, type Recording } from './same-rows.ts';
 import { BENCH_PROGRAM, saleBody } from './scenarios.ts';
 import { ensureWrk, wrk, type WrkResult } from './wrk-load.ts';
+import { GcLog } from './gc-trace.ts';
 import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.ts';
 
 // `npm run bench`: in one run, on this machine,
@@ -23,7 +24,8 @@ import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.t
 // BASELINE_CONNECTIONS (32). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
 // POS_PROCESSES, WORKERS, WRITER_MAX_BATCH, WRITER_CONCURRENCY, PG_POOL_SIZE reach the gateway as set.
 // BENCH_SIZE=N (e.g. 10000000): at size, see atSize below. BENCH_PHASES=http runs phase 3 only, BENCH_PHASES=calculate its calculate part, BENCH_PHASES=commit its commit part (to profile the
-// gateway: GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR", then loadtests/profile-summary.ts).
+// gateway: GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR", then loadtests/profile-summary.ts). BENCH_GC=1: each HTTP
+// phase also prints what a request allocated and promoted in the gateway's heap (gc-trace.ts).
 
 const env = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const SECONDS = env('BENCH_SECONDS', 15);
@@ -142,11 +144,13 @@ async function writerStats(g: GatewayProcess): Promise<{ batches: number; operat
   return { batches: v('kopilka_writer_batches_total'), operations: v('kopilka_writer_operations_total') };
 }
 
-async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string }) {
+async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string; gc: GcLog | null }) {
   const before = await writerStats(g);
+  const from = performance.now();
   const m = await measured({ adminUrl: server.url, database: o.database, pids: () => processTree(g.child.pid!) }, () =>
     wrk({ url: g.pos, script: o.script, args: o.args, seconds: o.seconds, connections: o.connections, threads: WRK_THREADS }),
   );
+  const to = performance.now();
   const after = await writerStats(g);
   const w: WrkResult = m.value;
   const batches = after.batches - before.batches;
@@ -155,6 +159,7 @@ async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: stri
       (w.non2xx + w.errors > 0 ? `   non-2xx ${w.non2xx}, socket errors ${w.errors}` : ''),
   );
   if (batches > 0) console.log(`    writer (main process): ${fmt(after.operations - before.operations)} checks in ${fmt(batches)} transactions, ${((after.operations - before.operations) / batches).toFixed(1)} a batch`);
+  if (o.gc !== null) console.log(`    gateway's heap, ${o.gc.perRequest(from, to, w.requests)}`);
   cpuRows.push({ label: o.short, perSecond: w.rps, n: w.requests, gateway: m.pids, postgres: m.postgres, postgresServer: m.postgresServer, load: w.cpu, loadName: 'wrk' });
   return w;
 }
@@ -175,7 +180,10 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
   // At size, billing's recount of the month's checks (a scan of millions, right after start) would
   // run through the first phases: it is switched off there and measured apart (README).
   const env: Record<string, string> = { DATABASE_URL: gwUrl, LOG_LEVEL: 'warn', ...(db !== undefined ? { USAGE_RECONCILE_MINUTES: '0' } : {}) };
-  const gateway = await startGatewayProcess(env, undefined, nodeArgs ? nodeArgs.split(/\s+/).filter(Boolean) : []);
+  // BENCH_GC=1: V8's line per collection (gc-trace.ts), summed per phase as bytes a request allocates and promotes.
+  const gc = process.env.BENCH_GC === '1' ? new GcLog() : null;
+  const flags = [...(nodeArgs ? nodeArgs.split(/\s+/).filter(Boolean) : []), ...(gc !== null ? ['--trace-gc-nvp'] : [])];
+  const gateway = await startGatewayProcess(env, undefined, flags, gc === null ? undefined : (text) => gc.feed(text));
   try {
     const run = `${Date.now()}`;
     const args = (tag: string) => [key, String(CUSTOMERS), `${tag}-${run}`];
@@ -186,7 +194,7 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     console.log(`gateway warm-up (not measured): ${fmt(w1.requests)} commits, ${fmt(w2.requests)} calculations\n`);
     const database = db?.name ?? server.databaseOf(gwName);
     const phase = (label: string, short: string, script: string, a: string[], connections: number, seconds = SECONDS) =>
-      overHttp(server, gateway, { database, seconds, label, short, script, args: a, connections });
+      overHttp(server, gateway, { database, seconds, label, short, script, args: a, connections, gc });
     const short = Math.min(SECONDS, 10);
     // BENCH_PHASES=calculate: the warm-up's commits only (to profile calculate alone).
     const commitsToo = process.env.BENCH_PHASES !== 'calculate';

@@ -30,8 +30,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** `nodeArgs`: flags for node itself beyond those `npm start` gives (GATEWAY_NODE_FLAGS) (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
-export async function startGatewayProcess(env: Record<string, string>, ports?: { pos: number; api: number }, nodeArgs: string[] = []): Promise<GatewayProcess> {
+/**
+ * `nodeArgs`: flags for node itself beyond those `npm start` gives (GATEWAY_NODE_FLAGS) (e.g. --cpu-prof, which NODE_OPTIONS does not allow).
+ * `onStdout`: everything the process prints, as it comes (the bench reads V8's --trace-gc-nvp lines).
+ */
+export async function startGatewayProcess(env: Record<string, string>, ports?: { pos: number; api: number }, nodeArgs: string[] = [], onStdout?: (text: string) => void): Promise<GatewayProcess> {
   const pos = ports?.pos ?? (await freePort());
   const api = ports?.api ?? (await freePort());
   // GATEWAY_JS=dist: the gateway as `npm run build` compiled it (plain JavaScript: profiles name lines).
@@ -52,6 +55,7 @@ export async function startGatewayProcess(env: Record<string, string>, ports?: {
     const keep = process.env.GATEWAY_STDOUT;
     child.stdout!.on('data', (d: Buffer) => {
       if (keep) appendFileSync(keep, d);
+      onStdout?.(d.toString());
       if (d.toString().includes('Kopilka is running')) {
         clearTimeout(t);
         resolve();

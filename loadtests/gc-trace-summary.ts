@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseGcLine, type Gc } from './gc-trace.ts';
 
 // What V8's `--trace-gc-nvp` says about the gateway's collections, second by second:
 //   GATEWAY_STDOUT=/tmp/gw.out GATEWAY_NODE_ARGS=--trace-gc-nvp BENCH_PHASES=http npm run bench
@@ -7,29 +8,8 @@ import { readFileSync } from 'node:fs';
 // their pauses, what each scavenge promoted to the old generation, and the time spent finalising
 // native objects' weak handles (issue #17: a Hash object per request made that a third of a pause).
 
-interface Gc {
-  atMs: number;
-  kind: string;
-  pause: number;
-  promoted: number;
-  weakHandles: number;
-}
-
 function parse(text: string): Gc[] {
-  const out: Gc[] = [];
-  for (const line of text.split('\n')) {
-    const at = /\]\s+(\d+) ms: /.exec(line);
-    if (at === null || !line.includes('gc=')) continue;
-    const f = new Map(line.split(/\s+/).map((kv) => kv.split('=') as [string, string]));
-    out.push({
-      atMs: Number(at[1]),
-      kind: f.get('gc') ?? '?',
-      pause: Number(f.get('pause') ?? 0),
-      promoted: Number(f.get('promoted') ?? 0),
-      weakHandles: Number(f.get('heap.external_weak_global_handles') ?? 0),
-    });
-  }
-  return out;
+  return text.split('\n').flatMap((line) => parseGcLine(line) ?? []);
 }
 
 const fmt = (n: number, d = 1) => n.toFixed(d);
