@@ -9,7 +9,7 @@ import { AUTOMATIC_EVENTS, bonusText, DEFAULT_TEMPLATES, render, type AutomaticE
 
 /** The part of the gateway's front this consumer uses (gateway/front/front.ts implements it). */
 export interface EventSource {
-  consume(group: string, consumer: string, handler: (events: KopilkaEvent[]) => Promise<void>, opts?: { batch?: number; blockMs?: number }): { stop(): Promise<void> };
+  consume(group: string, consumer: string, handler: (events: KopilkaEvent[]) => Promise<void>, opts?: { batch?: number; blockMs?: number; types?: readonly string[] }): { stop(): Promise<void> };
 }
 
 export function startAutomaticMessages(front: EventSource, consumer: string, comms: Communications): { stop(): Promise<void> } {
@@ -35,7 +35,8 @@ export function startAutomaticMessages(front: EventSource, consumer: string, com
         }
       }
     },
-    { batch: 200, blockMs: 1000 },
+    // A sale asks for feedback; the automatic events speak; no other event is read here.
+    { batch: 200, blockMs: 1000, types: ['checkCommitted', ...AUTOMATIC_EVENTS] },
   );
 }
 

@@ -111,6 +111,7 @@ class ConsumeLoop {
   private readonly claimIdleMs: number;
   private readonly claimEveryMs: number;
   private readonly warn: ReturnType<typeof throttledWarn>;
+  private readonly types: ReadonlySet<string> | null;
   private readonly sleeper = new Sleeper();
   private stopping = false;
   private reader: StreamReader | null = null;
@@ -126,6 +127,7 @@ class ConsumeLoop {
     // Look for abandoned entries a few times per idle period, but not more often than needed.
     this.claimEveryMs = Math.min(5000, Math.max(50, Math.floor(this.claimIdleMs / 2)));
     this.warn = throttledWarn(ctx.logger);
+    this.types = opts.types === undefined ? null : new Set(opts.types);
     this.ready = new Promise<void>((resolve) => (this.markReady = resolve));
   }
 
@@ -195,7 +197,8 @@ class ConsumeLoop {
     const events: KopilkaEvent[] = [];
     // Object.assign, not `{ ...event, id }`: the same keys in the same order, without V8 11's new
     // hidden class per spread copy that gains a property (gateway/http/router.ts, issue #17).
-    for (const d of deliveries) if (d.event !== null) events.push(Object.assign({}, d.event, { id: d.id }));
+    // An event of a type the group does not take is acknowledged with the rest, never handled.
+    for (const d of deliveries) if (d.event !== null && (this.types === null || this.types.has(d.event.type))) events.push(Object.assign({}, d.event, { id: d.id }));
     if (events.length > 0) {
       try {
         await this.handler(events);

@@ -184,6 +184,27 @@ describe.each([
     expect(typeof got.g1![0]!.id).toBe('string');
   });
 
+  it('a group that takes some types gets only those, and the others are not left pending', async () => {
+    const t = tenant();
+    const group = `g-${randomUUID()}`;
+    const got: string[] = [];
+    const handler = async (evs: KopilkaEvent[]) => void got.push(...evs.filter((e) => e.tenantId === t).map((e) => `${e.type}:${e.externalId}`));
+    const c1 = consume(group, 'c1', handler, { blockMs: 50, batch: 2, from: 'new', types: ['checkCommitted', 'sms'] });
+    await c1.ready;
+    const others: KopilkaEvent[] = Array.from({ length: 5 }, (_, i) => ({ type: 'accrued', tenantId: t, externalId: `acc-${i}`, points: 10, at: new Date().toISOString() }));
+    // Taken ones between runs of others longer than a batch: a batch of nothing taken must not stall the group.
+    await front.publish([...others, event(t, 1), ...others, { type: 'sms', tenantId: t, externalId: 'sms-1', at: new Date().toISOString() }, ...others, event(t, 2)]);
+    await waitFor(() => got.length === 3);
+    await sleep(200);
+    expect(got).toEqual(['checkCommitted:sale-1', 'sms:sms-1', 'checkCommitted:sale-2']);
+    await c1.stop();
+    // Nothing of the group is left pending: a new consumer claiming idle entries finds none.
+    const c2 = consume(group, 'c2', handler, { blockMs: 50, claimAfterMs: 100, types: ['checkCommitted', 'sms'] });
+    await c2.ready;
+    await sleep(400);
+    expect(got).toHaveLength(3);
+  });
+
   it('acked events are not delivered again, even to a new consumer of the group', async () => {
     const t = tenant();
     const group = `g-${randomUUID()}`;

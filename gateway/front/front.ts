@@ -20,6 +20,11 @@ export interface ConsumeOptions {
   blockMs?: number;
   /** An event a consumer took but did not acknowledge for this long goes to another consumer. */
   claimAfterMs?: number;
+  /**
+   * Only events of these types reach the handler (the same for every consumer of a group); the
+   * others are acknowledged without it, and the in-process stream does not even read them.
+   */
+  types?: readonly string[];
 }
 
 export interface Consumer {

@@ -135,7 +135,7 @@ export class MemoryFront implements Front {
   consume(group: string, consumer: string, handler: EventHandler, opts: StreamConsumeOptions = {}): StreamConsumer {
     const open = async () => {
       this.stream.ensureGroup(group, opts.from ?? 'start');
-      return this.stream.reader(group, consumer);
+      return this.stream.reader(group, consumer, opts.types === undefined ? undefined : new Set(opts.types));
     };
     const inner = runConsumer(open, handler, opts, { group, consumer, logger: this.logger });
     return tracked(this.consumers, inner);

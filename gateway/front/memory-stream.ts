@@ -10,6 +10,8 @@ import { entryJson, type Delivery, type StreamReader } from './consumer-loop.ts'
 interface Entry {
   seq: number;
   id: string;
+  /** The event's type, kept apart: a group that does not take it passes the entry over unread. */
+  type: string;
   json: string;
 }
 
@@ -39,9 +41,9 @@ export class MemoryStream {
   append(events: readonly KopilkaEvent[]): void {
     // Serialise all first: a bad event fails the whole publish, nothing half-appended.
     const jsons = events.map(entryJson);
-    for (const json of jsons) {
+    for (let i = 0; i < jsons.length; i++) {
       const seq = this.nextSeq++;
-      this.entries.push({ seq, id: `${this.now()}-${seq}`, json });
+      this.entries.push({ seq, id: `${this.now()}-${seq}`, type: events[i]!.type, json: jsons[i]! });
     }
     // Trim like XADD MAXLEN ~: only once well over the cap, so the splice is amortised.
     if (this.entries.length > this.maxLen + Math.max(1, Math.floor(this.maxLen / 10))) {
@@ -55,7 +57,8 @@ export class MemoryStream {
     this.groups.set(group, { next: from === 'new' ? this.nextSeq : 0, pending: new Map() });
   }
 
-  reader(groupName: string, consumer: string): StreamReader {
+  /** `types`: the only types this group takes (ConsumeOptions.types); entries of others are passed over unread. */
+  reader(groupName: string, consumer: string, types?: ReadonlySet<string>): StreamReader {
     const group = this.groups.get(groupName);
     if (group === undefined) throw new Error(`no group ${groupName}`);
     let closed = false;
@@ -67,15 +70,16 @@ export class MemoryStream {
     };
     const readNew = (count: number): Delivery[] => {
       const first = this.entries[0]?.seq ?? this.nextSeq;
-      const start = Math.max(group.next, first) - first;
-      const taken = this.entries.slice(start, start + count);
+      let i = Math.max(group.next, first) - first;
       const out: Delivery[] = [];
-      for (const entry of taken) {
+      while (i < this.entries.length && out.length < count) {
+        const entry = this.entries[i++]!;
+        if (types !== undefined && !types.has(entry.type)) continue; // nothing to deliver, nothing to ack
         const p: Pending = { entry, consumer, deliveredAt: 0 };
         group.pending.set(entry.id, p);
         out.push(deliver(p));
       }
-      if (taken.length > 0) group.next = taken[taken.length - 1]!.seq + 1;
+      if (i > 0 && i <= this.entries.length) group.next = Math.max(group.next, this.entries[i - 1]!.seq + 1);
       return out;
     };
     return {
