@@ -25,7 +25,7 @@ interface Pending {
 interface Group {
   /** seq of the first entry not yet delivered to this group. */
   next: number;
-  /** By seq: a retained entry keeps no id text of its own (100,000 of them, promoted, were ~10 MB of strings). */
+  /** By seq: a retained entry keeps no id text of its own (100,000 of them, promoted, were ~9 MB of strings). */
   pending: Map<number, Pending>;
 }
 
