@@ -5,7 +5,7 @@ import { isKopilkaError } from '../ledger/errors.ts';
 import { migrate } from '../ledger/migrate.ts';
 import { requestHash } from '../ledger/operations.ts';
 import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
-import { KeyStore } from './keys.ts';
+import { bearerToken, KeyStore } from './keys.ts';
 
 // Keys and checks are hashed one-shot (crypto.hash) since issue #17, where createHash had been
 // used: the digests Postgres already holds (api_keys.key_hash, checks' request hashes) must be
@@ -26,6 +26,22 @@ afterAll(async () => {
 });
 
 const refusal = async (p: Promise<unknown>) => p.then(() => 'accepted', (e: unknown) => (isKopilkaError(e) ? e.code : String(e)));
+
+describe('the key in Authorization', () => {
+  it('is what the regular expression finds, whatever the header', () => {
+    const part = fc.constantFrom('Bearer', 'bearer', 'BEARER', 'Basic', ' ', '  ', '\t', '\u00a0', 'kp_cashier_', 'AbC-_09', 'é', 'ключ', ':', '');
+    const header = fc.oneof(fc.array(part, { maxLength: 6 }).map((p) => p.join('')), fc.string(), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(header, (h) => {
+        expect(bearerToken(h)).toBe(/^Bearer\s+(\S+)\s*$/i.exec(h)?.[1] ?? null);
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(bearerToken('Bearer kp_cashier_abc')).toBe('kp_cashier_abc');
+    expect(bearerToken('Bearer kp abc')).toBeNull();
+    expect(bearerToken(undefined)).toBeNull();
+  });
+});
 
 describe('key digests', () => {
   it('a key stored as earlier versions stored it is accepted, again and again; another is refused', async () => {

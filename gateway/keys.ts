@@ -25,6 +25,27 @@ export function newSecret(kind: 'admin' | Channel): string {
   return `kp_${kind}_${randomBytes(24).toString('base64url')}`;
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+/**
+ * The key in `Authorization: Bearer <key>`, or null. A till sends the same header with every
+ * request: `Bearer ` and a key of printable ASCII is read by position, without the regular
+ * expression and its match (twice a request, with the route's check); anything else goes to it.
+ */
+export function bearerToken(authorization: string | undefined): string | null {
+  if (authorization === undefined) return null;
+  const n = authorization.length;
+  if (n > 7 && authorization.charCodeAt(6) === 0x20 && authorization.startsWith('Bearer')) {
+    let plain = true;
+    for (let i = 7; i < n && plain; i++) {
+      const c = authorization.charCodeAt(i);
+      plain = c > 0x20 && c < 0x7f;
+    }
+    if (plain) return authorization.slice(7);
+  }
+  return BEARER.exec(authorization)?.[1] ?? null;
+}
+
 /** Compared as digests of equal length, in constant time: the token's length leaks nothing. */
 function sameDigest(a: Buffer, b: Buffer | undefined): boolean {
   return b !== undefined && timingSafeEqual(a, b);
@@ -75,9 +96,9 @@ export class KeyStore {
    * trying random keys is stopped before it costs a query (gateway/routes.ts: caller).
    */
   async authenticate(authorization: string | undefined, unknownAttempt?: () => Promise<void>): Promise<Principal> {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (m === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
-    const { digest, hex: h } = this.presented(m[1]!);
+    const token = bearerToken(authorization);
+    if (token === null) throw new KopilkaError('UNAUTHORIZED', 'Нет ключа доступа: передайте заголовок Authorization: Bearer <ключ>');
+    const { digest, hex: h } = this.presented(token);
     if (sameDigest(digest, this.operatorDigest)) return { kind: 'operator' };
     if (sameDigest(digest, this.billingDigest)) return { kind: 'billing' };
     const c = this.cache.get(h);

@@ -53,6 +53,14 @@ const REMEMBERED_REFS = 200_000;
 /** Parsed records kept per process (a few KB each): the customers at the tills right now. */
 const PARSED_RECORDS = 20_000;
 
+/**
+ * A phone or card remembered for an id can leave that customer (anonymised on request, a card
+ * reissued): whether the summary found by the remembered id still has it. `phone`: the lookup's, normalised.
+ */
+function stillTheirs(by: CustomerLookup, phone: string | null, refKey: string | null, s: CustomerSummary): boolean {
+  return refKey === null || (phone !== null ? s.phone === phone : 'cardNumber' in by && s.cardNumber === by.cardNumber);
+}
+
 export class Reads {
   /** Phone and card → customer id. Neither changes once given, so an entry never goes stale. */
   private readonly idByRef = new LRUCache<string, string>({ max: REMEMBERED_REFS });
@@ -89,7 +97,8 @@ export class Reads {
    * or card asks Postgres for the id alone, then goes by id, so it finds the cache too.
    */
   async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
-    const refKey = 'id' in by ? null : 'phone' in by ? refKeyOf(tenantId, 'p', requirePhone(by.phone)) : refKeyOf(tenantId, 'c', by.cardNumber);
+    const phone = 'phone' in by ? requirePhone(by.phone) : null;
+    const refKey = 'id' in by ? null : 'phone' in by ? refKeyOf(tenantId, 'p', phone!) : refKeyOf(tenantId, 'c', by.cardNumber);
     let id = 'id' in by ? by.id : this.idByRef.get(refKey!);
     if (id === undefined && this.summaries !== null && !('id' in by)) {
       id = await this.idOf(tenantId, by);
@@ -99,12 +108,15 @@ export class Reads {
     if (id === undefined || this.summaries === null) {
       const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
       if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
-      return id === undefined ? view.summary : this.stillTheirs(tenantId, by, refKey, view.summary);
+      return id === undefined || stillTheirs(by, phone, refKey, view.summary) ? view.summary : this.lookUpAgain(tenantId, by, refKey!);
     }
-    const [program, hit] = await Promise.all([this.program(tenantId), this.summaries.getCustomer(tenantId, id)]);
+    // One after the other: on a till's every calculation both come from memory, where Promise.all
+    // cost more than two awaits.
+    const program = await this.program(tenantId);
+    const hit = await this.summaries.getCustomer(tenantId, id);
     const summary = this.fromCache(tenantId, id, program, hit.json) ?? (await this.loadAndCache(tenantId, id, program, hit.generation, this.summaries));
     if (summary === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
-    return this.stillTheirs(tenantId, by, refKey, summary);
+    return stillTheirs(by, phone, refKey, summary) ? summary : this.lookUpAgain(tenantId, by, refKey!);
   }
 
   /** The summary of a cached record: made once per record, program and stretch of time without a change. */
@@ -135,13 +147,8 @@ export class Reads {
     return r.rows[0]?.id;
   }
 
-  /**
-   * A phone or card remembered for an id can leave that customer (anonymised on request, a card
-   * reissued): then the remembered id is dropped and the customer is looked up by the reference
-   * in Postgres.
-   */
-  private async stillTheirs(tenantId: string, by: CustomerLookup, refKey: string | null, s: CustomerSummary): Promise<CustomerSummary> {
-    if (refKey === null || ('phone' in by ? s.phone === requirePhone(by.phone) : 'cardNumber' in by && s.cardNumber === by.cardNumber)) return s;
+  /** The remembered id's phone or card is no longer that customer's (stillTheirs): forgotten, and looked up by the reference in Postgres. */
+  private async lookUpAgain(tenantId: string, by: CustomerLookup, refKey: string): Promise<CustomerSummary> {
     this.idByRef.delete(refKey);
     const view = await this.customerView(tenantId, by);
     this.idByRef.set(refKey, view.summary.id);

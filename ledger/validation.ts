@@ -77,16 +77,78 @@ export const ISO_WITH_OFFSET = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{
 
 /** Why an ISO time with offset is not a real moment (2026-02-30, 24:00, +25:00), or null. */
 export function isoTimeProblem(s: string): string | null {
-  const m = ISO_WITH_OFFSET.exec(s);
-  if (m === null) return 'время ISO 8601 со смещением, например 2026-11-22T12:00:00+03:00';
-  const [y, mo, d, h, mi, sec] = [m[1], m[2], m[3], m[4], m[5], m[6] ?? '0'].map(Number) as number[];
-  if (y! < 2000 || y! > 2999) return 'год вне 2000–2999';
-  if (!isCalendarDate(y!, mo!, d!)) return 'несуществующая дата';
-  if (h! > 23 || mi! > 59 || sec! > 59) return 'несуществующее время: часы 00–23, минуты и секунды 00–59';
-  const off = /^[+-](\d{2}):?(\d{2})$/.exec(m[7]!);
-  if (off !== null && (Number(off[1]) > 18 || Number(off[2]) > 59)) return 'смещение вне −18:00…+18:00';
+  const p = isoParts(s);
+  if (p === null) return 'время ISO 8601 со смещением, например 2026-11-22T12:00:00+03:00';
+  if (p.y < 2000 || p.y > 2999) return 'год вне 2000–2999';
+  if (!isCalendarDate(p.y, p.mo, p.d)) return 'несуществующая дата';
+  if (p.h > 23 || p.mi > 59 || p.sec > 59) return 'несуществующее время: часы 00–23, минуты и секунды 00–59';
+  if (p.offH > 18 || p.offM > 59) return 'смещение вне −18:00…+18:00';
   if (Number.isNaN(Date.parse(s))) return 'несуществующая дата';
   return null;
+}
+
+/** The numbers of an ISO_WITH_OFFSET time; offH and offM are 0 for Z. Null when it is not one. */
+interface IsoParts {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  sec: number;
+  offH: number;
+  offM: number;
+}
+
+/**
+ * Read by position where the text is laid out as ISO_WITH_OFFSET lays it out (every check a till
+ * sends has such a time; the regular expression and its match were a regular cost of each one),
+ * else by the regular expression: the same numbers either way.
+ */
+function isoParts(s: string): IsoParts | null {
+  const n = s.length;
+  // YYYY-MM-DDTHH:MM, then :SS (and .fraction), then Z or ±HH[:]MM.
+  if (n >= 17 && s.charCodeAt(4) === 0x2d && s.charCodeAt(7) === 0x2d && s.charCodeAt(10) === 0x54 && s.charCodeAt(13) === 0x3a) {
+    const y = digitsAt(s, 0, 4), mo = digitsAt(s, 5, 2), d = digitsAt(s, 8, 2), h = digitsAt(s, 11, 2), mi = digitsAt(s, 14, 2);
+    let i = 16;
+    let sec = 0;
+    if (s.charCodeAt(i) === 0x3a) {
+      sec = digitsAt(s, i + 1, 2);
+      i += 3;
+      if (s.charCodeAt(i) === 0x2e) {
+        const from = ++i;
+        while (i < n && i - from < 10 && digitsAt(s, i, 1) >= 0) i++;
+        if (i - from < 1 || i - from > 9) sec = -1;
+      }
+    }
+    const zone = zoneAt(s, i);
+    if (zone !== null && y >= 0 && mo >= 0 && d >= 0 && h >= 0 && mi >= 0 && sec >= 0) return { y, mo, d, h, mi, sec, offH: zone[0], offM: zone[1] };
+  }
+  const m = ISO_WITH_OFFSET.exec(s);
+  if (m === null) return null;
+  const off = /^[+-](\d{2}):?(\d{2})$/.exec(m[7]!);
+  return { y: Number(m[1]), mo: Number(m[2]), d: Number(m[3]), h: Number(m[4]), mi: Number(m[5]), sec: Number(m[6] ?? '0'), offH: off === null ? 0 : Number(off[1]), offM: off === null ? 0 : Number(off[2]) };
+}
+
+/** `Z`, `±HH:MM` or `±HHMM` from `i` to the end: [hours, minutes] ([0, 0] for Z), else null. */
+function zoneAt(s: string, i: number): [number, number] | null {
+  const left = s.length - i;
+  const c = s.charCodeAt(i);
+  if (c === 0x5a) return left === 1 ? [0, 0] : null;
+  if (c !== 0x2b && c !== 0x2d) return null;
+  const hh = digitsAt(s, i + 1, 2);
+  const mm = left === 6 && s.charCodeAt(i + 3) === 0x3a ? digitsAt(s, i + 4, 2) : left === 5 ? digitsAt(s, i + 3, 2) : -1;
+  return hh >= 0 && mm >= 0 ? [hh, mm] : null;
+}
+
+/** The number `count` decimal digits at `from` write, or -1 if one of them is not a digit. */
+function digitsAt(s: string, from: number, count: number): number {
+  let v = 0;
+  for (let i = from; i < from + count; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** occurredAt of a check or a refund. */

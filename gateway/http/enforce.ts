@@ -1,6 +1,6 @@
 import { BODY_KEY_SCAN_BYTES, DEFAULT_BODY_LIMIT, type ApiRequest as KitRequest, type Caller, type RouteSpec } from '../../connectors/kit/route.ts';
 import { isKopilkaError, isStorageFailure, KopilkaError, parseInput, type Channel } from '../../ledger/index.ts';
-import type { Principal } from '../keys.ts';
+import { bearerToken, type Principal } from '../keys.ts';
 import type { ApiRequest, Route } from '../routes.ts';
 import { ClientGone, jsonBody, tooLarge } from './router.ts';
 
@@ -111,9 +111,6 @@ async function authorize(spec: RouteSpec<any>, req: KitRequest, guard: Guard, fo
 
 /** The key where the protocol carries it outside the body. */
 function keyOf(spec: RouteSpec<any>, req: KitRequest): string | null {
-  return spec.credential !== undefined ? spec.credential(req) : bearer(req.headers.authorization);
+  return spec.credential !== undefined ? spec.credential(req) : bearerToken(req.headers.authorization);
 }
 
-function bearer(authorization: string | undefined): string | null {
-  return /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1] ?? null;
-}

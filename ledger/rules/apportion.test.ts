@@ -20,6 +20,20 @@ describe('apportion', () => {
     expect(apportion(Number.MAX_SAFE_INTEGER, [1n, 1n])).toEqual([(Number.MAX_SAFE_INTEGER + 1) / 2, (Number.MAX_SAFE_INTEGER - 1) / 2]);
   });
 
+  it('splits in plain numbers exactly as in BigInt (bigint weights take the BigInt way)', () => {
+    const totals = fc.oneof(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 1_000_000_000 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    const weights = fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 0, max: 2 ** 40 })), { minLength: 1, maxLength: 70 });
+    fc.assert(
+      fc.property(totals, weights, (total, ws) => {
+        if (ws.every((w) => w === 0)) return;
+        expect(apportion(total, ws)).toEqual(apportion(total, ws.map((w) => BigInt(w))));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(apportion(3, [1, 1, 1, 1])).toEqual(apportion(3, [1n, 1n, 1n, 1n])); // ties: the earlier parts first
+    expect(apportion(2 ** 26, [2 ** 27 - 1, 1])).toEqual(apportion(2 ** 26, [BigInt(2 ** 27 - 1), 1n])); // just below 2^53
+  });
+
   it('all-zero weights: nothing to split is fine, something to split is an error', () => {
     expect(apportion(0, [0, 0])).toEqual([0, 0]);
     expect(apportion(0, [])).toEqual([]);
