@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { digitsAt } from './positional-digits.ts';
 
 // A timestamptz as Postgres writes it, read without regular expressions. pg's own reader
 // (postgres-date) runs three of them per value and allocates their match arrays; the writer reads
@@ -23,12 +24,12 @@ const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000];
 export function parseTimestamptz(s: string): Parsed {
   const n = s.length;
   if (n < 22 || s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || s.charCodeAt(10) !== 0x20 || s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a) return pgReader(s);
-  const year = digits(s, 0, 4);
-  const month = digits(s, 5, 2);
-  const day = digits(s, 8, 2);
-  const hour = digits(s, 11, 2);
-  const minute = digits(s, 14, 2);
-  const second = digits(s, 17, 2);
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
   if (year < 1000 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) return pgReader(s);
   let i = 19;
   let ms = 0;
@@ -58,24 +59,14 @@ function offsetMs(s: string, i: number): number | null {
   if (sign !== 0x2b && sign !== 0x2d) return null;
   const left = s.length - i - 1;
   if (left !== 2 && left !== 5 && left !== 8) return null;
-  const h = digits(s, i + 1, 2);
-  const m = left > 2 && s.charCodeAt(i + 3) === 0x3a ? digits(s, i + 4, 2) : left > 2 ? -1 : 0;
-  const sec = left > 5 && s.charCodeAt(i + 6) === 0x3a ? digits(s, i + 7, 2) : left > 5 ? -1 : 0;
+  const h = digitsAt(s, i + 1, 2);
+  const m = left > 2 && s.charCodeAt(i + 3) === 0x3a ? digitsAt(s, i + 4, 2) : left > 2 ? -1 : 0;
+  const sec = left > 5 && s.charCodeAt(i + 6) === 0x3a ? digitsAt(s, i + 7, 2) : left > 5 ? -1 : 0;
   if (h < 0 || m < 0 || sec < 0) return null;
   const ms = (h * 3600 + m * 60 + sec) * 1000;
   return sign === 0x2d ? -ms : ms;
 }
 
-/** The number written by `count` decimal digits at `from`, or -1 if one of them is not a digit. */
-function digits(s: string, from: number, count: number): number {
-  let v = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = s.charCodeAt(i) - 0x30;
-    if (!(d >= 0 && d <= 9)) return -1;
-    v = v * 10 + d;
-  }
-  return v;
-}
 
 /** pg's type readers with timestamptz's text read here: for a pool's `types`. */
 export const LEDGER_TYPES = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { digitsAt } from './positional-digits.ts';
 import { KopilkaError } from './errors.ts';
 
 /**
@@ -140,16 +141,6 @@ function zoneAt(s: string, i: number): [number, number] | null {
   return hh >= 0 && mm >= 0 ? [hh, mm] : null;
 }
 
-/** The number `count` decimal digits at `from` write, or -1 if one of them is not a digit. */
-function digitsAt(s: string, from: number, count: number): number {
-  let v = 0;
-  for (let i = from; i < from + count; i++) {
-    const c = s.charCodeAt(i) - 0x30;
-    if (!(c >= 0 && c <= 9)) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
 
 /** occurredAt of a check or a refund. */
 export const isoTimeText = z.string().superRefine((s, ctx) => {
