@@ -67,7 +67,6 @@ function offsetMs(s: string, i: number): number | null {
   return sign === 0x2d ? -ms : ms;
 }
 
-
 /** pg's type readers with timestamptz's text read here: for a pool's `types`. */
 export const LEDGER_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {

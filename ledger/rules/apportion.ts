@@ -10,15 +10,15 @@ export function apportion(total: number, weights: readonly (number | bigint)[]):
   return apportionSmall(total, weights) ?? apportionExact(total, weights);
 }
 
+/** Parts the plain-number split takes: the leftover units are placed by a scan per unit. */
+const SMALL_PARTS = 64;
+
 /**
  * The same split in plain numbers, when every product total × weight is below 2^53 and so exact
  * (a check's kopecks and lines always are): a till's every calculation splits several times, and
  * BigInt made each split a few hundred bytes of garbage. Null when the numbers could be inexact,
  * or when there are so many parts that picking the largest remainders one by one would be slow.
  */
-/** Parts the plain-number split takes: the leftover units are placed by a scan per unit. */
-const SMALL_PARTS = 64;
-
 function apportionSmall(total: number, weights: readonly (number | bigint)[]): number[] | null {
   if (weights.length > SMALL_PARTS) return null;
   let sum = 0;
