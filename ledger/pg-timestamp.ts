@@ -71,6 +71,6 @@ function offsetMs(s: string, i: number): number | null {
 export const LEDGER_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): unknown {
     if (oid === TIMESTAMPTZ_OID && format !== 'binary') return parseTimestamptz;
-    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+    return pg.types.getTypeParser(oid, format ?? 'text');
   },
 };

@@ -81,7 +81,8 @@ export class MemoryStream {
         group.pending.set(entry.seq, p);
         out.push(deliver(p));
       }
-      if (i > 0 && i <= this.entries.length) group.next = Math.max(group.next, this.entries[i - 1]!.seq + 1);
+      // Past everything looked at, delivered or passed over (never back: i starts at group.next).
+      if (i > 0) group.next = Math.max(group.next, this.entries[i - 1]!.seq + 1);
       return out;
     };
     return {
