@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { requirePhone } from './phone.ts';
 import { KopilkaError, formatRub } from './errors.ts';
 import { plainCheck } from './check-shape.ts';
-import { freeText, idText, plainText, isoTimeText, ISO_WITH_OFFSET, parseInput, unsafeTextReason } from './validation.ts';
+import { digitsAt } from './positional-digits.ts';
+import { freeText, idText, plainText, isoTimeText, parseInput, unsafeTextReason } from './validation.ts';
 
 // The common Check: every connector translates its system's sale into this shape.
 // Units: money in kopecks, points in hundredths, quantity in thousandths (native-api.md).
@@ -107,19 +108,24 @@ export function parseCheck(input: unknown): ParsedCheck {
 }
 
 export function withTimes(check: Check): ParsedCheck {
-  const m = ISO_WITH_OFFSET.exec(check.occurredAt)!;
+  // occurredAt has passed isoTimeText, so it is laid out as ISO_WITH_OFFSET: YYYY-MM-DDTHH:MM at
+  // fixed places, read by position (the expression's seven captures were a regular cost).
+  const s = check.occurredAt;
   // The calendar date written in occurredAt is the till's own date, so its weekday needs no zone.
-  const localDate = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const utcDay = new Date(localDate).getUTCDay();
+  const localDays = Date.UTC(digitsAt(s, 0, 4), digitsAt(s, 5, 2) - 1, digitsAt(s, 8, 2)) / DAY_MS;
+  // 1970-01-01 was a Thursday (4); ISO weekdays run 1 = Monday … 7 = Sunday.
+  const weekday = (((localDays + 3) % 7) + 7) % 7 + 1;
   // Assigned onto a copy made once (Object.assign, not a spread of the check and the times: the
   // spread made V8 build the object key by key, a fifth of a calculation's parse).
   return Object.assign(Object.assign({}, check), {
-    at: Date.parse(check.occurredAt),
-    localMinuteOfDay: Number(m[4]) * 60 + Number(m[5]),
-    localWeekday: utcDay === 0 ? 7 : utcDay,
-    localDay: `${m[1]}-${m[2]}-${m[3]}`,
+    at: Date.parse(s),
+    localMinuteOfDay: digitsAt(s, 11, 2) * 60 + digitsAt(s, 14, 2),
+    localWeekday: weekday,
+    localDay: s.slice(0, 10),
   });
 }
+
+const DAY_MS = 86_400_000;
 
 /** price × quantity in kopecks, rounded half up (quantity in thousandths). */
 export function lineAmountOf(price: number, quantity: number): number {
@@ -133,8 +139,12 @@ export function lineAmountOf(price: number, quantity: number): number {
  * writes a unit price rounded down (96,66 ₽ × 3 for 290,00 ₽), so 1 kopeck per started unit.
  */
 export function mostLineAmount(price: number, quantity: number): number {
-  const exactCeil = (BigInt(price) * BigInt(quantity) + 999n) / 1000n;
-  return Number(exactCeil) + Math.max(1, Math.ceil(quantity / 1000));
+  const rounding = Math.max(1, Math.ceil(quantity / 1000));
+  // In plain numbers while price × quantity is exact in them (every line a shop sells), else in
+  // BigInt: this runs for every line of every check, and BigInt made garbage each time.
+  const product = price * quantity + 999;
+  if (product <= Number.MAX_SAFE_INTEGER) return (product - (product % 1000)) / 1000 + rounding;
+  return Number((BigInt(price) * BigInt(quantity) + 999n) / 1000n) + rounding;
 }
 
 /**

@@ -67,10 +67,12 @@ export const isoDateText = z
   .refine((s) => isCalendarDate(Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8, 10))), 'несуществующая дата');
 
 export function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const d = new Date(Date.UTC(2000, month - 1, day));
-  d.setUTCFullYear(year);
-  return d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+  if (!Number.isInteger(year) || !Number.isInteger(month) || !Number.isInteger(day) || month < 1 || month > 12 || day < 1) return false;
+  // By the Gregorian rule, not through a Date: every check's time is checked here, and a Date
+  // object per check was a regular cost of reading one (iso-time.test.ts compares with Date).
+  if (month !== 2) return day <= (month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (leap ? 29 : 28);
 }
 
 // ISO 8601 with an explicit offset: the offset is the till's local time, which hour modifiers use.
