@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { requirePhone } from './phone.ts';
 import { KopilkaError, formatRub } from './errors.ts';
 import { plainCheck } from './check-shape.ts';
+import { DAY_MS } from './lots.ts';
 import { digitsAt } from './positional-digits.ts';
 import { freeText, idText, plainText, isoTimeText, parseInput, unsafeTextReason } from './validation.ts';
 
@@ -124,8 +125,6 @@ export function withTimes(check: Check): ParsedCheck {
     localDay: s.slice(0, 10),
   });
 }
-
-const DAY_MS = 86_400_000;
 
 /** price × quantity in kopecks, rounded half up (quantity in thousandths). */
 export function lineAmountOf(price: number, quantity: number): number {
