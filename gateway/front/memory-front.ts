@@ -28,7 +28,11 @@ const SEP = '\u0000';
 export class MemoryFront implements Front {
   readonly kind = 'memory' as const;
   readonly label = 'in-process (no REDIS_URL)';
-  private readonly answers: LRUCache<string, string>;
+  /**
+   * As UTF-8 outside V8's heap: an answer is kept for hours, so as a string each one (~1 KB) was
+   * copied twice by the young generation's collections before it settled — at every commit.
+   */
+  private readonly answers: LRUCache<string, Buffer>;
   private readonly customers: LRUCache<string, string>;
   private readonly generations: LRUCache<string, number>;
   private readonly buckets: LRUCache<string, BucketState>;
@@ -57,11 +61,11 @@ export class MemoryFront implements Front {
   }
 
   async getAnswer(tenantId: string, key: string): Promise<string | null> {
-    return this.answers.get(tenantId + SEP + key) ?? null;
+    return this.answers.get(tenantId + SEP + key)?.toString() ?? null;
   }
 
   async putAnswer(tenantId: string, key: string, answer: string, ttlSeconds: number): Promise<void> {
-    this.answers.set(tenantId + SEP + key, answer, expiring(ttlSeconds * 1000));
+    this.answers.set(tenantId + SEP + key, Buffer.from(answer), expiring(ttlSeconds * 1000));
   }
 
   async getCustomer(tenantId: string, customerId: string): Promise<CachedCustomer> {
