@@ -15,13 +15,15 @@ import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.t
 //      reads, locks and one-statement writes of checks, lots, postings, spends, customers and
 //      rollups), recorded from the real ledger and sent again bare, in the writer's batches;
 //   2. the same rows, one transaction per check;
-//   3. Kopilka over HTTP (a gateway process, load from wrk): commit, then calculate at the most wrk
-//      gets answered and at a few connections, with p50/p99/p99.9;
+//   3. Kopilka over HTTP (a gateway process, load from wrk): commit at the most wrk gets answered,
+//      at 16 connections and at a held rate (half of 50 % of the ceiling, the target's), then
+//      calculate at the most wrk gets answered and at a few connections, with p50/p99/p99.9;
 //   4. the ratios; 5. CPU per check of the gateway, Postgres and the load generator.
 // Every phase starts from a copy of one seeded database (CUSTOMERS customers with a purchase each).
 // Sizes: BENCH_SECONDS (15) per phase, CUSTOMERS (20000), CONNECTIONS (256), CALC_CONNECTIONS (64),
 // CALC_LOW_CONNECTIONS (4), RETURNING_CUSTOMERS (5000), WRK_THREADS (2), CEILING_CHECKS (60000), BASELINE_CHECKS (10000),
-// BASELINE_CONNECTIONS (32). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
+// BASELINE_CONNECTIONS (32), HELD_CONNECTIONS (32) and COMMIT_RATE (a quarter of the ceiling: the
+// held phase's rate, commits a second). BENCH_DATABASE_URL: a Postgres elsewhere (its CPU is then not measured).
 // POS_PROCESSES, WORKERS, WRITER_MAX_BATCH, WRITER_CONCURRENCY, PG_POOL_SIZE reach the gateway as set.
 // BENCH_SIZE=N (e.g. 10000000): at size, see atSize below. BENCH_PHASES=http runs phase 3 only, BENCH_PHASES=calculate its calculate part, BENCH_PHASES=commit its commit part (to profile the
 // gateway: GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR", then loadtests/profile-summary.ts). BENCH_GC=1: each HTTP
@@ -36,6 +38,12 @@ const CONNECTIONS = env('CONNECTIONS', 256);
 const CALC_CONNECTIONS = env('CALC_CONNECTIONS', 64);
 const CALC_LOW_CONNECTIONS = env('CALC_LOW_CONNECTIONS', 4);
 const COMMIT_LOW_CONNECTIONS = env('COMMIT_LOW_CONNECTIONS', 16);
+/**
+ * The target's latency is at half of 50 % of the ceiling: commits held at that rate (COMMIT_RATE
+ * sets it where no ceiling is measured), from HELD_CONNECTIONS, each free most of its period.
+ */
+const COMMIT_RATE = process.env.COMMIT_RATE === undefined ? null : Number(process.env.COMMIT_RATE);
+const HELD_CONNECTIONS = env('HELD_CONNECTIONS', 32);
 const RETURNING = env('RETURNING_CUSTOMERS', 5_000);
 const WRK_THREADS = env('WRK_THREADS', 2);
 const CEILING_CHECKS = env('CEILING_CHECKS', 60_000);
@@ -169,11 +177,13 @@ async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: stri
 interface HttpFigures {
   commit: WrkResult;
   commitLow: WrkResult | null;
+  /** Commits at a held rate, with the rate asked for. */
+  commitHeld: { asked: number; w: WrkResult } | null;
   calc: WrkResult;
   calcLow: WrkResult;
 }
 
-async function httpPhases(server: BenchServer, key: string, db?: { url: string; name: string }): Promise<HttpFigures> {
+async function httpPhases(server: BenchServer, key: string, db?: { url: string; name: string }, ceiling?: number): Promise<HttpFigures> {
   const gwName = 'gateway';
   const gwUrl = db?.url ?? (await server.create(gwName, 'seed'));
   const nodeArgs = process.env.GATEWAY_NODE_ARGS; // e.g. --cpu-prof, to see where the gateway's time goes
@@ -203,8 +213,13 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const commitLow = commitsToo
       ? await phase(`   Kopilka commit over HTTP: ${COMMIT_LOW_CONNECTIONS} connections`, `commit, ${COMMIT_LOW_CONNECTIONS} connections`, COMMIT_LUA, args('commitlow'), COMMIT_LOW_CONNECTIONS, short)
       : null;
+    const rate = COMMIT_RATE ?? (ceiling === undefined ? null : ceiling / 4);
+    const commitHeld =
+      commitsToo && rate !== null
+        ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, [...args('commitheld'), `rate:${rate / WRK_THREADS}`], HELD_CONNECTIONS, short) }
+        : null;
     // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
-    if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, calc: w2, calcLow: w2 };
+    if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, commitHeld, calc: w2, calcLow: w2 };
     // Returning customers: each of RETURNING buys once first (not measured), so the writer has
     // cached their records, as a till prices the next check of someone who bought before.
     // Long enough at the commit rate just measured for every one of them to buy once.
@@ -217,7 +232,7 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const calcLow = await phase(`   calculate, returning customers: ${CALC_LOW_CONNECTIONS} connections`, `calculate, ${CALC_LOW_CONNECTIONS} connections`, CALCULATE_LUA, returning, CALC_LOW_CONNECTIONS, short);
     await phase(`   calculate, any of ${fmt(CUSTOMERS)} (mostly read from Postgres): ${CALC_CONNECTIONS} conn.`, 'calculate, any customer', CALCULATE_LUA, args('calcany'), CALC_CONNECTIONS, short);
     console.log(`    (wrk is closed-loop: Debian's wrk has no fixed-rate -R, wrk2 is not packaged; so calculate is measured at the most it answers and at a few connections, not at a set rate)`);
-    return { commit, commitLow, calc, calcLow };
+    return { commit, commitLow, commitHeld, calc, calcLow };
   } finally {
     gateway.child.kill('SIGTERM');
     await Promise.race([gateway.exited, new Promise((r) => setTimeout(r, 5000))]);
@@ -234,11 +249,17 @@ function printSummary(ceiling: number, single: number, h: HttpFigures): void {
   printCpu();
 }
 
-function printTargets({ commit, commitLow, calc, calcLow }: HttpFigures, ceiling?: number): void {
+function printTargets({ commit, commitLow, commitHeld, calc, calcLow }: HttpFigures, ceiling?: number): void {
   console.log(`  commit vs target 15,000/s with p99 ≤ 25 ms:      ${((commit.rps / 15_000) * 100).toFixed(0)}% of the rate, p99 ${ms(commit.p99)} ms (${commit.p99 <= 25 ? 'within' : 'over'})`);
   if (commitLow !== null) {
     const share = ceiling === undefined ? '' : ` = ${((commitLow.rps / ceiling) * 100).toFixed(0)}% of the ceiling`;
-    console.log(`  commit at ${COMMIT_LOW_CONNECTIONS} connections:                     ${fmt(commitLow.rps)}/s${share}, p99 ${ms(commitLow.p99)} ms (target at half of 50 % of the ceiling: p99 ≤ 25 ms)`);
+    console.log(`  commit at ${COMMIT_LOW_CONNECTIONS} connections:                     ${fmt(commitLow.rps)}/s${share}, p99 ${ms(commitLow.p99)} ms (as many as ${COMMIT_LOW_CONNECTIONS} tills get answered)`);
+  }
+  if (commitHeld !== null) {
+    const { asked, w } = commitHeld;
+    const of = ceiling === undefined ? '' : ` = ${((w.rps / ceiling) * 100).toFixed(0)}% of the ceiling`;
+    const verdict = w.rps < asked * 0.95 ? 'the rate was NOT held' : w.p99 <= 25 ? 'within' : 'over';
+    console.log(`  commit held at ${fmt(asked)}/s:                  ${fmt(w.rps)}/s${of}, p99 ${ms(w.p99)} ms (target at half of 50 % of the ceiling: p99 ≤ 25 ms; ${verdict})`);
   }
   console.log(`  calculate vs target 10,000/s with p99 ≤ 5 ms:    ${((calc.rps / 10_000) * 100).toFixed(0)}% of the rate at most; p99 ${ms(calc.p99)} ms at ${CALC_CONNECTIONS} connections, ${ms(calcLow.p99)} ms at ${CALC_LOW_CONNECTIONS} (${fmt(calcLow.rps)}/s)`);
 }
@@ -326,5 +347,5 @@ async function allPhases(server: BenchServer, tenantId: string, key: string): Pr
     connections: BASELINE_CONNECTIONS,
   });
   console.log('');
-  printSummary(ceiling, single, await httpPhases(server, key));
+  printSummary(ceiling, single, await httpPhases(server, key, undefined, ceiling));
 }

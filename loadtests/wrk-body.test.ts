@@ -66,4 +66,30 @@ describe.skipIf(!existsSync(WRK))('wrk scripts', () => {
     // In turn (wrk may build a request before the first one it sends, so the walk need not start at 0).
     for (let i = 1; i < 40; i++) expect(customers[i]).toBe((customers[i - 1]! + 1) % 20);
   }, 20_000);
+
+  it('rate: each thread sends on its schedule, not as fast as answers come', async () => {
+    // An answer at once: unheld, 8 connections would send thousands of requests in 2 s.
+    const sentAt: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        sentAt.push(performance.now());
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    let r: Awaited<ReturnType<typeof wrk>>;
+    try {
+      // 50 a second on each of two threads: 100 a second.
+      r = await wrk({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, script: 'loadtests/wrk/commit.lua', args: ['k', '20', 'run', 'rate:50'], seconds: 2, connections: 8, threads: 2 });
+    } finally {
+      server.close();
+    }
+    // Bounds wide enough for a loaded machine, narrow enough that an unheld run fails them.
+    expect(r.requests).toBeGreaterThan(120);
+    expect(r.requests).toBeLessThan(260);
+    // Spread over the run, not sent in a burst: every half second has its share.
+    const start = sentAt[0]!;
+    for (let half = 0; half < 3; half++) expect(sentAt.filter((t) => t >= start + half * 500 && t < start + (half + 1) * 500).length).toBeGreaterThan(25);
+  }, 20_000);
 });

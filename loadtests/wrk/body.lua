@@ -39,17 +39,44 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
--- args: key, customers, run id[, "seq:<threads>"]: customers drawn at random, or (seq) each thread
--- walks its share of them in turn, so a short run visits every one (the bench's returning customers).
+-- args: key, customers, run id[, "seq:<threads>" | "rate:<per thread>"]: customers drawn at random,
+-- or (seq) each thread walks its share of them in turn, so a short run visits every one (the
+-- bench's returning customers); rate: see delay below.
 function load_args(args, path)
   key, customers, run = args[1], tonumber(args[2]), args[3] .. "-t" .. thread_id
   stride = args[4] and tonumber(args[4]:match("^seq:(%d+)$")) or nil
+  local rate = args[4] and tonumber(args[4]:match("^rate:([%d.]+)$")) or nil
+  if rate then hold_rate(rate) end
   math.randomseed(os.time() * 1000 + thread_id)
   counter = 0
   wrk.method = "POST"
   wrk.path = path
   wrk.headers["Authorization"] = "Bearer " .. key
   wrk.headers["Content-Type"] = "application/json"
+end
+
+-- A held rate, as wrk2 would hold it (Debian has no wrk2): each thread sends on a schedule of
+-- <per thread> requests a second, whichever of its connections is free. wrk calls delay() before
+-- every request; a connection still waiting for its answer is not free, so there must be enough
+-- of them to spare (the bench takes a period of tens of ms per connection). Behind schedule (a
+-- stall), the thread sends what it owes at once, at most a second of it, as tills would.
+local ffi = require("ffi")
+ffi.cdef[[ typedef struct { long tv_sec; long tv_nsec; } kp_timespec; int clock_gettime(int, kp_timespec *); ]]
+local clock = ffi.new("kp_timespec")
+local function now_ms()
+  ffi.C.clock_gettime(1, clock) -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
+
+function hold_rate(per_second)
+  local period, next_at = 1000 / per_second, nil
+  delay = function()
+    local t = now_ms()
+    if next_at == nil or next_at < t - 1000 then next_at = t end
+    local wait = next_at - t
+    next_at = next_at + period
+    return wait > 0 and math.floor(wait + 0.5) or 0
+  end
 end
 
 function request()
