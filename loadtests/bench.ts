@@ -253,13 +253,13 @@ function printTargets({ commit, commitLow, commitHeld, calc, calcLow }: HttpFigu
   console.log(`  commit vs target 15,000/s with p99 ≤ 25 ms:      ${((commit.rps / 15_000) * 100).toFixed(0)}% of the rate, p99 ${ms(commit.p99)} ms (${commit.p99 <= 25 ? 'within' : 'over'})`);
   if (commitLow !== null) {
     const share = ceiling === undefined ? '' : ` = ${((commitLow.rps / ceiling) * 100).toFixed(0)}% of the ceiling`;
-    console.log(`  commit at ${COMMIT_LOW_CONNECTIONS} connections:                     ${fmt(commitLow.rps)}/s${share}, p99 ${ms(commitLow.p99)} ms (as many as ${COMMIT_LOW_CONNECTIONS} tills get answered)`);
+    console.log(`  ${`commit at ${COMMIT_LOW_CONNECTIONS} connections:`.padEnd(48)} ${fmt(commitLow.rps)}/s${share}, p99 ${ms(commitLow.p99)} ms (as many as ${COMMIT_LOW_CONNECTIONS} tills get answered)`);
   }
   if (commitHeld !== null) {
     const { asked, w } = commitHeld;
     const of = ceiling === undefined ? '' : ` = ${((w.rps / ceiling) * 100).toFixed(0)}% of the ceiling`;
     const verdict = w.rps < asked * 0.95 ? 'the rate was NOT held' : w.p99 <= 25 ? 'within' : 'over';
-    console.log(`  commit held at ${fmt(asked)}/s:                  ${fmt(w.rps)}/s${of}, p99 ${ms(w.p99)} ms (target at half of 50 % of the ceiling: p99 ≤ 25 ms; ${verdict})`);
+    console.log(`  ${`commit held at ${fmt(asked)}/s:`.padEnd(48)} ${fmt(w.rps)}/s${of}, p99 ${ms(w.p99)} ms (target at half of 50 % of the ceiling: p99 ≤ 25 ms; ${verdict})`);
   }
   console.log(`  calculate vs target 10,000/s with p99 ≤ 5 ms:    ${((calc.rps / 10_000) * 100).toFixed(0)}% of the rate at most; p99 ${ms(calc.p99)} ms at ${CALC_CONNECTIONS} connections, ${ms(calcLow.p99)} ms at ${CALC_LOW_CONNECTIONS} (${fmt(calcLow.rps)}/s)`);
 }
