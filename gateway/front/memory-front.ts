@@ -29,8 +29,8 @@ export class MemoryFront implements Front {
   readonly kind = 'memory' as const;
   readonly label = 'in-process (no REDIS_URL)';
   /**
-   * As UTF-8 outside V8's heap: an answer is kept for hours, so as a string each one (~1 KB) was
-   * copied twice by the young generation's collections before it settled — at every commit.
+   * As UTF-8 outside V8's heap: an answer is kept for days (or until the cap evicts it), so as a
+   * string each one (~1 KB) was copied twice by young-generation collections before it settled.
    */
   private readonly answers: LRUCache<string, Buffer>;
   private readonly customers: LRUCache<string, string>;
