@@ -152,11 +152,11 @@ async function writerStats(g: GatewayProcess): Promise<{ batches: number; operat
   return { batches: v('kopilka_writer_batches_total'), operations: v('kopilka_writer_operations_total') };
 }
 
-async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string; gc: GcLog | null }) {
+async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string; gc: GcLog | null; rate?: number }) {
   const before = await writerStats(g);
   const from = performance.now();
   const m = await measured({ adminUrl: server.url, database: o.database, pids: () => processTree(g.child.pid!) }, () =>
-    wrk({ url: g.pos, script: o.script, args: o.args, seconds: o.seconds, connections: o.connections, threads: WRK_THREADS }),
+    wrk({ url: g.pos, script: o.script, args: o.args, seconds: o.seconds, connections: o.connections, threads: WRK_THREADS, rate: o.rate }),
   );
   const to = performance.now();
   const after = await writerStats(g);
@@ -203,8 +203,8 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const w2 = await wrk({ ...warm, script: CALCULATE_LUA, args: args('warmcalc'), connections: CALC_CONNECTIONS });
     console.log(`gateway warm-up (not measured): ${fmt(w1.requests)} commits, ${fmt(w2.requests)} calculations\n`);
     const database = db?.name ?? server.databaseOf(gwName);
-    const phase = (label: string, short: string, script: string, a: string[], connections: number, seconds = SECONDS) =>
-      overHttp(server, gateway, { database, seconds, label, short, script, args: a, connections, gc });
+    const phase = (label: string, short: string, script: string, a: string[], connections: number, seconds = SECONDS, rate?: number) =>
+      overHttp(server, gateway, { database, seconds, label, short, script, args: a, connections, gc, rate });
     const short = Math.min(SECONDS, 10);
     // BENCH_PHASES=calculate: the warm-up's commits only (to profile calculate alone).
     const commitsToo = process.env.BENCH_PHASES !== 'calculate';
@@ -216,7 +216,7 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const rate = COMMIT_RATE ?? (ceiling === undefined ? null : ceiling / 4);
     const commitHeld =
       commitsToo && rate !== null
-        ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, [...args('commitheld'), `rate:${rate / WRK_THREADS}`], HELD_CONNECTIONS, short) }
+        ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, args('commitheld'), HELD_CONNECTIONS, short, rate) }
         : null;
     // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
     if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, commitHeld, calc: w2, calcLow: w2 };

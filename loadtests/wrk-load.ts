@@ -39,9 +39,11 @@ export interface WrkResult {
   cpu: number;
 }
 
-export async function wrk(o: { url: string; script: string; args: string[]; seconds: number; connections: number; threads: number }): Promise<WrkResult> {
+/** `rate`: requests a second in all, held (body.lua's `rate:<per thread>`, split over the threads wrk runs). */
+export async function wrk(o: { url: string; script: string; args: string[]; seconds: number; connections: number; threads: number; rate?: number }): Promise<WrkResult> {
   const threads = Math.max(1, Math.min(o.threads, o.connections));
-  const child = spawn(WRK, ['-t', String(threads), '-c', String(o.connections), '-d', `${o.seconds}s`, '--timeout', '10s', '-s', o.script, o.url, '--', ...o.args], {
+  const args = o.rate === undefined ? o.args : [...o.args, `rate:${o.rate / threads}`];
+  const child = spawn(WRK, ['-t', String(threads), '-c', String(o.connections), '-d', `${o.seconds}s`, '--timeout', '10s', '-s', o.script, o.url, '--', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
