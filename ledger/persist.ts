@@ -28,43 +28,88 @@ interface Changes {
   newSpends: SpendRow[];
 }
 
-/** Query parameters, numbered as they are added; a column of rows is one array parameter. */
+/** Query parameters, numbered as they are added from `offset` on; a column of rows is one array parameter. */
 class Params {
   readonly values: unknown[] = [];
+  /** Rows in the longest column asked for: none, and the CTE writes nothing. */
+  rows = 0;
+
+  constructor(private readonly offset = 0) {}
 
   col<T>(rows: readonly T[], f: (r: T) => unknown, type: string): string {
+    this.rows = Math.max(this.rows, rows.length);
     const column = rows.map(f);
     const json = type === 'json' || type === 'jsonb' ? jsonColumn(column, type) : null;
     if (json !== null) {
       this.values.push(json.param);
-      return json.expression(`$${this.values.length}`);
+      return json.expression(`$${this.offset + this.values.length}`);
     }
     this.values.push(arrayLiteral(column) ?? column);
-    return `$${this.values.length}::${type}[]`;
+    return `$${this.offset + this.values.length}::${type}[]`;
+  }
+}
+
+/**
+ * The statement's CTEs, each kept only when it has rows to write. A CTE over empty arrays writes
+ * nothing, but Postgres still plans it, binds its parameters, and locks and opens its table and
+ * indexes: a plain sale has rows for 6 of the 20 CTEs, and the other 14 were a third of the
+ * statement's time in Postgres (issue #17). The text then depends on which tables a batch writes;
+ * ledger/statements.ts keeps one prepared statement per text.
+ */
+class Ctes {
+  readonly values: unknown[] = [];
+  private readonly parts: string[] = [];
+  private readonly names = new Set<string>();
+
+  /** `build` writes one or more CTEs (the first named `name`) from the columns it asks for. */
+  add(name: string, build: (p: Params) => string, keep?: boolean): void {
+    const p = new Params(this.values.length);
+    const sql = build(p);
+    if (!(keep ?? p.rows > 0)) return;
+    this.values.push(...p.values);
+    this.parts.push(sql);
+    this.names.add(name);
+  }
+
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
+  /** The rows a kept CTE returned, or 0 for one left out. */
+  count(name: string): string {
+    return this.has(name) ? `(SELECT count(*) FROM ${name})::int` : '0';
+  }
+
+  get sql(): string {
+    return this.parts.join(',\n  ');
   }
 }
 
 export async function persist(client: pg.PoolClient, state: BatchState): Promise<void> {
   const c = changesOf(state);
   if (c.newCustomers.length + c.changedCustomers.length + c.newChecks.length + c.postings.length === 0) return;
-  const p = new Params();
+  const w = new Ctes();
+  w.add('new_customers', (p) => newCustomersCte(p, c.newCustomers));
+  w.add('changed_customers', (p) => changedCustomersCte(p, c.changedCustomers));
+  w.add('new_checks', (p) => newChecksCte(p, c.newChecks));
+  w.add('refunded_checks', (p) => refundedChecksCte(p, c.qtyChecks));
+  w.add('new_lots', (p) => newLotsCte(p, c.newLots));
+  w.add('changed_lots', (p) => changedLotsCte(p, c.changedLots));
+  w.add('new_postings', (p) => postingsCte(p, c.postings));
+  w.add('new_gifts', (p) => giftsCte(p, c.newGifts));
+  w.add('new_spends', (p) => spendsCte(p, c.newSpends));
+  w.add('sales_rollup', (p) => rollupCte(p, salesDaily(state, c.newChecks)));
+  w.add('usage_rollup', () => usageRollupCte(), w.has('new_checks'));
+  w.add('coupon_left', (p) => couponCtes(p, state));
+  w.add('giftcards_changed', (p) => giftcardCtes(p, state.giftcards));
+  w.add('budgets_spent', (p) => budgetCte(p, state.budgets));
+  w.add('promotions_rollup', (p) => promotionRollupCte(p, promotionDaily(state.promotionDays)));
+  // Data-modifying CTEs run to completion whether or not the query reads them: the counts are
+  // read only to tell a batch that raced another writer.
   const sql = `WITH
-  ${customerCtes(p, c)},
-  ${checkCtes(p, c)},
-  ${lotCtes(p, c)},
-  ${logCtes(p, c)},
-  ${rollupCte(p, salesDaily(state, c.newChecks))},
-  ${usageRollupCte()},
-  ${couponCtes(p, state)},
-  ${giftcardCtes(p, state.giftcards)},
-  ${budgetCte(p, state.budgets)},
-  ${promotionRollupCte(p, promotionDaily(state.promotionDays))}
-SELECT (SELECT count(*) FROM new_customers)::int AS customers, (SELECT count(*) FROM new_checks)::int AS checks,
-       (SELECT count(*) FROM changed_customers)::int AS changed, (SELECT count(*) FROM refunded_checks)::int AS refunded,
-       (SELECT count(*) FROM new_lots)::int AS lots, (SELECT count(*) FROM changed_lots)::int AS changed_lots,
-       (SELECT count(*) FROM new_postings)::int AS postings, (SELECT count(*) FROM new_spends)::int AS spends,
-       (SELECT count(*) FROM new_gifts)::int AS gifts`;
-  const r = await client.query<{ customers: number; checks: number; gifts: number }>(sql, p.values);
+  ${w.sql}
+SELECT ${w.count('new_customers')} AS customers, ${w.count('new_checks')} AS checks, ${w.count('new_gifts')} AS gifts`;
+  const r = await client.query<{ customers: number; checks: number; gifts: number }>(sql, w.values);
   const row = r.rows[0]!;
   if (row.customers !== c.newCustomers.length || row.checks !== c.newChecks.length || row.gifts !== c.newGifts.length) {
     throw new BatchConflict(`batch raced another writer: ${c.newCustomers.length - row.customers} customers, ${c.newChecks.length - row.checks} checks already there`);
@@ -93,9 +138,7 @@ function changesOf(state: BatchState): Changes {
   return c;
 }
 
-function customerCtes(p: Params, c: Changes): string {
-  const n = c.newCustomers;
-  const u = c.changedCustomers;
+function newCustomersCte(p: Params, n: readonly CustomerEntry[]): string {
   return `new_customers AS (
     INSERT INTO customers (tenant_id, id, phone, card_number, name, gender, birth_date, email, address, comment, relatives,
                            referral_code, referrer_id, source, assigned_level, level_code, total_spent, purchases,
@@ -113,8 +156,11 @@ function customerCtes(p: Params, c: Changes): string {
       ${p.col(n, (e) => e.row.pending, 'bigint')}, ${p.col(n, (e) => e.row.debt, 'bigint')},
       ${p.col(n, (e) => iso(e.row.registeredAt), 'timestamptz')})
     ON CONFLICT DO NOTHING
-    RETURNING 1),
-  changed_customers AS (
+    RETURNING 1)`;
+}
+
+function changedCustomersCte(p: Params, u: readonly CustomerEntry[]): string {
+  return `changed_customers AS (
     UPDATE customers c SET level_code = u.level_code, total_spent = u.total_spent, purchases = u.purchases,
            last_purchase_at = u.last_purchase_at, available = u.available, pending = u.pending, debt = u.debt, updated_at = now()
       FROM unnest(${p.col(u, (e) => e.row.tenantId, 'text')}, ${p.col(u, (e) => e.row.id, 'bigint')},
@@ -127,9 +173,7 @@ function customerCtes(p: Params, c: Changes): string {
     RETURNING 1)`;
 }
 
-function checkCtes(p: Params, c: Changes): string {
-  const n = c.newChecks;
-  const q = c.qtyChecks;
+function newChecksCte(p: Params, n: readonly CheckEntry[]): string {
   return `new_checks AS (
     INSERT INTO checks (tenant_id, id, channel, kind, external_id, original_id, customer_id, store_id, occurred_at, request_hash,
                         request, result, amount, discount, redeemed, accrued, detail, cashier_id)
@@ -144,8 +188,11 @@ function checkCtes(p: Params, c: Changes): string {
       ${p.col(n, (x) => x.cashierId, 'text')})
     ON CONFLICT DO NOTHING
     -- What usage_rollup counts: only the rows written here (a check already there returns none).
-    RETURNING tenant_id, channel, kind),
-  refunded_checks AS (
+    RETURNING tenant_id, channel, kind)`;
+}
+
+function refundedChecksCte(p: Params, q: readonly CheckEntry[]): string {
+  return `refunded_checks AS (
     UPDATE checks c SET refunded_qty = u.q
       FROM unnest(${p.col(q, (x) => x.tenantId, 'text')}, ${p.col(q, (x) => x.id, 'bigint')},
                   ${p.col(q, (x) => JSON.stringify(x.refundedQty), 'jsonb')}) AS u(tenant_id, id, q)
@@ -153,10 +200,7 @@ function checkCtes(p: Params, c: Changes): string {
     RETURNING 1)`;
 }
 
-function lotCtes(p: Params, c: Changes): string {
-  const n = c.newLots;
-  const u = c.changedLots;
-  const ps = c.postings;
+function newLotsCte(p: Params, n: readonly [string, Lot][]): string {
   return `new_lots AS (
     INSERT INTO lots (tenant_id, id, customer_id, check_id, kind, amount, remaining, activates_at, expires_at, state)
     SELECT * FROM unnest(${p.col(n, ([t]) => t, 'text')}, ${p.col(n, ([, l]) => l.id, 'bigint')},
@@ -164,15 +208,21 @@ function lotCtes(p: Params, c: Changes): string {
       ${p.col(n, ([, l]) => l.kind, 'text')}, ${p.col(n, ([, l]) => l.amount, 'bigint')},
       ${p.col(n, ([, l]) => l.remaining, 'bigint')}, ${p.col(n, ([, l]) => iso(l.activatesAt), 'timestamptz')},
       ${p.col(n, ([, l]) => iso(l.expiresAt), 'timestamptz')}, ${p.col(n, ([, l]) => l.state, 'text')})
-    RETURNING 1),
-  changed_lots AS (
+    RETURNING 1)`;
+}
+
+function changedLotsCte(p: Params, u: readonly [string, Lot][]): string {
+  return `changed_lots AS (
     UPDATE lots l SET remaining = u.remaining, state = u.state
       FROM unnest(${p.col(u, ([t]) => t, 'text')}, ${p.col(u, ([, l]) => l.id, 'bigint')},
                   ${p.col(u, ([, l]) => l.remaining, 'bigint')}, ${p.col(u, ([, l]) => l.state, 'text')})
            AS u(tenant_id, id, remaining, state)
      WHERE l.tenant_id = u.tenant_id AND l.id = u.id
-    RETURNING 1),
-  new_postings AS (
+    RETURNING 1)`;
+}
+
+function postingsCte(p: Params, ps: readonly [string, Posting][]): string {
+  return `new_postings AS (
     INSERT INTO postings (tenant_id, customer_id, debit, credit, amount, kind, check_id, lot_id, at)
     SELECT * FROM unnest(${p.col(ps, ([t]) => t, 'text')}, ${p.col(ps, ([, x]) => x.customerId, 'bigint')},
       ${p.col(ps, ([, x]) => x.debit, 'text')}, ${p.col(ps, ([, x]) => x.credit, 'text')},
@@ -182,16 +232,17 @@ function lotCtes(p: Params, c: Changes): string {
     RETURNING 1)`;
 }
 
-function logCtes(p: Params, c: Changes): string {
-  const g = c.newGifts;
-  const s = c.newSpends;
+function giftsCte(p: Params, g: readonly GiftLogRow[]): string {
   return `new_gifts AS (
     INSERT INTO gift_log (tenant_id, customer_id, occasion, lot_id, reason)
     SELECT * FROM unnest(${p.col(g, (x) => x.tenantId, 'text')}, ${p.col(g, (x) => x.customerId, 'bigint')},
       ${p.col(g, (x) => x.occasion, 'text')}, ${p.col(g, (x) => x.lotId, 'bigint')}, ${p.col(g, (x) => x.reason, 'text')})
     ON CONFLICT DO NOTHING
-    RETURNING 1),
-  new_spends AS (
+    RETURNING 1)`;
+}
+
+function spendsCte(p: Params, s: readonly SpendRow[]): string {
+  return `new_spends AS (
     INSERT INTO spends (tenant_id, check_id, seq, lot_id, amount)
     SELECT * FROM unnest(${p.col(s, (x) => x.tenantId, 'text')}, ${p.col(s, (x) => x.checkId, 'bigint')},
       ${p.col(s, (x) => x.seq, 'int')}, ${p.col(s, (x) => x.lotId, 'bigint')}, ${p.col(s, (x) => x.amount, 'bigint')})
