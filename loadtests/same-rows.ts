@@ -14,8 +14,8 @@ import { Ledger } from '../ledger/ledger.ts';
 //           database: BEGIN, the same reads and locks, the same one-statement write, COMMIT. No
 //           HTTP, no validation, no rules, no JSON: only Postgres's share of a check is left.
 //
-// Each replayed write returns the rows it wrote per table (new checks, customers, lots,
-// postings, spends…); a replay that wrote other counts than the recording says so.
+// Each replayed write returns the checks, customers and gifts it inserted; a replay that wrote
+// other counts than the recording says so.
 
 /** One statement as the writer sent it. */
 export interface Statement {
@@ -39,6 +39,9 @@ export interface RecordedTxn {
 /** The batch's one write statement (ledger/persist.ts): it answers with the rows written per table. */
 const WRITE = /^WITH\b[\s\S]*\bINSERT INTO checks\b/;
 
+/** The writer's BEGIN, alone or with the SET LOCAL of a small batch's generic plans (ledger/writer.ts). */
+export const BEGINS = /^BEGIN\b/;
+
 /** A pg.Client that keeps the statements of each BEGIN … COMMIT it runs. */
 function recordingClient(out: RecordedTxn[]): typeof pg.Client {
   return class RecordingClient extends pg.Client {
@@ -49,7 +52,7 @@ function recordingClient(out: RecordedTxn[]): typeof pg.Client {
     override query(...args: unknown[]): never {
       const config = typeof args[0] === 'object' && args[0] !== null ? (args[0] as { name?: string; text?: string; values?: unknown[] }) : null;
       const text = typeof args[0] === 'string' ? args[0] : config?.text;
-      if (text === 'BEGIN') this.txn = { statements: [], after: out.length, checks: 0 };
+      if (text !== undefined && BEGINS.test(text)) this.txn = { statements: [], after: out.length, checks: 0 };
       const txn = this.txn;
       const values = config !== null ? config.values : Array.isArray(args[1]) ? args[1] : undefined;
       const st: Statement | null = txn !== null && text !== undefined ? { text, values, ...(config?.name !== undefined ? { name: config.name } : {}) } : null;
