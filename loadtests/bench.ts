@@ -218,6 +218,8 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
       commitsToo && rate !== null
         ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, args('commitheld'), HELD_CONNECTIONS, short, rate) }
         : null;
+    // One till alone: its commit waits for no one else's batch, only for its own transaction.
+    if (commitsToo) await phase('   Kopilka commit over HTTP: 1 connection (one till)', 'commit, 1 connection', COMMIT_LUA, args('commitone'), 1, short);
     // BENCH_PHASES=commit: the commit phases only (to profile commits alone).
     if (process.env.BENCH_PHASES === 'commit') return { commit, commitLow, commitHeld, calc: w2, calcLow: w2 };
     // Returning customers: each of RETURNING buys once first (not measured), so the writer has
