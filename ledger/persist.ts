@@ -61,7 +61,7 @@ class Ctes {
   private readonly parts: string[] = [];
   private readonly names = new Set<string>();
 
-  /** `build` writes one or more CTEs (the first named `name`) from the columns it asks for. */
+  /** `build` writes one or more CTEs (the first named `name`) from the columns it asks for; kept if any has rows, or as `keep` says. */
   add(name: string, build: (p: Params) => string, keep?: boolean): void {
     const p = new Params(this.values.length);
     const sql = build(p);

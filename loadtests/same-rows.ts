@@ -23,7 +23,7 @@ export interface Statement {
   values: unknown[] | undefined;
   /** The prepared statement's name when the writer named it (ledger/statements.ts): replayed named too. */
   name?: string;
-  /** The write statement's answer: rows written per table (persist.ts's final SELECT). */
+  /** The write statement's answer: the checks, customers and gifts it inserted (persist.ts's final SELECT). */
   written?: Record<string, number>;
 }
 
@@ -36,7 +36,7 @@ export interface RecordedTxn {
   checks: number;
 }
 
-/** The batch's one write statement (ledger/persist.ts): it answers with the rows written per table. */
+/** The batch's one write statement (ledger/persist.ts): it answers with the checks, customers and gifts it inserted. */
 const WRITE = /^WITH\b[\s\S]*\bINSERT INTO checks\b/;
 
 /** The writer's BEGIN, alone or with the SET LOCAL of a small batch's generic plans (ledger/writer.ts). */
