@@ -300,7 +300,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the cabinet in Chromium', () => {
     for (let tries = 0; (await header.getAttribute('aria-expanded')) !== 'true'; tries++) {
       if (tries === 3) throw new Error(`section «${title}» did not open`);
       await header.click();
-      await page.locator('.ant-collapse-header[aria-expanded="true"]').filter({ has: page.getByText(title, { exact: true }) }).waitFor({ timeout: 3_000 }).catch(() => {});
+      await header.and(page.locator('[aria-expanded="true"]')).waitFor({ timeout: 3_000 }).catch(() => {});
     }
   };
 
