@@ -352,6 +352,9 @@ async function loadTable(url: string, s: Seed, table: Table, progress: { custome
   }
 }
 
+/** Customers counted into the report tables per call (an array of this many rows is some 20 MB). */
+const STATS_SLICE = 200_000;
+
 /** What the triggers and the writer would have kept: the customer-report tables, sales_daily and usage_months, each in one statement. */
 async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
   const c = await pool.connect();
@@ -359,13 +362,17 @@ async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
     await c.query('BEGIN');
     // Set-based over every seeded row: at 10M customers minutes, past the pool's statement timeout.
     await c.query('SET LOCAL statement_timeout = 0');
-    // As migration 015 counts the customers already there (the temp table empties at commit).
-    await c.query('SELECT customer_stats_delta_ready()');
-    await c.query(
-      `INSERT INTO customer_stats_delta SELECT 1, tenant_id, source, purchases, total_spent, registered_at, last_purchase_at FROM customers WHERE tenant_id = $1`,
-      [tenant],
-    );
-    await c.query('SELECT customer_stats_apply()');
+    // As the customers trigger counts inserted rows (migration 027), a slice of ids at a time: the
+    // function takes the rows as one array, and 10M of them would pass Postgres's 1 GB limit.
+    const { rows: [span] } = await c.query<{ lo: string | null; hi: string | null }>('SELECT min(id)::text AS lo, max(id)::text AS hi FROM customers WHERE tenant_id = $1', [tenant]);
+    for (let from = Number(span?.lo ?? 1); span?.hi != null && from <= Number(span.hi); from += STATS_SLICE) {
+      await c.query(
+        `SELECT customer_stats_apply(ARRAY(
+           SELECT ROW(1, tenant_id, source, purchases, total_spent, registered_at, last_purchase_at)::customer_stats_change
+             FROM customers WHERE tenant_id = $1 AND id >= $2 AND id < $3))`,
+        [tenant, from, from + STATS_SLICE],
+      );
+    }
     await c.query(
       `INSERT INTO sales_daily (tenant_id, day, store_id, cashier_id, channel, sales, identified, sale_amount, sale_discount, sale_redeemed, sale_accrued,
                                 refunds, refund_amount, refund_discount, refund_redeemed, refund_accrued)
