@@ -201,3 +201,27 @@ describe('typed answers', () => {
     expect(r2.answer).toEqual(r.answer);
   });
 });
+
+describe('two writers racing', () => {
+  // Another gateway's writer commits the same check for the same new customer at the same moment.
+  // One insert wins; the other batch's write finds its rows already there (the counts persist.ts
+  // reads back), rolls back and runs again, and is answered as the replay it then is.
+  it('the same new check on two writers at once: one check, one customer, both answered alike', async () => {
+    const t = await newTenant();
+    const other = await Ledger.open({ pool: db.pool, now: () => clock });
+    try {
+      for (let i = 0; i < 12; i++) {
+        const s = sale(20_000 + i, { phone: `+7999100${String(i).padStart(4, '0')}`, externalId: `race-${i}` });
+        const [a, b] = await Promise.all([ledger.commit(t, 'api', s), other.commit(t, 'api', s)]);
+        expect(a.json).toBe(b.json);
+        expect([a.replay, b.replay].sort()).toEqual([false, true]);
+      }
+      const n = await db.pool.query(`SELECT count(*)::int AS checks, count(DISTINCT customer_id)::int AS customers FROM checks WHERE tenant_id = $1 AND external_id LIKE 'race-%'`, [t]);
+      expect(n.rows[0]).toEqual({ checks: 12, customers: 12 });
+      expect(ledger.writer.stats.retries + other.writer.stats.retries).toBeGreaterThan(0);
+      await expectLedgerInvariants(db.pool);
+    } finally {
+      await other.close();
+    }
+  });
+});
