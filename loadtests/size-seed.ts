@@ -364,8 +364,8 @@ async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
     await c.query('SET LOCAL statement_timeout = 0');
     // As the customers trigger counts inserted rows (migration 027), a slice of ids at a time: the
     // function takes the rows as one array, and 10M of them would pass Postgres's 1 GB limit.
-    const { rows: [span] } = await c.query<{ lo: string | null; hi: string | null }>('SELECT min(id)::text AS lo, max(id)::text AS hi FROM customers WHERE tenant_id = $1', [tenant]);
-    for (let from = Number(span?.lo ?? 1); span?.hi != null && from <= Number(span.hi); from += STATS_SLICE) {
+    const span = (await c.query<{ lo: string; hi: string }>('SELECT coalesce(min(id), 1)::text AS lo, coalesce(max(id), 0)::text AS hi FROM customers WHERE tenant_id = $1', [tenant])).rows[0]!;
+    for (let from = Number(span.lo); from <= Number(span.hi); from += STATS_SLICE) {
       await c.query(
         `SELECT customer_stats_apply(ARRAY(
            SELECT ROW(1, tenant_id, source, purchases, total_spent, registered_at, last_purchase_at)::customer_stats_change
