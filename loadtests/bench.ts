@@ -9,6 +9,7 @@ import { BENCH_PROGRAM, saleBody } from './scenarios.ts';
 import { ensureWrk, wrk, type WrkResult } from './wrk-load.ts';
 import { GcLog } from './gc-trace.ts';
 import { dropSizeDatabase, sizeDatabase, sweeperPerMinute } from './size-bench.ts';
+import { warmWorkingSet } from './working-set.ts';
 
 // `npm run bench`: in one run, on this machine,
 //   1. the same-rows ceiling: exactly the statements Kopilka's writer sends for these sales (its
@@ -285,7 +286,7 @@ ensureWrk();
 const server = await benchServer();
 try {
   console.log(`Kopilka benchmark: ${cpus().length} cores, Node ${process.version}, ${SECONDS} s a phase, ${fmt(CUSTOMERS)} customers`);
-  console.log(`  Postgres: ${server.label}`);
+  console.log(`  Postgres: ${server.label}; ${await postgresSettings(server)}`);
   console.log(
     `  gateway: POS_PROCESSES=${process.env.POS_PROCESSES ?? '1'} WORKERS=${process.env.WORKERS ?? '0'} PG_POOL_SIZE=${process.env.PG_POOL_SIZE ?? '12'} writer maxBatch ${WRITER.maxBatch}, ${WRITER.concurrency} writers` +
       `; load: wrk, ${WRK_THREADS} threads\n`,
@@ -294,6 +295,13 @@ try {
   else await atSeedSize(server);
 } finally {
   await server.close();
+}
+
+/** The server settings that move the figures at size (README "The tenth pass"), printed so a run can be repeated. */
+async function postgresSettings(server: BenchServer): Promise<string> {
+  const names = ['server_version', 'shared_buffers', 'max_wal_size', 'checkpoint_timeout', 'wal_compression'];
+  const r = await server.admin((c) => c.query<{ name: string; setting: string }>('SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name', [names]));
+  return r.rows.map((x) => `${x.name} ${x.setting}`).join(', ');
 }
 
 async function atSeedSize(server: BenchServer): Promise<void> {
@@ -316,13 +324,17 @@ async function atSeedSize(server: BenchServer): Promise<void> {
  */
 async function atSize(server: BenchServer, n: number): Promise<void> {
   const db = await sizeDatabase(server, n);
-  console.log(`database of ${fmt(n)} customers: ${db.summary}; the gateway runs with USAGE_RECONCILE_MINUTES=0\n`);
+  console.log(`database of ${fmt(n)} customers: ${db.summary}; the gateway runs with USAGE_RECONCILE_MINUTES=0`);
+  console.log(`${process.env.BENCH_COLD === '1' ? 'not warmed (BENCH_COLD=1): the phases read what a check touches from disk as they go' : await warmWorkingSet(db.url)}\n`);
   const h = await httpPhases(server, db.cashierKey, db);
   console.log('\n4. Against the targets');
   printTargets(h);
   printCpu();
-  console.log('\n6. The sweeper at this size');
-  for (const line of await sweeperPerMinute(db.url)) console.log(`  ${line}`);
+  // BENCH_PHASES picks HTTP phases to look at one by one: the sweeper's five minutes are left out then.
+  if (process.env.BENCH_PHASES === undefined) {
+    console.log('\n6. The sweeper at this size');
+    for (const line of await sweeperPerMinute(db.url)) console.log(`  ${line}`);
+  }
   if (process.env.BENCH_DROP === '1') await dropSizeDatabase(server, db.name);
 }
 

@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../test/postgres.ts';
 import { call, startTestService } from '../test/service.ts';
 import { phoneOf, saleBody } from './scenarios.ts';
 import { lotKinds, planCustomer, seedAtSize, type SizeSeedResult } from './size-seed.ts';
+import { warmWorkingSet } from './working-set.ts';
 
 // The size seeder writes rows with COPY, past the ledger: they must be rows the ledger could have
 // written (its invariants hold), and the ledger must go on working on them — a sale by a seeded
@@ -106,6 +107,12 @@ describe('size seed', () => {
     expect(settled).toBeGreaterThanOrEqual(due);
     expect((await db.pool.query(dueSql, [new Date(clock)])).rows[0].n).toBe(0);
     await expectLedgerInvariants(db.pool);
+  });
+
+  it('reads what a check touches into memory before the phases, naming relations the schema has', async () => {
+    // The size query casts every name to regclass: an index renamed by a migration fails here.
+    const line = await warmWorkingSet(db.url);
+    expect(line).toMatch(/^warmed what a check touches .* — \d+\.\d GB in \d+\.\d s\.|^not warmed: Postgres has no pg_prewarm/);
   });
 
   it('serves the wrk scripts\' requests through the gateway with the cashier key it returns', async () => {
