@@ -48,8 +48,8 @@ export async function warmWorkingSet(url: string): Promise<string> {
     await c.query("SELECT pg_prewarm(r, 'read') FROM unnest($1::regclass[]) AS r", [WORKING_SET]);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     return (
-      `warmed what a check touches at a random customer into the OS cache (pg_prewarm 'read'): customers and lots with their indexes, postings_by_customer, checks_by_customer — ${gb} GB in ${seconds} s.\n` +
-        `  A server that has run a while holds them; right after the seed they are on disk (BENCH_COLD=1 measures that).`
+      `warmed what a check touches at a random customer into the OS cache (pg_prewarm 'read'): ${WORKING_SET.join(', ')} — ${gb} GB in ${seconds} s.\n` +
+      `  A server that has run a while holds them; right after the seed they are on disk (BENCH_COLD=1 measures that).`
     );
   } finally {
     await c.end();
