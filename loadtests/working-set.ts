@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import pg from 'pg';
 
 // At size (BENCH_SIZE), what a check reads and writes at a random customer: the customer's row and
@@ -37,7 +37,7 @@ export async function warmWorkingSet(url: string): Promise<string> {
     const sizes = await c.query<{ bytes: string }>('SELECT coalesce(sum(pg_relation_size(r)), 0)::text AS bytes FROM unnest($1::regclass[]) AS r', [WORKING_SET]);
     const bytes = Number(sizes.rows[0]!.bytes);
     const gb = (bytes / 1024 ** 3).toFixed(1);
-    const total = LOCAL_HOSTS.has(new URL(url).hostname) ? memoryTotal() : null;
+    const total = LOCAL_HOSTS.has(new URL(url).hostname) ? totalmem() : null;
     if (total !== null && bytes > total * MEMORY_SHARE) {
       return `not warmed: what a check touches is ${gb} GB, over ${MEMORY_SHARE * 100} % of this machine's ${(total / 1024 ** 3).toFixed(0)} GB; the phases read it from disk`;
     }
@@ -54,9 +54,4 @@ export async function warmWorkingSet(url: string): Promise<string> {
   } finally {
     await c.end();
   }
-}
-
-function memoryTotal(): number | null {
-  const m = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
-  return m === null ? null : Number(m[1]) * 1024;
 }
