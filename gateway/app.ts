@@ -204,7 +204,8 @@ async function serve(s: StartSettings, role: Role, router: Router, api: Koa, met
 /**
  * The main process's timers: usage counters rebuilt from Postgres right after start and every 10 minutes
  * (a Redis that lost them, or counted an event twice, is put right), and the sweeper writing due
- * activations, expiries and gifts. Extra POS processes run neither.
+ * activations, expiries and gifts, and deleting the lost-customer list's superseded entries. Extra POS
+ * processes run neither.
  */
 async function startTimers(s: StartSettings, role: Role, ledger: Ledger, front: Front, pool: pg.Pool, log: Log): Promise<{ stop(): void }> {
   if (role !== 'all') return { stop() {} };
@@ -225,6 +226,7 @@ async function startTimers(s: StartSettings, role: Role, ledger: Ledger, front: 
     ledger
       .sweep()
       .then(() => ledger.sweepGifts())
+      .then(() => ledger.pruneLastPurchases())
       .catch((e: Error) => log.warn({ err: e.message }, 'sweeper: will try again'))
       .finally(() => (sweeping = false));
   }, s.SWEEP_INTERVAL_MS);

@@ -12,6 +12,7 @@ import { issueCoupons } from './coupons.ts';
 import * as giftcards from './giftcard-admin.ts';
 import { promotionsReport } from './promotions-report.ts';
 import { customerReport, lostCustomers, type CustomerReport, type LostCustomer } from './customer-reports.ts';
+import type { PruneResult } from './last-purchase-log.ts';
 import * as imports from './imports.ts';
 import { parseNewCustomer } from './customers.ts';
 import { parseGrant } from './grants.ts';
@@ -964,6 +965,11 @@ export class Ledger {
   /** Gives the gifts due by date or absence; returns how many. */
   async sweepGifts(limit?: number): Promise<number> {
     return this.core.sweepGifts(limit);
+  }
+
+  /** Deletes superseded entries from the last-purchase log (the lost-customer list reads it), for about `budgetMs` a call. */
+  async pruneLastPurchases(budgetMs?: number): Promise<PruneResult> {
+    return this.core.pruneLastPurchases(budgetMs);
   }
 }
 

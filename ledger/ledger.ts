@@ -12,6 +12,7 @@ import { ProgramCache } from './programs.ts';
 import { Reads, type CustomerLookup, type PostingView, type SummaryCache } from './reads.ts';
 import { refundRequestSchema } from './refunds.ts';
 import { parseGrant } from './grants.ts';
+import { pruneFor, type LogPosition, type PruneResult } from './last-purchase-log.ts';
 import { sweep, sweepGifts, type SweepDeps } from './sweeper.ts';
 import { stripDerived } from './transitions/sale.ts';
 import { idText, parseInput } from './validation.ts';
@@ -53,6 +54,8 @@ export class Ledger {
   private readonly now: () => number;
   private readonly reads: Reads;
   private readonly sweeper: SweepDeps;
+  /** Where the last-purchase log's upkeep goes on (a new process starts a pass from the beginning). */
+  private logPosition: LogPosition = null;
 
   private constructor(o: LedgerOptions) {
     this.pool = o.pool;
@@ -152,7 +155,6 @@ export class Ledger {
 
   // ── time ──
 
-  /** Gives the gifts due by date or absence (once per occasion); returns how many it gave. */
   /** Grants bonuses outside a sale; false when this key was granted before (nothing more given). */
   async grant(tenantId: string, customerId: string, input: unknown): Promise<boolean> {
     const g = parseGrant(input);
@@ -160,6 +162,7 @@ export class Ledger {
     return unwrap(await this.writer.submit({ kind: 'gift', tenantId, customerId, lotKind: g.kind, gift: g.gift, occasion: g.occasion, reason: g.reason }));
   }
 
+  /** Gives the gifts due by date or absence (once per occasion); returns how many it gave. */
   async sweepGifts(limit = 1000): Promise<number> {
     return sweepGifts(this.sweeper, limit);
   }
@@ -167,6 +170,16 @@ export class Ledger {
   /** Writes due activations and expiries as postings. Returns how many customers it settled. */
   async sweep(limit = 1000): Promise<number> {
     return sweep(this.sweeper, limit);
+  }
+
+  /**
+   * Deletes superseded entries from the last-purchase log (the lost-customer list's), going on from
+   * where the last call stopped, for about `budgetMs` or to the log's end.
+   */
+  async pruneLastPurchases(budgetMs = 2000): Promise<PruneResult> {
+    const r = await pruneFor(this.sweeper.pool, this.logPosition, budgetMs);
+    this.logPosition = r.next;
+    return r;
   }
 }
 

@@ -63,8 +63,21 @@ export async function dropSizeDatabase(server: BenchServer, name: string): Promi
 /**
  * The sweeper on the seeded database: first the backlog due by now (the seed spreads activations
  * and expiries from a minute after it ran), then minute by minute on a clock moved ahead, what one
- * minute of activations and expiries costs to find and write (the ledger's sweep, through its writer).
+ * minute of activations and expiries costs to find and write (the ledger's sweep, through its writer),
+ * and what a minute's slice of the last-purchase log costs to tidy.
  */
+/** The sweeper's other task each minute: two seconds of the last-purchase log checked, its superseded entries deleted. */
+async function logSlices(ledger: Ledger, slices: number): Promise<string> {
+  const per: { read: number; deleted: number; ms: number }[] = [];
+  for (let i = 0; i < slices; i++) {
+    const started = performance.now();
+    const r = await ledger.pruneLastPurchases();
+    per.push({ read: r.read, deleted: r.deleted, ms: performance.now() - started });
+  }
+  const ms = per.reduce((a, x) => a + x.ms, 0) / slices;
+  return `the last-purchase log, one minute's share (average of ${slices}): ${Math.round(per.reduce((a, x) => a + x.read, 0) / slices).toLocaleString('en-US')} entries checked in ${ms.toFixed(0)} ms (${((ms / 60_000) * 100).toFixed(2)} %); deleted ${per.map((x) => x.deleted).join(', ')}`;
+}
+
 export async function sweeperPerMinute(url: string, minutes = 5): Promise<string[]> {
   const pool = createPool({ connectionString: url, max: 4 });
   let clock = Date.now();
@@ -88,6 +101,7 @@ export async function sweeperPerMinute(url: string, minutes = 5): Promise<string
     const ms = per.reduce((a, x) => a + x.ms, 0) / minutes;
     lines.push(`one minute's work (average of ${minutes}): ${settled.toFixed(0)} customers settled in ${ms.toFixed(0)} ms of the minute (${((ms / 60_000) * 100).toFixed(2)} %)`);
     lines.push(`  per minute: ${per.map((x) => `${x.settled} in ${x.ms.toFixed(0)} ms`).join(', ')}`);
+    lines.push(await logSlices(ledger, minutes));
     return lines;
   } finally {
     await ledger.close();

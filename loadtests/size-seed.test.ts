@@ -67,6 +67,9 @@ describe('size seed', () => {
     expect(usage.rows[0]).toEqual({ n: totals.rows[0].purchases, refunds: 0 });
     const src = await db.pool.query(`SELECT sum(customers)::int AS n, sum(buyers)::int AS buyers FROM customer_source_stats`);
     expect(src.rows[0]).toEqual({ n: CUSTOMERS, buyers: CUSTOMERS });
+    // The lost-customer list's log: each buyer's last purchase, once.
+    const log = await db.pool.query(`SELECT count(*)::int AS n FROM last_purchase_log l JOIN customers c ON c.tenant_id = l.tenant_id AND c.id = l.customer_id AND c.last_purchase_at = l.at`);
+    expect(log.rows[0].n).toBe(CUSTOMERS);
   });
 
   it('lets the ledger price and record a sale for a seeded customer, and register new ones past the seeded ids', async () => {

@@ -29,7 +29,8 @@ import { BENCH_PROGRAM, phoneOf } from './scenarios.ts';
 // transaction that empties the table first and builds its indexes after the rows are in (an index
 // built once is far cheaper than one kept row by row). The customer-report triggers (migration 015)
 // are off for the COPY (session_replication_role = replica) and their tables are filled once
-// afterwards, as the migration itself does for customers already there; so are sales_daily and usage_months.
+// afterwards, as the migration itself does for customers already there; so are the last-purchase log,
+// sales_daily and usage_months.
 // The five tables must be empty: seed a fresh database.
 
 const DAY = 86_400_000;
@@ -355,7 +356,7 @@ async function loadTable(url: string, s: Seed, table: Table, progress: { custome
 /** Customers counted into the report tables per call (an array of this many rows is some 20 MB). */
 const STATS_SLICE = 200_000;
 
-/** What the triggers and the writer would have kept: the customer-report tables, sales_daily and usage_months, each in one statement. */
+/** What the triggers and the writer would have kept: the customer-report tables, the last-purchase log, sales_daily and usage_months. */
 async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
   const c = await pool.connect();
   try {
@@ -373,6 +374,12 @@ async function fillDerived(pool: pg.Pool, tenant: string): Promise<void> {
         [tenant, from, from + STATS_SLICE],
       );
     }
+    // As migration 028 logs the customers already there: the lost-customer list reads it.
+    await c.query(
+      `INSERT INTO last_purchase_log (tenant_id, at, customer_id)
+       SELECT tenant_id, last_purchase_at, id FROM customers WHERE tenant_id = $1 AND last_purchase_at IS NOT NULL`,
+      [tenant],
+    );
     await c.query(
       `INSERT INTO sales_daily (tenant_id, day, store_id, cashier_id, channel, sales, identified, sale_amount, sale_discount, sale_redeemed, sale_accrued,
                                 refunds, refund_amount, refund_discount, refund_redeemed, refund_accrued)
@@ -420,7 +427,7 @@ export async function finishSeed(pool: pg.Pool, tenantId: string): Promise<{ der
   const c = await pool.connect();
   try {
     await c.query('SET statement_timeout = 0');
-    await c.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, sales_daily, usage_months`);
+    await c.query(`ANALYZE ${TABLES.join(', ')}, customer_activity_stats, customer_source_stats, last_purchase_log, sales_daily, usage_months`);
   } finally {
     c.release();
   }
