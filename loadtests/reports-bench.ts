@@ -45,6 +45,7 @@ async function seed(pool: ReturnType<typeof createPool>, tenantId: string): Prom
   console.log(`sales_daily rows ${r.rowCount}: ${secs(t)} s`);
   t = performance.now();
   await pool.query('VACUUM ANALYZE customers');
+  await pool.query('VACUUM ANALYZE last_purchase_log');
   await pool.query('VACUUM ANALYZE sales_daily');
   console.log(`vacuum analyze: ${secs(t)} s`);
 }

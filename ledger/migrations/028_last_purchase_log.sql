@@ -46,6 +46,9 @@ CREATE TRIGGER last_purchase_update AFTER UPDATE ON customers REFERENCING OLD TA
 -- The customers already there, once.
 INSERT INTO last_purchase_log (tenant_id, at, customer_id)
 SELECT tenant_id, last_purchase_at, id FROM customers WHERE last_purchase_at IS NOT NULL;
+-- Planned with no statistics yet, the list sorted the tenant's whole log for a page (5.9 s at
+-- 10,000,000 customers, against 9 ms once analyzed): counted now, not when autovacuum gets to it.
+ANALYZE last_purchase_log;
 
 DROP INDEX customers_report_last_purchase;
 
