@@ -5,8 +5,8 @@ import type pg from 'pg';
 // steps over superseded entries, so they are deleted here, a slice of the log at a time in key order
 // (the log's pages one after another, each customer looked up by key). The sweeper gives it a few
 // seconds a tick, in slices small enough to stay far from the statement timeout on a cold disk; a
-// pass over a large log is then many ticks (at 100,000 customers, 90,000 entries a second), which is
-// enough: an entry only matters to the list once its time is older than the list's cut.
+// pass over a large log is then many ticks (96,000 entries a second at 1,000,000 customers, 25,000
+// at 10,000,000), which is enough: an entry only matters to the list once it is older than the cut.
 
 /** Entries per statement. */
 export const LOG_SLICE = 2_000;
