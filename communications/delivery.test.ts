@@ -101,11 +101,15 @@ describe('durable delivery (pg-boss in the same Postgres)', () => {
       // SMSC: every message exactly once.
       expect(await listMessages(db.pool, a, { status: 'sent', limit: 1000 })).toHaveLength(150);
       expect(smsc.received.length - fromA).toBe(150);
-      // SMS.ru: the half-sent ones are unknown, never resent; every sent one reached it once.
+      // SMS.ru: the half-sent ones are unknown, never resent; every sent one reached it once. An
+      // unknown one may or may not have reached it: the worker can be killed after marking it
+      // 'sending' and before its request left (seen on a loaded machine: 46 of 50 arrived).
       const [sentB, unknownB] = [await listMessages(db.pool, b, { status: 'sent', limit: 1000 }), await listMessages(db.pool, b, { status: 'unknown', limit: 1000 })];
       expect(sentB.length + unknownB.length).toBe(50);
       expect(unknownB.length).toBeGreaterThan(0);
-      expect(smsru.received.length - fromB).toBe(50);
+      const arrived = new Set(smsru.received.slice(fromB).map((r) => r.text));
+      expect(sentB.every((m) => arrived.has(m.text))).toBe(true);
+      expect(smsru.received.length - fromB).toBeLessThanOrEqual(50);
       console.log(`crash test: killed with ${halfSent} in flight; SMSC sent ${150}, SMS.ru sent ${sentB.length} + unknown ${unknownB.length}; duplicates 0`);
     } finally {
       await worker.stop();
