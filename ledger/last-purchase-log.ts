@@ -9,7 +9,7 @@ import type pg from 'pg';
 // at 10,000,000), which is enough: an entry only matters to the list once it is older than the cut.
 
 /** Entries per statement. */
-export const LOG_SLICE = 2_000;
+const LOG_SLICE = 2_000;
 
 /** Where the next slice starts: the key after which it reads; null from the log's beginning. */
 export type LogPosition = { tenantId: string; at: string; customerId: string } | null;

@@ -177,7 +177,7 @@ export class Ledger {
    * where the last call stopped, for about `budgetMs` or to the log's end.
    */
   async pruneLastPurchases(budgetMs = 2000): Promise<PruneResult> {
-    const r = await pruneFor(this.sweeper.pool, this.logPosition, budgetMs);
+    const r = await pruneFor(this.pool, this.logPosition, budgetMs);
     this.logPosition = r.next;
     return r;
   }
