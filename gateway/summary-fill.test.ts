@@ -128,7 +128,10 @@ describe.each([
     const { id: tenantId } = await ledger.createTenant('Пекарня');
     const phone = '+79995550100';
     await ledger.commit(tenantId, 'api', { externalId: 'first', occurredAt: new Date(clock).toISOString(), customer: { phone }, lines: [{ lineNo: 1, productId: 'x', quantity: 1000, price: 55_000, amount: 55_000 }], payments: [] });
-    const id = (await ledger.customerView(tenantId, { phone })).summary.id;
+    // The writer told this process the customer's phone: the lookup goes by id, to the cache.
+    const reads = customerQueries(db);
+    const id = (await ledger.customer(tenantId, { phone })).id;
+    expect(reads.stop()).toBe(0);
     const cached = await front.getCustomer(tenantId, id);
     expect(cached.json).not.toBeNull();
     expect(summaryOf(await ledger.program(tenantId), parseRecord(cached.json!)!, clock).summary.balance).toEqual({ available: 0, pending: 5500 });
@@ -144,4 +147,43 @@ describe.each([
     expect((await ledger.customer(tenantId, { phone })).level.name).toBe('Новичок');
     expect((await front.getCustomer(tenantId, id)).json).not.toBeNull();
   });
+
+  it('a phone this process has not seen is read with its record in one query; the next lookup caches the record', async () => {
+    clock = T0;
+    const { id: tenantId } = await ledger.createTenant('Аптека');
+    const phone = '+79995550200';
+    // Bought through another gateway's ledger: this one knows neither the phone nor the record.
+    const other = await Ledger.open({ pool: db.pool, now: () => clock });
+    await other.commit(tenantId, 'api', { externalId: 'elsewhere', occurredAt: new Date(clock).toISOString(), customer: { phone }, lines: [{ lineNo: 1, productId: 'x', quantity: 1000, price: 55_000, amount: 55_000 }], payments: [] });
+    await other.close();
+    const reads = customerQueries(db);
+    const first = await ledger.customer(tenantId, { phone });
+    expect(reads.stop()).toBe(1);
+    expect(first.balance).toEqual({ available: 0, pending: 5500 });
+    // Not cached: its generation was not known before the read. Remembered by id, the next lookup caches it.
+    expect((await front.getCustomer(tenantId, first.id)).json).toBeNull();
+    expect(await ledger.customer(tenantId, { phone })).toEqual(first);
+    expect((await front.getCustomer(tenantId, first.id)).json).not.toBeNull();
+    const third = customerQueries(db);
+    expect(await ledger.customer(tenantId, { phone })).toEqual(first);
+    expect(third.stop()).toBe(0);
+  });
 });
+
+/** Counts the statements on the pool that read customers, until stop(). */
+function customerQueries(db: TestDatabase): { stop(): number } {
+  const pool = db.pool as unknown as { query: (...args: unknown[]) => unknown };
+  const original = pool.query;
+  let n = 0;
+  pool.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string })?.text;
+    if (typeof text === 'string' && /\bFROM customers\b/.test(text)) n++;
+    return original.apply(this, args);
+  };
+  return {
+    stop() {
+      pool.query = original;
+      return n;
+    },
+  };
+}

@@ -70,7 +70,8 @@ function readGenerations(summaries: SummaryCache, written: CustomerEntry[]): Pro
 function freshRecords(state: BatchState, written: CustomerEntry[], generations: number[]): FreshRecord[] {
   return written.map((e, i) => {
     const lots = e.account?.lots ?? state.openLots.get(k(e.row.tenantId, e.row.id)) ?? [];
-    return { tenantId: e.row.tenantId, customerId: e.row.id, generation: generations[i] ?? -1, json: recordJson(e.row, lots), ttlSeconds: RECORD_TTL_S };
+    const { tenantId, id: customerId, phone, cardNumber } = e.row;
+    return { tenantId, customerId, generation: generations[i] ?? -1, json: recordJson(e.row, lots), ttlSeconds: RECORD_TTL_S, phone, cardNumber };
   });
 }
 

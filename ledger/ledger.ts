@@ -61,7 +61,9 @@ export class Ledger {
     this.pool = o.pool;
     this.now = o.now ?? Date.now;
     this.reads = new Reads(o.pool, this.programs, o.summaries ?? null, this.now);
-    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0), o.summaries ?? null);
+    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0), o.summaries ?? null, (records) =>
+      this.reads.rememberRefs(records),
+    );
     this.sweeper = { pool: o.pool, writer: this.writer, now: this.now, program: (t) => this.reads.program(t) };
   }
 

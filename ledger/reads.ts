@@ -93,18 +93,18 @@ export class Reads {
 
   /**
    * The summary, made from the customer's record: from the cache when it is there (the writer
-   * refills it after every commit), else from Postgres (and then cached). A first lookup by phone
-   * or card asks Postgres for the id alone, then goes by id, so it finds the cache too.
+   * refills it after every commit, and tells this process the customer's phone and card:
+   * rememberRefs), else from Postgres (and then cached). A phone or card this process does not
+   * know yet is read with the whole record, in one query, and answered from that without caching
+   * it: a record read before its customer's generation is known cannot be stored safely
+   * (loadAndCache). The id is remembered, so the next lookup goes by id and finds the cache, or
+   * reads and caches the record. A customer looked up once costs one query, not two (the id, then
+   * the record by id).
    */
   async customer(tenantId: string, by: CustomerLookup): Promise<CustomerSummary> {
     const phone = 'phone' in by ? requirePhone(by.phone) : null;
     const refKey = 'id' in by ? null : 'phone' in by ? refKeyOf(tenantId, 'p', phone!) : refKeyOf(tenantId, 'c', by.cardNumber);
-    let id = 'id' in by ? by.id : this.idByRef.get(refKey!);
-    if (id === undefined && this.summaries !== null && !('id' in by)) {
-      id = await this.idOf(tenantId, by);
-      if (id === undefined) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
-      this.idByRef.set(refKey!, id);
-    }
+    const id = 'id' in by ? by.id : this.idByRef.get(refKey!);
     if (id === undefined || this.summaries === null) {
       const view = await this.customerView(tenantId, id !== undefined ? { id } : by);
       if (refKey !== null && id === undefined) this.idByRef.set(refKey, view.summary.id);
@@ -117,6 +117,14 @@ export class Reads {
     const summary = this.fromCache(tenantId, id, program, hit.json) ?? (await this.loadAndCache(tenantId, id, program, hit.generation, this.summaries));
     if (summary === null) throw new KopilkaError('CUSTOMER_NOT_FOUND', 'Клиент не найден', { ...by });
     return stillTheirs(by, phone, refKey, summary) ? summary : this.lookUpAgain(tenantId, by, refKey!);
+  }
+
+  /** The phones and cards of customers the writer just wrote: their next lookup goes by id, to the records it cached. */
+  rememberRefs(records: readonly { tenantId: string; customerId: string; phone: string | null; cardNumber: string | null }[]): void {
+    for (const r of records) {
+      if (r.phone !== null) this.idByRef.set(refKeyOf(r.tenantId, 'p', r.phone), r.customerId);
+      if (r.cardNumber !== null) this.idByRef.set(refKeyOf(r.tenantId, 'c', r.cardNumber), r.customerId);
+    }
   }
 
   /** The summary of a cached record: made once per record, program and stretch of time without a change. */
@@ -139,12 +147,6 @@ export class Reads {
     if (found === null) return null;
     await cache.setCustomer(tenantId, id, recordJson(found.row, found.lots), generation, RECORD_TTL_S);
     return summaryOf(program, found, this.now()).summary;
-  }
-
-  private async idOf(tenantId: string, by: { phone: string } | { cardNumber: string }): Promise<string | undefined> {
-    const [col, value] = 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
-    const r = await this.pool.query<{ id: string }>(`SELECT id::text FROM customers WHERE tenant_id = $1 AND ${col} = $2`, [tenantId, value]);
-    return r.rows[0]?.id;
   }
 
   /** The remembered id's phone or card is no longer that customer's (stillTheirs): forgotten, and looked up by the reference in Postgres. */

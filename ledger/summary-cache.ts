@@ -42,6 +42,9 @@ export interface FreshRecord {
   generation: number;
   json: string;
   ttlSeconds: number;
+  /** The customer's phone and card as stored: this process's reads then find them by id (reads.ts). */
+  phone: string | null;
+  cardNumber: string | null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { IdBlocks } from './ids.ts';
 import type { BatchEvaluator } from './evaluator.ts';
 import type { LedgerOp, OpOutcome, OutcomeOf } from './operations.ts';
 import type { ProgramCache } from './programs.ts';
-import type { SummaryCache } from './summary-cache.ts';
+import type { FreshRecord, SummaryCache } from './summary-cache.ts';
 
 // Group commit. Operations queue up while a batch is being written; when it commits, the next
 // batch takes everything that arrived meanwhile (up to maxBatch). At low load every operation is
@@ -74,6 +74,8 @@ export class GroupCommitWriter {
     private readonly now: () => number = Date.now,
     private readonly evaluator: BatchEvaluator | null = null,
     private readonly summaries: SummaryCache | null = null,
+    /** Told of the records the cache is refreshed with, before anyone is answered (reads.ts learns their phones). */
+    private readonly onFresh: (records: readonly FreshRecord[]) => void = () => {},
   ) {}
 
   /** The operation's outcome, typed by its kind, once the transaction holding it has committed. */
@@ -149,7 +151,10 @@ export class GroupCommitWriter {
       // Before anyone is answered: the cached records are replaced here (sent before the answers,
       // on the same connection), so a till that reads right after its commit never sees the
       // summary from before it.
-      if (out.fresh.length > 0) void this.summaries?.refreshCustomers(out.fresh).catch(() => {});
+      if (out.fresh.length > 0) {
+        this.onFresh(out.fresh);
+        void this.summaries?.refreshCustomers(out.fresh).catch(() => {});
+      }
       if (out.events.length > 0) {
         try {
           this.onCommitted(out.events);
