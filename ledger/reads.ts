@@ -14,6 +14,7 @@ import { requirePhone } from './phone.ts';
 import type { CompiledProgram } from './program.ts';
 import type { ProgramCache } from './programs.ts';
 import { CUSTOMER_COLUMNS, customerFromRow, LOT_COLUMNS, lotFromRow, type CustomerDbRow, type LotDbRow } from './rows.ts';
+import { statement } from './statements.ts';
 import { evaluateCheck, type CustomerState } from './rules/evaluate.ts';
 
 export type { SummaryCache } from './summary-cache.ts';
@@ -61,6 +62,17 @@ function stillTheirs(by: CustomerLookup, phone: string | null, refKey: string | 
   return refKey === null || (phone !== null ? s.phone === phone : 'cardNumber' in by && s.cardNumber === by.cardNumber);
 }
 
+/** A customer's record (row and open lots) by id, phone or card: one text each, so each is prepared once. */
+const RECORD_BY = Object.fromEntries(
+  (['id', 'phone', 'card_number'] as const).map((col) => [
+    col,
+    `SELECT ${CUSTOMER_COLUMNS},
+            (SELECT json_agg(l) FROM (SELECT ${LOT_COLUMNS} FROM lots
+               WHERE lots.tenant_id = customers.tenant_id AND lots.customer_id = customers.id AND state <> 'closed') l) AS lots
+       FROM customers WHERE tenant_id = $1 AND ${col} = $2`,
+  ]),
+) as Record<'id' | 'phone' | 'card_number', string>;
+
 export class Reads {
   /** Phone and card → customer id. Neither changes once given, so an entry never goes stale. */
   private readonly idByRef = new LRUCache<string, string>({ max: REMEMBERED_REFS });
@@ -76,6 +88,8 @@ export class Reads {
     private readonly programs: ProgramCache,
     private readonly summaries: SummaryCache | null,
     private readonly now: () => number,
+    /** The customer's record read as a named statement: planned once per connection (ledger/statements.ts). */
+    private readonly preparedStatements = true,
   ) {}
 
   async program(tenantId: string): Promise<CompiledProgram> {
@@ -158,15 +172,10 @@ export class Reads {
   }
 
   private async loadCustomer(tenantId: string, by: CustomerLookup): Promise<CustomerRecord | null> {
-    const [col, value] = 'id' in by ? ['id', by.id] : 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
+    const [col, value]: [keyof typeof RECORD_BY, string] =
+      'id' in by ? ['id', by.id] : 'phone' in by ? ['phone', requirePhone(by.phone)] : ['card_number', by.cardNumber];
     if (col === 'id' && !BIGINT_ID.test(value)) return null;
-    const r = await this.pool.query<CustomerDbRow & { lots: LotDbRow[] | null }>(
-      `SELECT ${CUSTOMER_COLUMNS},
-              (SELECT json_agg(l) FROM (SELECT ${LOT_COLUMNS} FROM lots
-                 WHERE lots.tenant_id = customers.tenant_id AND lots.customer_id = customers.id AND state <> 'closed') l) AS lots
-         FROM customers WHERE tenant_id = $1 AND ${col} = $2`,
-      [tenantId, value],
-    );
+    const r = await this.pool.query<CustomerDbRow & { lots: LotDbRow[] | null }>(statement(RECORD_BY[col], [tenantId, value], this.preparedStatements));
     const row = r.rows[0];
     if (row === undefined) return null;
     const lots = (row.lots ?? []).map((l) =>

@@ -22,6 +22,12 @@ function nameOf(text: string): string | undefined {
   return name;
 }
 
+/** A statement as pg takes it: named by its text's digest when `named` (and fewer than MOST_NAMED texts are), else unnamed. */
+export function statement(text: string, values: unknown[], named: boolean): pg.QueryConfig {
+  const name = named ? nameOf(text) : undefined;
+  return name === undefined ? { text, values } : { name, text, values };
+}
+
 /**
  * The batch's client, whose `query(text, values)` sends every array among the values as one
  * literal made by array-literal.ts (pg quoted each element through its own encoder: the batch's
@@ -32,9 +38,7 @@ function nameOf(text: string): string | undefined {
 export function batchClient(client: pg.PoolClient, named: boolean): pg.PoolClient {
   const wrapped = Object.create(client) as pg.PoolClient;
   wrapped.query = ((text: string, values?: unknown[]) => {
-    const literals = values?.map(literalIfArray);
-    const name = named ? nameOf(text) : undefined;
-    return client.query(name === undefined ? { text, values: literals } : { name, text, values: literals });
+    return client.query(statement(text, values?.map(literalIfArray) ?? [], named));
   }) as pg.PoolClient['query'];
   return wrapped;
 }
