@@ -8,11 +8,10 @@ import { call, OPERATOR, SIMPLE_PROGRAM, startTestService, type TestService } fr
 // and a check pays part with it through the API; the page finds it by code and shows the balance
 // and the check; the owner blocks it with a reason, and the till's next payment is refused. The
 // native routes (block, list with CSV, an unknown code) are checked along the way.
-// Screenshot: /work/notes/giftcards.png (and web/screenshots/cabinet-giftcards.png).
+// Screenshot: web/screenshots/cabinet-giftcards.png.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = new URL('./screenshots/', import.meta.url).pathname;
-const NOTES = existsSync('/work/notes') ? '/work/notes/giftcards.png' : null;
 
 let s: TestService;
 let admin: string;
@@ -108,7 +107,6 @@ describe.skipIf(!existsSync(CHROMIUM))('«Подарочные сертифик�
     expect([refused.status, refused.body.error.code, refused.body.error.message]).toEqual([422, 'GIFTCARD_REFUSED', `Сертификат «${code}» заблокирован: оплатить им нельзя`]);
     await page.waitForTimeout(400); // the success message settles
     await page.screenshot({ path: `${SHOTS}cabinet-giftcards.png`, fullPage: true });
-    if (NOTES) await page.screenshot({ path: NOTES, fullPage: true });
     // The list's status filter shows it among the blocked.
     await page.goto(`${s.api}/cabinet/giftcards`);
     await page.locator('.ant-select', { has: page.locator('#giftcards-status') }).click();
@@ -116,7 +114,6 @@ describe.skipIf(!existsSync(CHROMIUM))('«Подарочные сертифик�
     await expect.poll(() => page.locator('.ant-table-row', { hasText: code }).count()).toBe(1);
     await expect.poll(() => page.locator('.ant-table-row').count()).toBe(1);
     await page.screenshot({ path: `${SHOTS}cabinet-giftcards-list.png`, fullPage: true });
-    if (NOTES) await page.screenshot({ path: NOTES.replace('.png', '-list.png'), fullPage: true });
     await context.close();
   }, 90_000);
 });
