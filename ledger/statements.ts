@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { arrayLiteral } from './array-literal.ts';
 
-// The writer's statements as named prepared statements: Postgres parses and plans each text once
-// per connection instead of on every batch. The batch's write is one statement of some twenty
-// CTEs; at batches of five checks its parse and plan were about a fifth of Postgres's CPU per
-// check (README, "Speed"). A name is the text's digest, so a changed text is a new statement.
+// The writer's statements, and the reads' customer record (reads.ts), as named prepared
+// statements: Postgres parses and plans each text once per connection instead of on every batch
+// or read. The batch's write is one statement of some twenty CTEs; at batches of five checks its
+// parse and plan were about a fifth of Postgres's CPU per check, and a customer's record read for
+// a till half of Postgres's time per read (README, "Speed"). A name is the text's digest, so a
+// changed text is a new statement.
 // Off (PG_PREPARED_STATEMENTS=0) for a pooler that cannot keep them (PgBouncer in transaction
 // mode before 1.21, or without max_prepared_statements). Either way the batch's arrays go as
 // literals made here (below).
