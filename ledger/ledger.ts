@@ -60,8 +60,9 @@ export class Ledger {
   private constructor(o: LedgerOptions) {
     this.pool = o.pool;
     this.now = o.now ?? Date.now;
-    this.reads = new Reads(o.pool, this.programs, o.summaries ?? null, this.now, o.writer?.preparedStatements ?? DEFAULT_WRITER_OPTIONS.preparedStatements);
-    this.writer = new GroupCommitWriter(o.pool, this.programs, { ...DEFAULT_WRITER_OPTIONS, ...o.writer }, o.onEvents, this.now, createEvaluator(o.workers ?? 0), o.summaries ?? null, (records) =>
+    const writer = { ...DEFAULT_WRITER_OPTIONS, ...o.writer };
+    this.reads = new Reads(o.pool, this.programs, o.summaries ?? null, this.now, writer.preparedStatements);
+    this.writer = new GroupCommitWriter(o.pool, this.programs, writer, o.onEvents, this.now, createEvaluator(o.workers ?? 0), o.summaries ?? null, (records) =>
       this.reads.rememberRefs(records),
     );
     this.sweeper = { pool: o.pool, writer: this.writer, now: this.now, program: (t) => this.reads.program(t) };

@@ -9,7 +9,7 @@ import { boostFromView } from './boosts.ts';
 import type { CustomerSummary } from './customers.ts';
 import { isKopilkaError, KopilkaError } from './errors.ts';
 import { checkAge } from './limits.ts';
-import { parseRecord, recordJson, RECORD_TTL_S, summaryOf, type CustomerRecord, type SummaryCache } from './summary-cache.ts';
+import { parseRecord, recordJson, RECORD_TTL_S, summaryOf, type CustomerRecord, type FreshRecord, type SummaryCache } from './summary-cache.ts';
 import { requirePhone } from './phone.ts';
 import type { CompiledProgram } from './program.ts';
 import type { ProgramCache } from './programs.ts';
@@ -89,7 +89,7 @@ export class Reads {
     private readonly summaries: SummaryCache | null,
     private readonly now: () => number,
     /** The customer's record read as a named statement: planned once per connection (ledger/statements.ts). */
-    private readonly preparedStatements = true,
+    private readonly preparedStatements: boolean,
   ) {}
 
   async program(tenantId: string): Promise<CompiledProgram> {
@@ -134,7 +134,7 @@ export class Reads {
   }
 
   /** The phones and cards of customers the writer just wrote: their next lookup goes by id, to the records it cached. */
-  rememberRefs(records: readonly { tenantId: string; customerId: string; phone: string | null; cardNumber: string | null }[]): void {
+  rememberRefs(records: readonly Pick<FreshRecord, 'tenantId' | 'customerId' | 'phone' | 'cardNumber'>[]): void {
     for (const r of records) {
       if (r.phone !== null) this.idByRef.set(refKeyOf(r.tenantId, 'p', r.phone), r.customerId);
       if (r.cardNumber !== null) this.idByRef.set(refKeyOf(r.tenantId, 'c', r.cardNumber), r.customerId);
