@@ -131,6 +131,7 @@ async function sameRows(server: BenchServer, tenantId: string, o: { tag: string;
   rec = null;
   const repName = `${o.tag}_rep`;
   const clients = await connect(await server.create(repName, 'seed'), o.connections);
+  await settle(server);
   const m = await measured({ adminUrl: server.url, database: server.databaseOf(repName), pids: () => [] }, () => replay(clients, txns, SECONDS));
   await Promise.all(clients.map((c) => c.end().catch(() => {})));
   await server.drop(repName);
@@ -147,6 +148,25 @@ async function sameRows(server: BenchServer, tenantId: string, o: { tag: string;
   return rate;
 }
 
+/**
+ * Before each measured phase, Postgres writes out what the phases before it left dirty (CHECKPOINT),
+ * so a phase is timed on its own writes. Without it the kernel flushed the last copy's and phase's
+ * pages (~200 MB) a few seconds into the next phase, and each COMMIT's fsync queued behind them
+ * (README, "The thirteenth pass"). BENCH_CHECKPOINT=0 leaves it out; a user without the right to
+ * CHECKPOINT (PG 15: superuser or pg_checkpoint) is told once, and the phases run without it.
+ */
+const CHECKPOINTS = process.env.BENCH_CHECKPOINT !== '0';
+let checkpointRefused = false;
+async function settle(server: BenchServer): Promise<void> {
+  if (!CHECKPOINTS || checkpointRefused) return;
+  try {
+    await server.admin((c) => c.query('CHECKPOINT'));
+  } catch (e) {
+    checkpointRefused = true;
+    console.log(`    (no CHECKPOINT before the phases: ${(e as Error).message}; what earlier phases left to write may slow later ones)`);
+  }
+}
+
 async function writerStats(g: GatewayProcess): Promise<{ batches: number; operations: number }> {
   const r = await fetch(`${g.api}/metrics`).then((x) => x.text(), () => '');
   const v = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(r)?.[1] ?? NaN);
@@ -154,6 +174,7 @@ async function writerStats(g: GatewayProcess): Promise<{ batches: number; operat
 }
 
 async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string; gc: GcLog | null; rate?: number }) {
+  await settle(server);
   const before = await writerStats(g);
   const from = performance.now();
   const m = await measured({ adminUrl: server.url, database: o.database, pids: () => processTree(g.child.pid!) }, () =>
@@ -308,7 +329,7 @@ async function atSeedSize(server: BenchServer): Promise<void> {
   const seedUrl = await server.create('seed');
   const { tenantId, key } = await benchTenant(seedUrl);
   const seedRate = await seedCustomers(seedUrl, tenantId);
-  console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); analyzed (VACUUM ANALYZE); every phase starts from a copy\n`);
+  console.log(`seeded ${fmt(CUSTOMERS)} customers with a purchase each (${fmt(seedRate)}/s through the ledger); analyzed (VACUUM ANALYZE); every phase starts from a copy${CHECKPOINTS ? ', after a CHECKPOINT' : ''}\n`);
 
   if (['http', 'calculate', 'commit'].includes(process.env.BENCH_PHASES ?? '')) {
     await httpPhases(server, key);
