@@ -45,6 +45,8 @@ const COMMIT_LOW_CONNECTIONS = env('COMMIT_LOW_CONNECTIONS', 16);
  */
 const COMMIT_RATE = process.env.COMMIT_RATE === undefined ? null : Number(process.env.COMMIT_RATE);
 const HELD_CONNECTIONS = env('HELD_CONNECTIONS', 32);
+/** How long the rate is held (the other short phases: 10 s). */
+const HELD_SECONDS = env('HELD_SECONDS', Math.min(SECONDS, 10));
 const RETURNING = env('RETURNING_CUSTOMERS', 5_000);
 const WRK_THREADS = env('WRK_THREADS', 2);
 const CEILING_CHECKS = env('CEILING_CHECKS', 60_000);
@@ -238,7 +240,7 @@ async function httpPhases(server: BenchServer, key: string, db?: { url: string; 
     const rate = COMMIT_RATE ?? (ceiling === undefined ? null : ceiling / 4);
     const commitHeld =
       commitsToo && rate !== null
-        ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, args('commitheld'), HELD_CONNECTIONS, short, rate) }
+        ? { asked: rate, w: await phase(`   Kopilka commit over HTTP: held at ${fmt(rate)}/s`, `commit, held at ${fmt(rate)}/s`, COMMIT_LUA, args('commitheld'), HELD_CONNECTIONS, HELD_SECONDS, rate) }
         : null;
     // One till alone: its commit waits for no one else's batch, only for its own transaction.
     if (commitsToo) await phase('   Kopilka commit over HTTP: 1 connection (one till)', 'commit, 1 connection', COMMIT_LUA, args('commitone'), 1, short);
