@@ -3,6 +3,7 @@ import type { KopilkaEvent } from '../../ledger/events.ts';
 import { runConsumer, tracked, type EventHandler, type StreamConsumeOptions, type StreamConsumer } from './consumer-loop.ts';
 import type { CachedCustomer, Front, FrontLogger, RateDecision } from './front.ts';
 import { MemoryStream } from './memory-stream.ts';
+import { RetainedBytes } from './retained-bytes.ts';
 import { bucketLifetimeMs, takeToken, type BucketState } from './token-bucket.ts';
 
 // The front for a single node with no Redis: the same contract in process memory, every map an
@@ -31,8 +32,10 @@ export class MemoryFront implements Front {
   /**
    * As UTF-8 outside V8's heap: an answer is kept for days (or until the cap evicts it), so as a
    * string each one (~1 KB) was copied twice by young-generation collections before it settled.
+   * In slabs of kept text only (retained-bytes.ts).
    */
   private readonly answers: LRUCache<string, Buffer>;
+  private readonly answerBytes = new RetainedBytes();
   private readonly customers: LRUCache<string, string>;
   private readonly generations: LRUCache<string, number>;
   private readonly buckets: LRUCache<string, BucketState>;
@@ -65,7 +68,7 @@ export class MemoryFront implements Front {
   }
 
   async putAnswer(tenantId: string, key: string, answer: string, ttlSeconds: number): Promise<void> {
-    this.answers.set(tenantId + SEP + key, Buffer.from(answer), expiring(ttlSeconds * 1000));
+    this.answers.set(tenantId + SEP + key, this.answerBytes.copy(answer), expiring(ttlSeconds * 1000));
   }
 
   async getCustomer(tenantId: string, customerId: string): Promise<CachedCustomer> {

@@ -1,5 +1,6 @@
 import type { KopilkaEvent } from '../../ledger/events.ts';
 import { entryJson, type Delivery, type StreamReader } from './consumer-loop.ts';
+import { RetainedBytes } from './retained-bytes.ts';
 
 // The in-process event stream of memory-front.ts: a capped log with consumer groups, modelled on Redis Streams so
 // MemoryFront gives the same guarantees — each group sees every entry; within a group each entry
@@ -13,7 +14,7 @@ interface Entry {
   at: number;
   /** The event's type, kept apart: a group that does not take it passes the entry over unread. */
   type: string;
-  /** UTF-8 outside V8's heap, for the reason memory-front.ts keeps its answers so. */
+  /** UTF-8 outside V8's heap, for the reason memory-front.ts keeps its answers so, in slabs of kept text (retained-bytes.ts). */
   json: Buffer;
 }
 
@@ -33,6 +34,7 @@ interface Group {
 export class MemoryStream {
   private entries: Entry[] = [];
   private nextSeq = 1;
+  private readonly bytes = new RetainedBytes();
   private readonly groups = new Map<string, Group>();
   private readonly waiters = new Set<() => void>();
 
@@ -46,7 +48,7 @@ export class MemoryStream {
     const jsons = events.map(entryJson);
     for (let i = 0; i < jsons.length; i++) {
       const seq = this.nextSeq++;
-      this.entries.push({ seq, at: this.now(), type: events[i]!.type, json: Buffer.from(jsons[i]!) });
+      this.entries.push({ seq, at: this.now(), type: events[i]!.type, json: this.bytes.copy(jsons[i]!) });
     }
     // Trim like XADD MAXLEN ~: only once well over the cap, so the splice is amortised.
     if (this.entries.length > this.maxLen + Math.max(1, Math.floor(this.maxLen / 10))) {
