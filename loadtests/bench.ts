@@ -137,7 +137,7 @@ async function sameRows(server: BenchServer, tenantId: string, o: { tag: string;
   rec = null;
   const repName = `${o.tag}_rep`;
   const clients = await connect(await server.create(repName, 'seed'), o.connections);
-  await settle(server);
+  await flushEarlierWrites(server);
   const m = await measured({ adminUrl: server.url, database: server.databaseOf(repName), pids: () => [] }, () => replay(clients, txns, SECONDS));
   await Promise.all(clients.map((c) => c.end().catch(() => {})));
   await server.drop(repName);
@@ -163,7 +163,7 @@ async function sameRows(server: BenchServer, tenantId: string, o: { tag: string;
  */
 const CHECKPOINTS = process.env.BENCH_CHECKPOINT !== '0';
 let checkpointRefused = false;
-async function settle(server: BenchServer): Promise<void> {
+async function flushEarlierWrites(server: BenchServer): Promise<void> {
   if (!CHECKPOINTS || checkpointRefused) return;
   try {
     await server.admin((c) => c.query('CHECKPOINT'));
@@ -180,7 +180,7 @@ async function writerStats(g: GatewayProcess): Promise<{ batches: number; operat
 }
 
 async function overHttp(server: BenchServer, g: GatewayProcess, o: { label: string; short: string; script: string; args: string[]; connections: number; seconds: number; database: string; gc: GcLog | null; rate?: number }) {
-  await settle(server);
+  await flushEarlierWrites(server);
   const before = await writerStats(g);
   const from = performance.now();
   const m = await measured({ adminUrl: server.url, database: o.database, pids: () => processTree(g.child.pid!) }, () =>

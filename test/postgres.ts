@@ -33,6 +33,14 @@ export async function createTestDatabase(prefix = 'kopilka_test'): Promise<TestD
       await pool.end();
       const a = new pg.Client({ connectionString: adminUrl() });
       await a.connect();
+      // pool.end() resolves before its clients' sockets have closed: a FORCE drop that ends a
+      // session still closing makes its client emit an error no one listens to any more, which
+      // vitest counts against the run. Their sessions go within milliseconds; wait for that first.
+      for (let i = 0; i < 100; i++) {
+        const r = await a.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (r.rows[0]!.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await a.end();
     },
