@@ -48,7 +48,8 @@ interface ParsedRecord {
   changesAt: number | null;
 }
 
-const refKeyOf = (tenantId: string, kind: 'p' | 'c', value: string) => `${tenantId}\u0000${kind}\u0000${value}`;
+/** Flat, not a rope of the parts: kept for as long as the entry is (gateway/front/memory-front.ts' keyOf says why). */
+const refKeyOf = (tenantId: string, kind: 'p' | 'c', value: string) => [tenantId, kind, value].join('\u0000');
 /** Lookups by phone or card remembered per process; the least recently used are forgotten first. */
 const REMEMBERED_REFS = 200_000;
 /** Parsed records kept per process (a few KB each): the customers at the tills right now. */
@@ -144,7 +145,7 @@ export class Reads {
   /** The summary of a cached record: made once per record, program and stretch of time without a change. */
   private fromCache(tenantId: string, id: string, program: CompiledProgram, json: string | null): CustomerSummary | null {
     if (json === null) return null;
-    const key = `${tenantId}\u0000${id}`;
+    const key = [tenantId, id].join('\u0000');
     const now = this.now();
     const known = this.parsed.get(key);
     if (known !== undefined && known.json === json && known.program === program && (known.changesAt === null || now < known.changesAt)) return known.summary;
