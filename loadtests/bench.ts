@@ -46,9 +46,9 @@ const COMMIT_LOW_CONNECTIONS = env('COMMIT_LOW_CONNECTIONS', 16);
 const COMMIT_RATE = process.env.COMMIT_RATE === undefined ? null : Number(process.env.COMMIT_RATE);
 const HELD_CONNECTIONS = env('HELD_CONNECTIONS', 32);
 /**
- * How long the rate is held: a minute at the defaults. A full collection comes every ~50 s at
- * 1,100 commits a second and slows ~150 ms of answers; over 10 s that one moment alone was more
- * than 1 % of them, over a minute it is what a till sees in a steady hour (README "The thirteenth pass").
+ * How long the rate is held: a minute at the defaults. A full collection of the gateway's heap
+ * (one to six a minute at 1,100 commits a second) slows ~150 ms of answers; over 10 s one alone was
+ * more than 1 % of them, over a minute they weigh what they do in a steady hour (README "The thirteenth pass").
  */
 const HELD_SECONDS = env('HELD_SECONDS', 4 * SECONDS);
 const RETURNING = env('RETURNING_CUSTOMERS', 5_000);

@@ -5,7 +5,7 @@
 // Buffer of the process draws from too. A kept answer then holds its whole slab, and the
 // short-lived buffers beside it, alive until a full collection, and V8 counts those slabs as
 // external memory: each 64 MB more of it starts a full collection. At 1,100 commits a second
-// that was one every ~12 s, where what is really kept is ~1.6 KB a commit (issue #17, README
+// that started one every ~12 s, where what is really kept is ~1.6 KB a commit (issue #17, README
 // "The thirteenth pass"). Here a slab holds only kept text, laid down in the order it came, so
 // the entries of one slab are forgotten about together (an LRU's oldest, a stream's trimmed
 // head) and the slab goes with them.
