@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Lot, Posting } from './account.ts';
 import type { BatchState, CheckEntry, CustomerEntry, GiftLogRow, SpendRow } from './batch-state.ts';
 import { arrayLiteral, jsonColumn } from './array-literal.ts';
+import { binaryArray, isBinaryElement } from './binary-array.ts';
 import { iso } from './rows.ts';
 import { couponCtes } from './coupons.ts';
 import { rollupCte, salesDaily } from './rollups.ts';
@@ -44,7 +45,7 @@ class Params {
       this.values.push(json.param);
       return json.expression(`$${this.offset + this.values.length}`);
     }
-    this.values.push(arrayLiteral(column) ?? column);
+    this.values.push((isBinaryElement(type) ? binaryArray(column, type) : null) ?? arrayLiteral(column) ?? column);
     return `$${this.offset + this.values.length}::${type}[]`;
   }
 }
