@@ -20,7 +20,7 @@ afterAll(async () => {
 async function bothWays(values: unknown[], type: BinaryElement): Promise<[unknown, unknown]> {
   const binary = binaryArray(values, type);
   expect(binary).not.toBeNull();
-  const plain = values.map((v) => (v === undefined ? null : typeof v === 'bigint' ? String(v) : v));
+  const plain = values.map((v) => (v === undefined || v === null ? null : typeof v === 'bigint' ? String(v) : type === 'timestamptz' ? new Date(v as number).toISOString() : v));
   const r = await db.pool.query<{ ours: unknown; pgs: unknown }>(`SELECT $1::${type}[]::text AS ours, $2::${type}[]::text AS pgs`, [binary, plain]);
   return [r.rows[0]!.ours, r.rows[0]!.pgs];
 }
@@ -63,10 +63,23 @@ describe('binary arrays', () => {
     );
   });
 
+  it('timestamptz: epoch milliseconds are the instant their ISO text names, to the millisecond', async () => {
+    // 1900–2200 and around 2000-01-01, where Postgres's count of microseconds starts.
+    const ms = fc.oneof(fc.integer({ min: Date.UTC(1900, 0, 1), max: Date.UTC(2200, 0, 1) }), fc.integer({ min: 946_684_800_000 - 5000, max: 946_684_800_000 + 5000 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(ms, nul), { maxLength: 12 }), async (values) => {
+        const [ours, pgs] = await bothWays(values, 'timestamptz');
+        expect(ours).toEqual(pgs);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('an empty column is an empty array of its type', async () => {
-    for (const type of ['text', 'bigint', 'int'] as const) {
+    const names = { text: 'text', bigint: 'bigint', int: 'integer', timestamptz: 'timestamp with time zone' };
+    for (const type of ['text', 'bigint', 'int', 'timestamptz'] as const) {
       const r = await db.pool.query<{ n: number; t: string }>(`SELECT cardinality($1::${type}[]) AS n, pg_typeof($1::${type}[])::text AS t`, [binaryArray([], type)]);
-      expect(r.rows[0]).toEqual({ n: 0, t: `${type === 'int' ? 'integer' : type}[]` });
+      expect(r.rows[0]).toEqual({ n: 0, t: `${names[type]}[]` });
     }
   });
 
@@ -80,5 +93,8 @@ describe('binary arrays', () => {
     expect(binaryArray([Number.NaN], 'int')).toBeNull();
     expect(binaryArray([1], 'text')).toBeNull();
     expect(binaryArray([new Date()], 'text')).toBeNull();
+    expect(binaryArray(['2026-11-25T12:00:00.000Z'], 'timestamptz')).toBeNull(); // text: the literal's
+    expect(binaryArray([1.5], 'timestamptz')).toBeNull();
+    expect(binaryArray([Date.UTC(2400, 0, 1)], 'timestamptz')).toBeNull(); // its microseconds pass 2^53
   });
 });

@@ -1,19 +1,23 @@
 // A column of a batch's rows as a one-dimensional Postgres array in its binary form (what
-// array_send writes and array_recv reads), for the batch statement's bigint, int and text columns.
+// array_send writes and array_recv reads), for the batch statement's bigint, int, text and
+// timestamptz columns.
 // pg sends a Buffer parameter as binary. Against the text literal (array-literal.ts) the gateway no
 // longer builds a string per column (a tenth of what a commit allocated, issue #17) that pg then
 // encodes to UTF-8 again, and Postgres reads lengths and fixed-size integers instead of parsing and
 // unquoting every element.
 //
 // Only values that keep their meaning exactly are encoded: integers within the type's range (as
-// numbers, bigints or decimal strings), strings, null. Anything else returns null, and the column
-// goes as a literal, as before.
+// numbers, bigints or decimal strings), strings, times as epoch milliseconds (the ledger's own
+// form; Postgres counts microseconds from 2000-01-01 UTC), null. Anything else returns null, and
+// the column goes as a literal, as before.
 
-export type BinaryElement = 'bigint' | 'int' | 'text';
+export type BinaryElement = 'bigint' | 'int' | 'text' | 'timestamptz';
 
 /** Element types' oids (pg_type): array_recv refuses an array whose element type is not the one it reads. */
-const OID: Record<BinaryElement, number> = { bigint: 20, int: 23, text: 25 };
-const WIDTH = { bigint: 8, int: 4 } as const;
+const OID: Record<BinaryElement, number> = { bigint: 20, int: 23, text: 25, timestamptz: 1184 };
+const WIDTH = { bigint: 8, int: 4, timestamptz: 8 } as const;
+/** 2000-01-01T00:00:00Z in epoch milliseconds: where Postgres's timestamps count from. */
+const PG_EPOCH_MS = 946_684_800_000;
 const HEADER = 20; // ndim, has-nulls flag, element oid, then the one dimension's length and lower bound
 const TWO_32 = 2 ** 32;
 const INT8_MIN = -(2n ** 63n);
@@ -21,7 +25,7 @@ const INT8_MAX = 2n ** 63n - 1n;
 const DECIMAL = /^-?\d{1,19}$/;
 
 export function isBinaryElement(type: string): type is BinaryElement {
-  return type === 'bigint' || type === 'int' || type === 'text';
+  return type === 'bigint' || type === 'int' || type === 'text' || type === 'timestamptz';
 }
 
 /** `values` as a binary array of `type`, or null when one of them is not a plain value of it. */
@@ -31,7 +35,12 @@ export function binaryArray(values: readonly unknown[], type: BinaryElement): Bu
 }
 
 /** No dimensions: how array_send writes an empty array. */
-const EMPTY: Record<BinaryElement, Buffer> = { bigint: emptyArray('bigint'), int: emptyArray('int'), text: emptyArray('text') };
+const EMPTY: Record<BinaryElement, Buffer> = {
+  bigint: emptyArray('bigint'),
+  int: emptyArray('int'),
+  text: emptyArray('text'),
+  timestamptz: emptyArray('timestamptz'),
+};
 
 function emptyArray(type: BinaryElement): Buffer {
   const out = Buffer.alloc(12);
@@ -83,7 +92,7 @@ function isAscii(s: string): boolean {
   return true;
 }
 
-function integerArray(values: readonly unknown[], type: 'bigint' | 'int'): Buffer | null {
+function integerArray(values: readonly unknown[], type: 'bigint' | 'int' | 'timestamptz'): Buffer | null {
   const width = WIDTH[type];
   let nulls = 0;
   for (const v of values) if (v === null || v === undefined) nulls++;
@@ -95,7 +104,7 @@ function integerArray(values: readonly unknown[], type: 'bigint' | 'int'): Buffe
       continue;
     }
     at = put32(out, at, width);
-    const written = type === 'int' ? writeInt4(out, at, v) : writeInt8(out, at, v);
+    const written = type === 'int' ? writeInt4(out, at, v) : type === 'bigint' ? writeInt8(out, at, v) : writeTimestamp(out, at, v);
     if (written < 0) return null;
     at = written;
   }
@@ -138,6 +147,12 @@ function writeInt8(out: Buffer, at: number, v: unknown): number {
     return out.writeBigInt64BE(v, at);
   }
   return -1;
+}
+
+/** Writes a time given as epoch milliseconds; -1 for anything else, or a time whose microseconds pass 2^53 (some 285 years from 2000). */
+function writeTimestamp(out: Buffer, at: number, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) return -1;
+  return writeInt8(out, at, (v - PG_EPOCH_MS) * 1000);
 }
 
 /** A string of at most 15 digits, optionally signed (an id as the ledger reads it), as its number; else null. */

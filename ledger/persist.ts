@@ -45,9 +45,15 @@ class Params {
       this.values.push(json.param);
       return json.expression(`$${this.offset + this.values.length}`);
     }
-    this.values.push((isBinaryElement(type) ? binaryArray(column, type) : null) ?? arrayLiteral(column) ?? column);
+    const binary = isBinaryElement(type) ? binaryArray(column, type) : null;
+    // Times come as epoch milliseconds (sent in binary); a column that cannot go so goes as ISO text.
+    this.values.push(binary ?? arrayLiteral(type === 'timestamptz' ? column.map(isoIfMs) : column) ?? column);
     return `$${this.offset + this.values.length}::${type}[]`;
   }
+}
+
+function isoIfMs(v: unknown): unknown {
+  return typeof v === 'number' ? iso(v) : v;
 }
 
 /**
@@ -153,9 +159,9 @@ function newCustomersCte(p: Params, n: readonly CustomerEntry[]): string {
       ${p.col(n, (e) => e.row.referrerId, 'bigint')}, ${p.col(n, (e) => e.row.source, 'text')},
       ${p.col(n, (e) => e.row.assignedLevel, 'text')}, ${p.col(n, (e) => e.row.levelCode, 'text')},
       ${p.col(n, (e) => e.row.totalSpent, 'bigint')}, ${p.col(n, (e) => e.row.purchases, 'int')},
-      ${p.col(n, (e) => iso(e.row.lastPurchaseAt), 'timestamptz')}, ${p.col(n, (e) => e.row.available, 'bigint')},
+      ${p.col(n, (e) => e.row.lastPurchaseAt, 'timestamptz')}, ${p.col(n, (e) => e.row.available, 'bigint')},
       ${p.col(n, (e) => e.row.pending, 'bigint')}, ${p.col(n, (e) => e.row.debt, 'bigint')},
-      ${p.col(n, (e) => iso(e.row.registeredAt), 'timestamptz')})
+      ${p.col(n, (e) => e.row.registeredAt, 'timestamptz')})
     ON CONFLICT DO NOTHING
     RETURNING 1)`;
 }
@@ -166,7 +172,7 @@ function changedCustomersCte(p: Params, u: readonly CustomerEntry[]): string {
            last_purchase_at = u.last_purchase_at, available = u.available, pending = u.pending, debt = u.debt, updated_at = now()
       FROM unnest(${p.col(u, (e) => e.row.tenantId, 'text')}, ${p.col(u, (e) => e.row.id, 'bigint')},
                   ${p.col(u, (e) => e.row.levelCode, 'text')}, ${p.col(u, (e) => e.row.totalSpent, 'bigint')},
-                  ${p.col(u, (e) => e.row.purchases, 'int')}, ${p.col(u, (e) => iso(e.row.lastPurchaseAt), 'timestamptz')},
+                  ${p.col(u, (e) => e.row.purchases, 'int')}, ${p.col(u, (e) => e.row.lastPurchaseAt, 'timestamptz')},
                   ${p.col(u, (e) => e.row.available, 'bigint')}, ${p.col(u, (e) => e.row.pending, 'bigint')},
                   ${p.col(u, (e) => e.row.debt, 'bigint')})
            AS u(tenant_id, id, level_code, total_spent, purchases, last_purchase_at, available, pending, debt)
@@ -181,7 +187,7 @@ function newChecksCte(p: Params, n: readonly CheckEntry[]): string {
     SELECT * FROM unnest(${p.col(n, (x) => x.tenantId, 'text')}, ${p.col(n, (x) => x.id, 'bigint')},
       ${p.col(n, (x) => x.channel, 'text')}, ${p.col(n, (x) => x.kind, 'text')}, ${p.col(n, (x) => x.externalId, 'text')},
       ${p.col(n, (x) => x.originalId, 'bigint')}, ${p.col(n, (x) => x.customerId, 'bigint')},
-      ${p.col(n, (x) => x.storeId, 'text')}, ${p.col(n, (x) => iso(x.occurredAt), 'timestamptz')},
+      ${p.col(n, (x) => x.storeId, 'text')}, ${p.col(n, (x) => x.occurredAt, 'timestamptz')},
       ${p.col(n, (x) => x.requestHash, 'text')}, ${p.col(n, (x) => JSON.stringify(x.request), 'json')},
       ${p.col(n, (x) => x.result, 'json')}, ${p.col(n, (x) => x.amount, 'bigint')},
       ${p.col(n, (x) => x.discount, 'bigint')}, ${p.col(n, (x) => x.redeemed, 'bigint')},
@@ -207,8 +213,8 @@ function newLotsCte(p: Params, n: readonly [string, Lot][]): string {
     SELECT * FROM unnest(${p.col(n, ([t]) => t, 'text')}, ${p.col(n, ([, l]) => l.id, 'bigint')},
       ${p.col(n, ([, l]) => l.customerId, 'bigint')}, ${p.col(n, ([, l]) => l.checkId, 'bigint')},
       ${p.col(n, ([, l]) => l.kind, 'text')}, ${p.col(n, ([, l]) => l.amount, 'bigint')},
-      ${p.col(n, ([, l]) => l.remaining, 'bigint')}, ${p.col(n, ([, l]) => iso(l.activatesAt), 'timestamptz')},
-      ${p.col(n, ([, l]) => iso(l.expiresAt), 'timestamptz')}, ${p.col(n, ([, l]) => l.state, 'text')})
+      ${p.col(n, ([, l]) => l.remaining, 'bigint')}, ${p.col(n, ([, l]) => l.activatesAt, 'timestamptz')},
+      ${p.col(n, ([, l]) => l.expiresAt, 'timestamptz')}, ${p.col(n, ([, l]) => l.state, 'text')})
     RETURNING 1)`;
 }
 
@@ -229,7 +235,7 @@ function postingsCte(p: Params, ps: readonly [string, Posting][]): string {
       ${p.col(ps, ([, x]) => x.debit, 'text')}, ${p.col(ps, ([, x]) => x.credit, 'text')},
       ${p.col(ps, ([, x]) => x.amount, 'bigint')}, ${p.col(ps, ([, x]) => x.kind, 'text')},
       ${p.col(ps, ([, x]) => x.checkId, 'bigint')}, ${p.col(ps, ([, x]) => x.lotId, 'bigint')},
-      ${p.col(ps, ([, x]) => iso(x.at), 'timestamptz')})
+      ${p.col(ps, ([, x]) => x.at, 'timestamptz')})
     RETURNING 1)`;
 }
 
