@@ -50,13 +50,16 @@ function emptyArray(type: BinaryElement): Buffer {
 
 function textArray(values: readonly unknown[]): Buffer | null {
   let size = HEADER;
+  let nulls = false;
   for (const v of values) {
-    if (v === null || v === undefined) size += 4;
-    else if (typeof v === 'string') size += 4 + (isAscii(v) ? v.length : Buffer.byteLength(v));
+    if (v === null || v === undefined) {
+      size += 4;
+      nulls = true;
+    } else if (typeof v === 'string') size += 4 + (isAscii(v) ? v.length : Buffer.byteLength(v));
     else return null;
   }
   const out = Buffer.allocUnsafe(size);
-  let at = header(out, values, 'text');
+  let at = header(out, values.length, nulls, 'text');
   for (const v of values) {
     if (v === null || v === undefined) {
       at = put32(out, at, -1);
@@ -64,18 +67,22 @@ function textArray(values: readonly unknown[]): Buffer | null {
     }
     const s = v as string;
     // Most of a batch's text is short and ASCII (ids, kinds, channels): copied by hand, it saves a
-    // call into C++ per element, which cost more than the copy.
-    if (isAscii(s)) {
-      at = put32(out, at, s.length);
-      for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
-      at += s.length;
-    } else {
-      const n = out.write(s, at + 4);
-      out.writeInt32BE(n, at);
-      at += 4 + n;
-    }
+    // call into C++ per element, which cost more than the copy. Other text is left to UTF-8.
+    const copied = copyAscii(out, at + 4, s);
+    const n = copied === s.length ? copied : out.write(s, at + 4);
+    at = put32(out, at, n) + n;
   }
   return out;
+}
+
+/** Copies `s` byte for byte while it is ASCII; how many characters it copied (all of them, or up to the first that is not). */
+function copyAscii(out: Buffer, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return i;
+    out[at + i] = c;
+  }
+  return s.length;
 }
 
 /** A big-endian int32 by hand: Buffer's writeInt32BE checks its arguments on every call. */
@@ -97,7 +104,7 @@ function integerArray(values: readonly unknown[], type: 'bigint' | 'int' | 'time
   let nulls = 0;
   for (const v of values) if (v === null || v === undefined) nulls++;
   const out = Buffer.allocUnsafe(HEADER + nulls * 4 + (values.length - nulls) * (4 + width));
-  let at = header(out, values, type);
+  let at = header(out, values.length, nulls > 0, type);
   for (const v of values) {
     if (v === null || v === undefined) {
       at = put32(out, at, -1);
@@ -111,11 +118,11 @@ function integerArray(values: readonly unknown[], type: 'bigint' | 'int' | 'time
   return out;
 }
 
-function header(out: Buffer, values: readonly unknown[], type: BinaryElement): number {
+function header(out: Buffer, length: number, nulls: boolean, type: BinaryElement): number {
   out.writeInt32BE(1, 0);
-  out.writeInt32BE(values.some((v) => v === null || v === undefined) ? 1 : 0, 4);
+  out.writeInt32BE(nulls ? 1 : 0, 4);
   out.writeUInt32BE(OID[type], 8);
-  out.writeInt32BE(values.length, 12);
+  out.writeInt32BE(length, 12);
   out.writeInt32BE(1, 16);
   return HEADER;
 }
